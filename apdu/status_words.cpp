@@ -1,0 +1,1 @@
+#include "apdu/status_words.h"

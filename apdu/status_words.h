@@ -1,0 +1,2 @@
+// Placeholder replaced by the APDU layer work.
+#pragma once
