@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages euiccd needs to build, test and run its demo.
+# Idempotent: installs only what is missing. Must run as root (or through sudo).
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
+  # libraries (the design card's: PC/SC, OpenSSL, libcurl, libsystemd, tinyxml2, inih, JSON)
+  libpcsclite-dev libssl-dev libcurl4-openssl-dev libsystemd-dev libtinyxml2-dev libinih-dev
+  nlohmann-json3-dev
+  # tests
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # the real peers the tests and the demo run against
+  pcscd vsmartcard-vpcd pcsc-tools openssl dbus dbus-daemon python3-dbusmock
+  mobile-broadband-provider-info iproute2 util-linux procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# pcscd is started privately by the tests and the demo; a system instance would hold the
+# vpcd ports, so keep Debian's socket-activated one out of the way where systemd runs.
+if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
+  systemctl stop pcscd.socket pcscd.service >/dev/null 2>&1 || true
+fi
