@@ -12,7 +12,7 @@ packages=(
   # tests
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the real peers the tests and the demo run against
-  pcscd vsmartcard-vpcd pcsc-tools openssl dbus dbus-daemon python3-dbusmock
+  pcscd vsmartcard-vpcd pcsc-tools openssl dbus dbus-daemon python3 python3-cryptography python3-dbusmock
   mobile-broadband-provider-info iproute2 util-linux procps
 )
 
