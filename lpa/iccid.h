@@ -1,6 +1,6 @@
 // ICCID coding. On the card an ICCID is 10 bytes of BCD with the two digits of each byte
 // swapped (as in EF.ICCID) and padded with F: "8944476500001224158" (19 digits) is
-// 98 44 74 56 00 00 21 14 85 F0 ... Other LPAs lose the F pad or the swap for 18/19-digit
+// 98 44 74 56 00 00 21 42 51 F8. Other LPAs lose the F pad or the swap for 18/19-digit
 // ICCIDs, which shows up as "ICCID not found"; every path here round-trips 18, 19 and 20 digits.
 #pragma once
 

@@ -1,0 +1,44 @@
+// Helpers shared by the ES10 codec files (es10*_codec.cpp). Not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lpa/bytes.h"
+#include "lpa/error.h"
+#include "lpa/es10_types.h"
+#include "lpa/tlv.h"
+
+namespace euiccd::lpa::es10_detail {
+
+[[noreturn]] void malformed(std::string_view message, std::string_view what);
+
+// Parses the whole response as one TLV and checks that it is the constructed `tag`.
+// `message` names the function for error texts ("EnableProfile response").
+tlv::Tlv expect_outer(ByteView response, tlv::Tag tag, std::string_view message);
+
+// Copies of values (Tlv values are views into the response buffer).
+inline Bytes copy(ByteView v) {
+  return {v.begin(), v.end()};
+}
+inline std::string text(ByteView v) {
+  return as_string(v);
+}
+
+// A VersionType: exactly 3 bytes.
+Bytes version(const tlv::Tlv& t, std::string_view what);
+
+// SEQUENCE OF OCTET STRING (04 ...), e.g. the CI public key identifier lists.
+std::vector<Bytes> octet_string_list(const tlv::Tlv& seq, std::string_view what);
+
+// `outer { 80 INTEGER }`: the result code of the simple ES10 responses.
+uint64_t result_code(ByteView response, tlv::Tag tag, std::string_view message);
+
+NotificationEvent single_event(ByteView bit_string_content, std::string_view what);
+
+// The content of a BIT STRING `tag` with one named bit set.
+Bytes event_bits(NotificationEvent event);
+
+}  // namespace euiccd::lpa::es10_detail
