@@ -64,6 +64,29 @@ std::vector<RatRule> Es10Client::get_rat() {
   return decode_get_rat_response(transceive(encode_get_rat_request()));
 }
 
+// ---- ES10b profile download ----------------------------------------------------------------
+
+Bytes Es10Client::authenticate_server(const AuthenticateServerRequest& request) {
+  return decode_authenticate_server_response(
+      transceive(encode_authenticate_server_request(request)));
+}
+
+Bytes Es10Client::prepare_download(const PrepareDownloadRequest& request) {
+  return decode_prepare_download_response(transceive(encode_prepare_download_request(request)));
+}
+
+Bytes Es10Client::cancel_session(ByteView transaction_id, CancelReason reason) {
+  return decode_cancel_session_response(
+      transceive(encode_cancel_session_request(transaction_id, reason)));
+}
+
+std::optional<ProfileInstallationResult> Es10Client::load_bound_profile_package_piece(
+    ByteView piece) {
+  const Bytes answer = transceive(piece);
+  if (answer.empty()) return std::nullopt;
+  return decode_profile_installation_result(answer);
+}
+
 // ---- ES10c ---------------------------------------------------------------------------------
 
 std::string Es10Client::get_eid() {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lpa/bytes.h"
+#include "lpa/es10_download.h"
 #include "lpa/es10_types.h"
 #include "lpa/transport.h"
 
@@ -34,6 +35,17 @@ class Es10Client {
       std::optional<uint64_t> seq_number = std::nullopt);
   void remove_notification(uint64_t seq_number);
   std::vector<RatRule> get_rat();
+
+  // --- ES10b profile download (lpa/es10_download.h; the order is ProfileDownloader's) ---
+  // Each returns the card's complete signed response TLV for the server, or throws the
+  // mapped error of the card's error answer.
+  Bytes authenticate_server(const AuthenticateServerRequest& request);  // BF38
+  Bytes prepare_download(const PrepareDownloadRequest& request);        // BF21
+  Bytes cancel_session(ByteView transaction_id, CancelReason reason);   // BF41
+  // One LoadBoundProfilePackage command (a piece from split_bound_profile_package). Returns
+  // nullopt when the card answered with no data (more pieces expected), else its
+  // ProfileInstallationResult (after the last piece, or early on an error).
+  std::optional<ProfileInstallationResult> load_bound_profile_package_piece(ByteView piece);
 
   // --- ES10c ---
   std::string get_eid();

@@ -1,0 +1,58 @@
+// Delivery of the eUICC's pending notifications (SGP.22 §3.5; digest §2.5): install results
+// and enable/disable/delete events that the card signed and keeps until the LPA has handed
+// them to the server named in each one. A notification is removed from the card only after
+// that server acknowledged it; a failed one stays for the next run and is reported.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lpa/cancel_token.h"
+#include "lpa/error.h"
+#include "lpa/es10_client.h"
+#include "lpa/es9p_client.h"
+#include "lpa/http_client_factory.h"
+
+namespace euiccd::lpa {
+
+// Which pending notifications to send; an empty filter means all of them.
+struct NotificationFilter {
+  std::optional<uint64_t> only_seq;   // exactly this sequence number
+  std::optional<uint64_t> after_seq;  // sequence numbers greater than this
+  std::optional<std::string> iccid;   // about this profile
+};
+
+struct NotificationOutcome {
+  NotificationMetadata metadata;
+  bool delivered = false;  // the server acknowledged it
+  bool removed = false;    // and it is gone from the card
+  std::optional<Errc> error_code;
+  std::string error;  // "" when delivered and removed
+};
+
+struct NotificationReport {
+  unsigned sent = 0;    // delivered and removed
+  unsigned failed = 0;  // anything else (still on the card unless removal alone failed)
+  std::vector<NotificationOutcome> outcomes;  // in the card's list order
+};
+
+class NotificationSender {
+ public:
+  // The card and the factory must outlive the sender.
+  NotificationSender(Es10Client& card, HttpClientFactory http, Es9pOptions options = {});
+
+  // Lists the card's notifications and delivers those matching the filter, oldest first.
+  // Throws only when the list itself cannot be read (or on cancel before the first one);
+  // per-notification failures go into the report.
+  NotificationReport send_pending(const NotificationFilter& filter = {},
+                                  const CancelToken* cancel = nullptr);
+
+ private:
+  Es10Client& card_;
+  HttpClientFactory http_;
+  Es9pOptions options_;
+};
+
+}  // namespace euiccd::lpa
