@@ -1,0 +1,78 @@
+// ES10a/b/c on the card side: one handler per function, grouped per area in es10a_*.cpp,
+// es10b_*.cpp, es10c_*.cpp. The ISO layer (card.cpp) assembles the STORE DATA blocks and calls
+// dispatch_es10() with the complete request; the download functions (AuthenticateServer,
+// PrepareDownload, LoadBoundProfilePackage, CancelSession) plug in the same way.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "lpa/bytes.h"
+#include "lpa/tlv.h"
+#include "veuicc/credentials.h"
+#include "veuicc/state.h"
+
+namespace euiccd::veuicc {
+
+// What the card says about itself in EUICCInfo1/2.
+struct CardInfo {
+  std::array<uint8_t, 3> svn{2, 2, 2};
+  std::array<uint8_t, 3> profile_version{2, 3, 1};
+  std::array<uint8_t, 3> firmware_version{1, 0, 0};
+};
+
+// Run-time switches a test may flip.
+struct Es10Behaviour {
+  bool cat_busy = false;  // Enable/Disable/MemoryReset answer catBusy(5)
+};
+
+// Per-power-cycle session data (gone on reset).
+struct Session {
+  std::optional<Bytes> euicc_challenge;
+};
+
+struct Es10Context {
+  StateStore& store;
+  const Credentials& credentials;
+  const CardInfo& info;
+  const Es10Behaviour& behaviour;
+  Session& session;
+  Bytes eid;  // 16 bytes
+  // Set by Enable/Disable when the request asked for a REFRESH (refreshFlag true).
+  bool refresh_requested = false;
+
+  CardState& state() { return store.state(); }
+};
+
+using Es10Handler = Bytes (*)(const tlv::Tlv& request, Es10Context& ctx);
+
+struct Es10Function {
+  tlv::Tag tag;
+  const char* name;
+  Es10Handler handler;
+};
+
+// The functions of each area (each defined in its own file).
+std::span<const Es10Function> es10a_functions();
+std::span<const Es10Function> es10b_info_functions();
+std::span<const Es10Function> es10b_notification_functions();
+std::span<const Es10Function> es10c_functions();
+
+// Finds the handler for the request's tag; nullptr if the card does not know the function.
+const Es10Function* find_es10_function(tlv::Tag tag);
+
+// Parses `request` as one complete TLV and runs its handler. Throws Error(Malformed) on a
+// malformed request (→ 6A80) and Error(NotSupported) for an unknown tag (→ 6A88).
+Bytes dispatch_es10(ByteView request, Es10Context& ctx);
+
+// Shared helpers for the handlers.
+// `Tag { 80 01 <result> }`, the shape of most ES10 result responses.
+Bytes result_response(tlv::Tag tag, uint64_t result, tlv::Tag result_tag = 0x80);
+// Index into state().profiles of the profile with this ICCID (5A, swapped BCD) or AID (4F);
+// nullopt if none. Throws Malformed for an identifier that is neither.
+std::optional<size_t> find_profile(const CardState& state, const tlv::Tlv& identifier);
+
+}  // namespace euiccd::veuicc

@@ -1,0 +1,225 @@
+// veuicc: a virtual eUICC (SGP.22 ES10a/b/c) that plugs into pcscd through vsmartcard's vpcd.
+#include <getopt.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "lpa/error.h"
+#include "veuicc/card.h"
+#include "veuicc/vpcd_link.h"
+
+namespace {
+
+using namespace euiccd;
+using namespace euiccd::veuicc;
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) {
+  g_stop = true;
+}
+
+const char kUsage[] =
+    "usage: veuicc [options]\n"
+    "  --state FILE          JSON state file (created from --seed or empty if missing)\n"
+    "  --seed FILE           initial state when the state file does not exist\n"
+    "  --euicc-cert FILE     eUICC certificate (PEM or DER)\n"
+    "  --euicc-key FILE      eUICC private key (PEM or DER)\n"
+    "  --eum-cert FILE       EUM certificate (PEM or DER)\n"
+    "  --ci-cert FILE        trusted CI certificate (repeatable)\n"
+    "  --eid DIGITS          EID (default: state file, else the eUICC cert's serialNumber)\n"
+    "  --isdr-aid HEX        ISD-R AID (default A0000005591010FFFFFFFF8900000100)\n"
+    "  --svn X.Y.Z           SGP.22 version the card claims (default 2.2.2)\n"
+    "  --protocol t0|t1      protocol in the ATR (default t1)\n"
+    "  --max-block N         STORE DATA blocks over N bytes fail with 6700\n"
+    "  --proactive-refresh   Enable/Disable with refreshFlag answer 91xx + REFRESH for FETCH\n"
+    "  --cat-busy            Enable/Disable/MemoryReset answer catBusy\n"
+    "  --vpcd-host ADDR      vpcd address (default 127.0.0.1)\n"
+    "  --vpcd-port N         vpcd port (default $VPCD_PORT, else 35963)\n"
+    "  --connect-timeout-ms N  how long to wait for vpcd (default 10000)\n"
+    "  --latency-ms N        delay every APDU answer\n"
+    "  --sw-at N=XXXX        answer APDU number N with status word XXXX only (repeatable)\n"
+    "  --remove-at N         drop the connection at APDU N (card pulled) (repeatable)\n"
+    "  --remove-for-ms N     come back N ms after a removal (default: exit)\n"
+    "  --garbage-at N        answer APDU N with a broken TLV (repeatable)\n"
+    "  --verbose             log APDUs to stderr\n";
+
+unsigned long number(const char* opt, const char* value) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long n = std::strtoul(value, &end, 10);
+  if (errno || !end || *end || value[0] == '-' || value[0] == '\0') {
+    throw Error(Errc::InvalidArgument,
+                std::string("--") + opt + " wants a number, not \"" + value + "\"");
+  }
+  return n;
+}
+
+std::array<uint8_t, 3> parse_version(const std::string& s) {
+  unsigned a = 0, b = 0, c = 0;
+  char tail = 0;
+  if (std::sscanf(s.c_str(), "%u.%u.%u%c", &a, &b, &c, &tail) != 3 || a > 255 || b > 255 ||
+      c > 255) {
+    throw Error(Errc::InvalidArgument, "--svn wants X.Y.Z, not \"" + s + "\"");
+  }
+  return {static_cast<uint8_t>(a), static_cast<uint8_t>(b), static_cast<uint8_t>(c)};
+}
+
+int run(int argc, char** argv) {
+  enum {
+    kState = 1000,
+    kSeed,
+    kEuiccCert,
+    kEuiccKey,
+    kEumCert,
+    kCiCert,
+    kEid,
+    kIsdrAid,
+    kSvn,
+    kProtocol,
+    kMaxBlock,
+    kRefresh,
+    kCatBusy,
+    kHost,
+    kPort,
+    kConnectTimeout,
+    kLatency,
+    kSwAt,
+    kRemoveAt,
+    kRemoveFor,
+    kGarbageAt,
+    kVerbose,
+    kHelp
+  };
+  static const option kOptions[] = {
+      {"state", required_argument, nullptr, kState},
+      {"seed", required_argument, nullptr, kSeed},
+      {"euicc-cert", required_argument, nullptr, kEuiccCert},
+      {"euicc-key", required_argument, nullptr, kEuiccKey},
+      {"eum-cert", required_argument, nullptr, kEumCert},
+      {"ci-cert", required_argument, nullptr, kCiCert},
+      {"eid", required_argument, nullptr, kEid},
+      {"isdr-aid", required_argument, nullptr, kIsdrAid},
+      {"svn", required_argument, nullptr, kSvn},
+      {"protocol", required_argument, nullptr, kProtocol},
+      {"max-block", required_argument, nullptr, kMaxBlock},
+      {"proactive-refresh", no_argument, nullptr, kRefresh},
+      {"cat-busy", no_argument, nullptr, kCatBusy},
+      {"vpcd-host", required_argument, nullptr, kHost},
+      {"vpcd-port", required_argument, nullptr, kPort},
+      {"connect-timeout-ms", required_argument, nullptr, kConnectTimeout},
+      {"latency-ms", required_argument, nullptr, kLatency},
+      {"sw-at", required_argument, nullptr, kSwAt},
+      {"remove-at", required_argument, nullptr, kRemoveAt},
+      {"remove-for-ms", required_argument, nullptr, kRemoveFor},
+      {"garbage-at", required_argument, nullptr, kGarbageAt},
+      {"verbose", no_argument, nullptr, kVerbose},
+      {"help", no_argument, nullptr, kHelp},
+      {nullptr, 0, nullptr, 0},
+  };
+  std::string state_path, seed_path, eid;
+  CredentialFiles files;
+  CardConfig config;
+  LinkOptions link;
+  FaultPlan faults;
+  bool cat_busy = false;
+  if (const char* env = std::getenv("VPCD_PORT"))
+    link.port = static_cast<uint16_t>(number("vpcd-port", env));
+  int c = 0;
+  while ((c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1) {
+    const char* name = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    switch (c) {
+      case kState: state_path = optarg; break;
+      case kSeed: seed_path = optarg; break;
+      case kEuiccCert: files.euicc_cert = optarg; break;
+      case kEuiccKey: files.euicc_key = optarg; break;
+      case kEumCert: files.eum_cert = optarg; break;
+      case kCiCert: files.ci_certs.push_back(optarg); break;
+      case kEid: eid = optarg; break;
+      case kIsdrAid: config.isdr_aid = from_hex(optarg); break;
+      case kSvn: config.info.svn = parse_version(optarg); break;
+      case kProtocol:
+        if (std::string(optarg) == "t0") {
+          config.protocol = Protocol::T0;
+        } else if (std::string(optarg) == "t1") {
+          config.protocol = Protocol::T1;
+        } else {
+          throw Error(Errc::InvalidArgument, "--protocol wants t0 or t1");
+        }
+        break;
+      case kMaxBlock: config.max_block = number("max-block", optarg); break;
+      case kRefresh: config.proactive_refresh = true; break;
+      case kCatBusy: cat_busy = true; break;
+      case kHost: link.host = optarg; break;
+      case kPort: {
+        const auto port = number("vpcd-port", optarg);
+        if (port == 0 || port > 65535)
+          throw Error(Errc::InvalidArgument, "--vpcd-port out of range");
+        link.port = static_cast<uint16_t>(port);
+        break;
+      }
+      case kConnectTimeout:
+        link.connect_timeout_ms = static_cast<unsigned>(number("connect-timeout-ms", optarg));
+        break;
+      case kLatency: faults.latency_ms = static_cast<unsigned>(number("latency-ms", optarg)); break;
+      case kSwAt: faults.sw_at.insert(parse_sw_at(optarg)); break;
+      case kRemoveAt: faults.remove_at.insert(number("remove-at", optarg)); break;
+      case kRemoveFor:
+        faults.remove_for_ms = static_cast<unsigned>(number("remove-for-ms", optarg));
+        break;
+      case kGarbageAt: faults.garbage_at.insert(number("garbage-at", optarg)); break;
+      case kVerbose: link.verbose = true; break;
+      case kHelp: std::cout << kUsage; return 0;
+      default:
+        (void)name;
+        std::cerr << kUsage;
+        return 2;
+    }
+  }
+  if (optind != argc) {
+    std::cerr << "veuicc: unexpected argument " << argv[optind] << "\n" << kUsage;
+    return 2;
+  }
+  if (config.isdr_aid.size() < 5 || config.isdr_aid.size() > 16) {
+    throw Error(Errc::InvalidArgument, "--isdr-aid must be 5..16 bytes");
+  }
+
+  const Credentials credentials = Credentials::load(files);
+  StateStore store = StateStore::open(state_path, seed_path);
+  if (eid.empty()) eid = store.state().eid;
+  if (eid.empty()) eid = credentials.certificate_eid();
+  if (eid.size() != 32 || eid.find_first_not_of("0123456789") != std::string::npos) {
+    throw Error(Errc::InvalidArgument,
+                eid.empty() ? "no EID: pass --eid, put \"eid\" in the state, or give --euicc-cert"
+                            : "the EID \"" + eid + "\" is not 32 decimal digits");
+  }
+  config.eid = from_hex(eid);
+
+  Card card(std::move(config), store, credentials);
+  card.behaviour().cat_busy = cat_busy;
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  return run_vpcd_link(card, link, faults, g_stop);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const euiccd::Error& e) {
+    std::cerr << "veuicc: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "veuicc: unexpected error: " << e.what() << "\n";
+    return 1;
+  }
+}
