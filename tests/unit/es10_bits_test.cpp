@@ -6,31 +6,14 @@
 #include <functional>
 
 #include "lpa/error.h"
+#include "test_bytes.h"
 #include "lpa/es10_codec.h"
 
 using namespace euiccd;
 using namespace euiccd::lpa;
-
-namespace {
-
-Bytes h(std::string_view spaced) {
-  std::string hex;
-  for (char c : spaced)
-    if (c != ' ') hex += c;
-  return from_hex(hex);
-}
-
-Errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no euiccd::Error thrown";
-  return Errc::Internal;
-}
-
-}  // namespace
+using euiccd::testing::ascii;
+using euiccd::testing::code_of;
+using euiccd::testing::h;
 
 // profileManagementOperation: named bit n is bit (7 - n) of the first data byte; the unused
 // count is 7 - (highest set bit).

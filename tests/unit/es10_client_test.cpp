@@ -8,22 +8,15 @@
 #include <functional>
 
 #include "lpa/error.h"
+#include "test_bytes.h"
 
 using namespace euiccd;
 using namespace euiccd::lpa;
+using euiccd::testing::ascii;
+using euiccd::testing::code_of;
+using euiccd::testing::h;
 
 namespace {
-
-Bytes h(std::string_view spaced) {
-  std::string hex;
-  for (char c : spaced)
-    if (c != ' ') hex += c;
-  return from_hex(hex);
-}
-
-std::string ascii(std::string_view s) {
-  return to_hex(as_bytes(s));
-}
 
 class FakeCard : public Es10Transport {
  public:

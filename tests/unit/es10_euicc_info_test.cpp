@@ -6,33 +6,16 @@
 #include <functional>
 
 #include "lpa/error.h"
+#include "test_bytes.h"
 #include "lpa/es10_codec.h"
 
 using namespace euiccd;
 using namespace euiccd::lpa;
+using euiccd::testing::ascii;
+using euiccd::testing::code_of;
+using euiccd::testing::h;
 
 namespace {
-
-Bytes h(std::string_view spaced) {
-  std::string hex;
-  for (char c : spaced)
-    if (c != ' ') hex += c;
-  return from_hex(hex);
-}
-
-std::string ascii(std::string_view s) {
-  return to_hex(as_bytes(s));
-}
-
-Errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no euiccd::Error thrown";
-  return Errc::Internal;
-}
 
 // SubjectKeyIdentifiers of GSMA CI roots (checked against ../shared/reference/ci-certs):
 // the production CI used by lpac #143's card, and the SGP.26 test CIs (brainpool, NIST).

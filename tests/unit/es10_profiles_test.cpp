@@ -7,34 +7,16 @@
 #include <functional>
 
 #include "lpa/error.h"
+#include "test_bytes.h"
 #include "lpa/es10_codec.h"
 
 using namespace euiccd;
 using namespace euiccd::lpa;
+using euiccd::testing::ascii;
+using euiccd::testing::code_of;
+using euiccd::testing::h;
 
 namespace {
-
-Bytes h(std::string_view spaced) {
-  std::string hex;
-  for (char c : spaced)
-    if (c != ' ') hex += c;
-  return from_hex(hex);
-}
-
-// Hex of ASCII text, to write UTF8String values readably.
-std::string ascii(std::string_view s) {
-  return to_hex(as_bytes(s));
-}
-
-Errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no euiccd::Error thrown";
-  return Errc::Internal;
-}
 
 // ICCIDs in EF.ICCID coding: digit pairs swapped, F-padded to 10 bytes.
 constexpr std::string_view kIccid19 = "8944476500001224158";

@@ -7,19 +7,16 @@
 #include <string>
 
 #include "lpa/error.h"
+#include "test_bytes.h"
 #include "lpa/es10_codec.h"
 
 using namespace euiccd;
 using namespace euiccd::lpa;
+using euiccd::testing::ascii;
+using euiccd::testing::code_of;
+using euiccd::testing::h;
 
 namespace {
-
-Bytes h(std::string_view spaced) {
-  std::string hex;
-  for (char c : spaced)
-    if (c != ' ') hex += c;
-  return from_hex(hex);
-}
 
 struct Sample {
   const char* name;
