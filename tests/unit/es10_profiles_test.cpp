@@ -7,8 +7,8 @@
 #include <functional>
 
 #include "lpa/error.h"
-#include "test_bytes.h"
 #include "lpa/es10_codec.h"
+#include "test_bytes.h"
 
 using namespace euiccd;
 using namespace euiccd::lpa;
