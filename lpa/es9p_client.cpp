@@ -420,7 +420,7 @@ std::vector<Es11EventEntry> Es9pClient::es11_authenticate_client(
     try {
       validate_server_address(e.rsp_server_address, where + ".rspServerAddress");
     } catch (const Error& err) {
-      malformed(call, err.what());
+      malformed(call, sanitize(err.what()));  // it quotes the server's text
     }
     events.push_back(std::move(e));
   }

@@ -1,0 +1,68 @@
+#include "daemon/card_worker.h"
+
+#include "daemon/log.h"
+
+namespace euiccd::daemon {
+
+CardWorker::CardWorker(std::string reader, CardSettings settings)
+    : reader_(std::move(reader)), settings_(std::move(settings)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+CardWorker::~CardWorker() {
+  stop();
+  join();
+}
+
+void CardWorker::submit(Task task) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+}
+
+void CardWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    tasks_.clear();
+  }
+  wake_.notify_one();
+}
+
+void CardWorker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void CardWorker::loop() {
+  for (;;) {
+    Task task;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (stopping_) break;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    try {
+      if (!session_) session_ = std::make_unique<CardSession>(reader_, settings_);
+      task.run(*session_);
+    } catch (const Error& e) {
+      // A card that went away or was reset under us gets a fresh session next time.
+      if (e.code() == Errc::CardRemoved || e.code() == Errc::NoReader) session_.reset();
+      if (task.fail) task.fail(e);
+    } catch (const std::exception& e) {
+      if (task.fail) task.fail(Error(Errc::Internal, e.what()));
+    }
+  }
+  try {
+    session_.reset();
+  } catch (...) {
+    // Closing the channel of a card that is gone: nothing left to do.
+  }
+  finished_ = true;
+}
+
+}  // namespace euiccd::daemon

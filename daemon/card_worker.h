@@ -1,0 +1,56 @@
+// One thread per eUICC that owns its CardSession and runs card work strictly one task at a
+// time, so the D-Bus loop never waits for a card or a server. Tasks run in submission order;
+// each gets the open session, or the error that kept the session from opening.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "daemon/card_session.h"
+#include "lpa/error.h"
+
+namespace euiccd::daemon {
+
+class CardWorker {
+ public:
+  struct Task {
+    std::function<void(CardSession&)> run;   // on the worker thread; may throw euiccd::Error
+    std::function<void(const Error&)> fail;  // on the worker thread: what run threw, or why
+                                             // the session could not be opened
+  };
+
+  CardWorker(std::string reader, CardSettings settings);
+  ~CardWorker();  // stop() + join()
+  CardWorker(const CardWorker&) = delete;
+  CardWorker& operator=(const CardWorker&) = delete;
+
+  void submit(Task task);
+  // Drops queued tasks and ends the thread after the running one. Callers cancel a running
+  // long task themselves (its CancelToken) before.
+  void stop();
+  void join();
+  // True once the thread has returned (after stop()); join() then does not block.
+  bool finished() const { return finished_; }
+
+ private:
+  void loop();
+
+  std::string reader_;
+  CardSettings settings_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Task> tasks_;
+  bool stopping_ = false;
+  std::atomic<bool> finished_{false};
+  std::unique_ptr<CardSession> session_;  // worker thread only
+  std::thread thread_;
+};
+
+}  // namespace euiccd::daemon

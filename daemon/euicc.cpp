@@ -1,0 +1,218 @@
+#include "daemon/euicc.h"
+
+#include <set>
+#include <tuple>
+
+#include "apdu/pcsc_reader.h"
+#include "daemon/discovery_job.h"
+#include "daemon/job_context.h"
+#include "daemon/log.h"
+#include "daemon/notification_delivery.h"
+
+namespace euiccd::daemon {
+
+namespace {
+
+bool same_profile(const lpa::ProfileInfo& a, const lpa::ProfileInfo& b) {
+  return a.iccid == b.iccid && a.isdp_aid == b.isdp_aid && a.state == b.state &&
+         a.nickname == b.nickname && a.service_provider_name == b.service_provider_name &&
+         a.profile_name == b.profile_name && a.profile_class == b.profile_class &&
+         a.profile_owner == b.profile_owner;
+}
+
+bool same_snapshot(const EuiccSnapshot& a, const EuiccSnapshot& b) {
+  if (std::tie(a.eid, a.free_nvm, a.svn, a.default_smdp_address, a.root_smds_address,
+               a.pending_notifications) != std::tie(b.eid, b.free_nvm, b.svn,
+                                                    b.default_smdp_address, b.root_smds_address,
+                                                    b.pending_notifications))
+    return false;
+  if (a.profiles.size() != b.profiles.size()) return false;
+  for (size_t i = 0; i < a.profiles.size(); ++i)
+    if (!same_profile(a.profiles[i], b.profiles[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+Euicc::Euicc(unsigned index, std::string reader, EuiccSnapshot snapshot,
+             std::unique_ptr<CardWorker> worker, LoopQueue& loop, const EngineSettings& settings)
+    : index_(index),
+      reader_(std::move(reader)),
+      snapshot_(std::move(snapshot)),
+      worker_(std::move(worker)),
+      loop_(loop),
+      settings_(settings) {}
+
+// The registry shuts every eUICC down before dropping it; this only covers early exits.
+Euicc::~Euicc() {
+  if (active_job_) active_job_->control()->cancel(lpa::CancelReason::Postponed);
+  if (worker_) worker_->stop();
+}
+
+Error Euicc::busy_error() const {
+  return Error(Errc::Busy, "the eUICC is busy with a profile " + active_job_->operation() +
+                               " (job " + std::to_string(active_job_->id()) +
+                               "); try again when it has finished, or cancel it");
+}
+
+void Euicc::apply(EuiccSnapshot next) {
+  if (same_snapshot(next, snapshot_)) return;
+  EuiccSnapshot before = std::exchange(snapshot_, std::move(next));
+  if (on_snapshot_changed) on_snapshot_changed(before);
+}
+
+void Euicc::change(const std::string& operation, CardOp op, Done done, bool hold_card) {
+  if (!worker_) {
+    done(Error(Errc::CardRemoved, "the eUICC is gone"));
+    return;
+  }
+  if (active_job_) {
+    done(busy_error());
+    return;
+  }
+  const uint64_t request = next_request_++;
+  waiting_[request] = std::move(done);
+  // The worker may outlive this object (it finishes its task after a removal): it captures
+  // only what outlives both (the loop queue) and a weak reference.
+  std::weak_ptr<Euicc> weak = weak_from_this();
+  LoopQueue* loop = &loop_;
+  auto post_back = [loop, weak, request, operation](std::optional<Error> error,
+                                                    std::optional<EuiccSnapshot> snapshot) {
+    loop->post([weak, request, operation, error = std::move(error),
+                snapshot = std::move(snapshot)]() mutable {
+      auto self = weak.lock();
+      if (!self) return;
+      auto it = self->waiting_.find(request);
+      if (it == self->waiting_.end()) return;  // shut down meanwhile
+      Done finished = std::move(it->second);
+      self->waiting_.erase(it);
+      if (snapshot) self->apply(std::move(*snapshot));
+      finished(error);
+      self->auto_deliver_notifications(operation);
+    });
+  };
+  CardWorker::Task task;
+  task.run = [op = std::move(op), eid = snapshot_.eid, post_back, operation,
+              hold_card](CardSession& session) {
+    std::optional<Error> error;
+    std::optional<EuiccSnapshot> snapshot;
+    {
+      // Keeps other PC/SC clients off the card for the few commands of a change.
+      std::optional<apdu::PcscTransaction> transaction;
+      if (hold_card) transaction.emplace(session.card());
+      try {
+        op(session);
+      } catch (const Error& e) {
+        error = e;
+        log(Level::Warning, {.eid = eid, .operation = operation}, e.what());
+      }
+      try {
+        snapshot = read_snapshot(session.client(), eid);
+      } catch (const Error& e) {
+        log(Level::Warning, {.eid = eid, .operation = operation},
+            std::string("could not re-read the eUICC: ") + e.what());
+        if (!error) error = e;
+      }
+    }
+    post_back(std::move(error), std::move(snapshot));
+  };
+  task.fail = [post_back](const Error& e) { post_back(e, std::nullopt); };
+  worker_->submit(std::move(task));
+}
+
+std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body) {
+  if (!worker_) throw Error(Errc::CardRemoved, "the eUICC is gone");
+  if (active_job_) throw busy_error();
+  active_job_ = job;
+  std::weak_ptr<Euicc> weak_self = weak_from_this();
+  std::weak_ptr<Job> weak_job = job;
+  LogFields fields{.eid = snapshot_.eid, .operation = job->operation()};
+  LoopQueue* loop = &loop_;
+  const EngineSettings* settings = &settings_;
+  auto finish = [loop, weak_self, weak_job](std::optional<Error> error,
+                                            std::optional<EuiccSnapshot> snapshot) {
+    loop->post([weak_self, weak_job, error, snapshot]() mutable {
+      auto self = weak_self.lock();
+      auto finished_job = weak_job.lock();
+      if (self && !self->is_shut_down()) {
+        if (snapshot) self->apply(std::move(*snapshot));
+        if (self->active_job_ == finished_job) self->active_job_.reset();
+      }
+      if (finished_job) finished_job->finish(error);
+      if (self && !self->is_shut_down() && finished_job)
+        self->auto_deliver_notifications(finished_job->operation());
+    });
+  };
+  CardWorker::Task task;
+  task.run = [loop, settings, job_control = job->control(), weak_job, body, finish,
+              fields](CardSession& session) {
+    JobContext context(weak_job, job_control, *loop, *settings, fields);
+    std::optional<Error> error;
+    try {
+      if (job_control->cancelled()) throw Error(Errc::Cancelled, "the job was cancelled");
+      body(session, context);
+      context.log(Level::Info, "finished");
+    } catch (const Error& e) {
+      error = e;
+      context.log(e.code() == Errc::Cancelled ? Level::Notice : Level::Warning, e.what());
+    }
+    std::optional<EuiccSnapshot> snapshot;
+    try {
+      snapshot = read_snapshot(session.client(), fields.eid);
+    } catch (const Error& e) {
+      context.log(Level::Warning, std::string("could not re-read the eUICC: ") + e.what());
+    }
+    finish(error, std::move(snapshot));
+  };
+  task.fail = [finish](const Error& e) { finish(e, std::nullopt); };
+  worker_->submit(std::move(task));
+  return job;
+}
+
+void Euicc::auto_deliver_notifications(const std::string& after_operation) {
+  static const std::set<std::string> kQueueingOperations = {"enable", "disable", "delete",
+                                                            "boot-enable", "download"};
+  if (!settings_.auto_process_notifications || snapshot_.pending_notifications == 0 ||
+      !kQueueingOperations.count(after_operation) || active_job_ || !worker_)
+    return;
+  const LogFields fields{.eid = snapshot_.eid, .operation = "auto-notifications"};
+  change(
+      "auto-notifications",
+      [settings = &settings_, fields](CardSession& session) {
+        deliver_notifications(session, *settings, fields);
+      },
+      [fields](const std::optional<Error>& error) {
+        if (error) log(Level::Warning, fields, error->what());
+      },
+      false);
+}
+
+std::shared_ptr<Job> Euicc::start_download(uint64_t job_id, const std::string& owner,
+                                           DownloadRequest request) {
+  auto job = std::make_shared<Job>(job_id, "download", index_, owner);
+  return start_job(job, [request = std::move(request)](CardSession& session, JobContext& context) {
+    run_download(session, context, request);
+  });
+}
+
+std::shared_ptr<Job> Euicc::start_discovery(uint64_t job_id, const std::string& owner,
+                                            std::string smds_address) {
+  auto job = std::make_shared<Job>(job_id, "discovery", index_, owner);
+  return start_job(
+      job, [smds_address = std::move(smds_address)](CardSession& session, JobContext& context) {
+        run_discovery(session, context, smds_address);
+      });
+}
+
+std::unique_ptr<CardWorker> Euicc::shut_down(lpa::CancelReason reason, const Error& why) {
+  if (active_job_) {
+    active_job_->control()->cancel(reason);
+    active_job_->finish(why);
+    active_job_.reset();
+  }
+  waiting_.clear();  // their callers learn of the removal from the D-Bus layer
+  if (worker_) worker_->stop();
+  return std::move(worker_);
+}
+
+}  // namespace euiccd::daemon

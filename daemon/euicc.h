@@ -1,0 +1,83 @@
+// One eUICC as the daemon holds it, on the loop thread: its cached snapshot, its card worker,
+// and the rule for concurrent requests:
+//
+// - Short changes (enable, disable, delete, nickname, addresses, memory reset, notifications,
+//   refresh) are queued on the card worker and run one after the other in arrival order.
+// - A job (download, discovery) holds the card until it ends: while it runs, every other
+//   change and every new job is refused at once with Errc::Busy instead of waiting for it
+//   (a download may wait minutes for the user's Confirm).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "daemon/card_worker.h"
+#include "daemon/download_job.h"
+#include "daemon/engine_settings.h"
+#include "daemon/euicc_snapshot.h"
+#include "daemon/job.h"
+#include "daemon/loop_queue.h"
+
+namespace euiccd::daemon {
+
+class Euicc : public std::enable_shared_from_this<Euicc> {
+ public:
+  using Done = std::function<void(const std::optional<Error>& error)>;
+  using CardOp = std::function<void(CardSession&)>;
+
+  Euicc(unsigned index, std::string reader, EuiccSnapshot snapshot,
+        std::unique_ptr<CardWorker> worker, LoopQueue& loop, const EngineSettings& settings);
+  ~Euicc();
+
+  unsigned index() const { return index_; }
+  const std::string& reader() const { return reader_; }
+  const std::string& eid() const { return snapshot_.eid; }
+  const EuiccSnapshot& snapshot() const { return snapshot_; }
+
+  // Fired after a new snapshot replaced `before` (only when something differs).
+  std::function<void(const EuiccSnapshot& before)> on_snapshot_changed;
+
+  // Runs `op` on the card, re-reads the snapshot, then calls `done` on the loop thread (after
+  // on_snapshot_changed). Busy while a job runs. `done` is not called once the eUICC is shut
+  // down: whoever waits on it learns that from its removal. `hold_card`: run inside a PC/SC
+  // transaction (false for operations that wait on servers, e.g. notification delivery).
+  void change(const std::string& operation, CardOp op, Done done, bool hold_card = true);
+
+  // Long operations; the Job is returned already queued. Throw Error(Busy) while a job runs.
+  std::shared_ptr<Job> start_download(uint64_t job_id, const std::string& owner,
+                                      DownloadRequest request);
+  std::shared_ptr<Job> start_discovery(uint64_t job_id, const std::string& owner,
+                                       std::string smds_address);
+  const std::shared_ptr<Job>& active_job() const { return active_job_; }
+
+  // The card went away or the daemon stops: the running job is cancelled with `reason` (a
+  // download ends its session on card and server) and ends now with `why`; queued changes are
+  // dropped. Returns the worker so the caller can reap its thread once it has finished.
+  std::unique_ptr<CardWorker> shut_down(lpa::CancelReason reason, const Error& why);
+  bool is_shut_down() const { return !worker_; }
+
+ private:
+  using JobBody = std::function<void(CardSession&, class JobContext&)>;
+  std::shared_ptr<Job> start_job(std::shared_ptr<Job> job, JobBody body);
+  void apply(EuiccSnapshot next);
+  // After a change that queued notifications (enable, disable, delete, download), deliver them
+  // when the configuration says so (Notifications AutoProcess=).
+  void auto_deliver_notifications(const std::string& after_operation);
+  Error busy_error() const;
+
+  unsigned index_;
+  std::string reader_;
+  EuiccSnapshot snapshot_;
+  std::unique_ptr<CardWorker> worker_;
+  LoopQueue& loop_;
+  const EngineSettings& settings_;
+  std::shared_ptr<Job> active_job_;
+  // Callers' continuations stay on the loop thread; the worker reports back by request id.
+  uint64_t next_request_ = 1;
+  std::map<uint64_t, Done> waiting_;
+};
+
+}  // namespace euiccd::daemon

@@ -1,0 +1,155 @@
+#include "daemon/euicc_registry.h"
+
+#include <set>
+
+#include "daemon/log.h"
+
+namespace euiccd::daemon {
+
+EuiccRegistry::EuiccRegistry(LoopQueue& loop, const EngineSettings& settings,
+                             ReaderFilter reader_allowed)
+    : loop_(loop), settings_(settings), reader_allowed_(std::move(reader_allowed)) {}
+
+EuiccRegistry::~EuiccRegistry() {
+  shut_down();
+  // Worker destructors join; by now main() waited for them (or gave up and exits hard).
+}
+
+std::shared_ptr<Euicc> EuiccRegistry::find(unsigned index) const {
+  auto it = euiccs_.find(index);
+  return it == euiccs_.end() ? nullptr : it->second;
+}
+
+void EuiccRegistry::readers_changed(const std::vector<apdu::ReaderStatus>& readers) {
+  reap();
+  if (shutting_down_) return;
+  std::set<std::string> present;
+  for (const auto& r : readers) {
+    if (reader_allowed_ && !reader_allowed_(r.name)) continue;
+    if (!r.card_present) continue;
+    present.insert(r.name);
+    auto nope = not_euicc_.find(r.name);
+    if (nope != not_euicc_.end() && nope->second == r.atr) continue;  // same non-eUICC card
+    not_euicc_.erase(r.name);
+    bool known = probes_.count(r.name) > 0;
+    for (const auto& [index, euicc] : euiccs_) known = known || euicc->reader() == r.name;
+    if (!known) start_probe(r);
+  }
+  for (auto it = not_euicc_.begin(); it != not_euicc_.end();)
+    it = present.count(it->first) ? std::next(it) : not_euicc_.erase(it);
+  for (auto it = probes_.begin(); it != probes_.end();) {
+    if (present.count(it->first)) {
+      ++it;
+      continue;
+    }
+    it->second.worker->stop();
+    retire(std::move(it->second.worker));
+    it = probes_.erase(it);
+  }
+  std::vector<std::string> gone;
+  for (const auto& [index, euicc] : euiccs_)
+    if (!present.count(euicc->reader())) gone.push_back(euicc->reader());
+  for (const auto& reader : gone)
+    withdraw(reader, Error(Errc::CardRemoved, "the eUICC was removed from " + reader));
+}
+
+void EuiccRegistry::start_probe(const apdu::ReaderStatus& reader) {
+  const uint64_t generation = next_generation_++;
+  auto worker = std::make_unique<CardWorker>(reader.name, settings_.card);
+  LoopQueue* loop = &loop_;
+  const std::string name = reader.name;
+  auto post = [this, loop, name, generation](std::optional<EuiccSnapshot> snapshot,
+                                             std::string error) {
+    loop->post([this, name, generation, snapshot = std::move(snapshot), error]() mutable {
+      probe_done(name, generation, std::move(snapshot), error);
+    });
+  };
+  CardWorker::Task task;
+  task.run = [post](CardSession& session) { post(read_snapshot(session.client()), {}); };
+  task.fail = [post](const Error& e) { post(std::nullopt, e.what()); };
+  worker->submit(std::move(task));
+  probes_[reader.name] = Probe{generation, std::move(worker)};
+  not_euicc_[reader.name] = reader.atr;  // until the probe says otherwise
+  log(Level::Info, {}, "card in " + reader.name + ": looking for an eUICC");
+}
+
+void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
+                               std::optional<EuiccSnapshot> snapshot, const std::string& error) {
+  auto it = probes_.find(reader);
+  if (it == probes_.end() || it->second.generation != generation) return;  // stale
+  std::unique_ptr<CardWorker> worker = std::move(it->second.worker);
+  probes_.erase(it);
+  if (!snapshot) {
+    log(Level::Notice, {}, "the card in " + reader + " is not usable as an eUICC: " + error);
+    worker->stop();
+    retire(std::move(worker));
+    return;  // stays in not_euicc_ until the card changes
+  }
+  not_euicc_.erase(reader);
+  auto [slot, fresh] = index_by_eid_.try_emplace(snapshot->eid, next_index_);
+  if (fresh) ++next_index_;
+  const unsigned index = slot->second;
+  if (euiccs_.count(index)) {
+    // The same EID in two readers at once (a cloned test card): serve the first one only.
+    log(Level::Warning, {.eid = snapshot->eid},
+        "the eUICC in " + reader + " has the EID of one already served; ignoring it");
+    worker->stop();
+    retire(std::move(worker));
+    return;
+  }
+  auto euicc = std::make_shared<Euicc>(index, reader, std::move(*snapshot), std::move(worker),
+                                       loop_, settings_);
+  euiccs_[index] = euicc;
+  log(Level::Notice, {.eid = euicc->eid()},
+      "eUICC in " + reader + " with " + std::to_string(euicc->snapshot().profiles.size()) +
+          " profile(s)");
+  if (on_added) on_added(euicc);
+}
+
+void EuiccRegistry::withdraw(const std::string& reader, const Error& why) {
+  for (auto it = euiccs_.begin(); it != euiccs_.end(); ++it) {
+    if (it->second->reader() != reader) continue;
+    std::shared_ptr<Euicc> euicc = it->second;
+    euiccs_.erase(it);
+    log(Level::Notice, {.eid = euicc->eid()}, why.what());
+    if (on_removed) on_removed(euicc);
+    retire(euicc->shut_down(
+        shutting_down_ ? lpa::CancelReason::Postponed : lpa::CancelReason::UndefinedReason, why));
+    return;
+  }
+}
+
+void EuiccRegistry::retire(std::unique_ptr<CardWorker> worker) {
+  if (worker) retired_.push_back(std::move(worker));
+}
+
+void EuiccRegistry::reap() {
+  for (auto it = retired_.begin(); it != retired_.end();) {
+    if ((*it)->finished()) {
+      (*it)->join();
+      it = retired_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void EuiccRegistry::shut_down() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  for (auto& [reader, probe] : probes_) {
+    probe.worker->stop();
+    retire(std::move(probe.worker));
+  }
+  probes_.clear();
+  std::vector<std::string> readers;
+  for (const auto& [index, euicc] : euiccs_) readers.push_back(euicc->reader());
+  for (const auto& reader : readers) withdraw(reader, Error(Errc::Cancelled, "euiccd is stopping"));
+}
+
+bool EuiccRegistry::all_workers_finished() {
+  reap();
+  return retired_.empty() && probes_.empty();
+}
+
+}  // namespace euiccd::daemon

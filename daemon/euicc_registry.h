@@ -1,0 +1,70 @@
+// The eUICCs the daemon serves, kept in step with the PC/SC readers: a card that appears is
+// probed on a fresh worker (EID + snapshot) and published; a card that goes away is shut down
+// and unpublished. A card keeps its index for the daemon's lifetime (by EID), so a reinserted
+// card comes back at the same D-Bus path. Loop thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apdu/pcsc_reader.h"
+#include "daemon/card_worker.h"
+#include "daemon/engine_settings.h"
+#include "daemon/euicc.h"
+#include "daemon/loop_queue.h"
+
+namespace euiccd::daemon {
+
+class EuiccRegistry {
+ public:
+  using ReaderFilter = std::function<bool(const std::string& reader)>;
+  // `reader_allowed`: which readers to use (null = all).
+  EuiccRegistry(LoopQueue& loop, const EngineSettings& settings, ReaderFilter reader_allowed);
+  ~EuiccRegistry();
+
+  // From the hotplug watcher.
+  void readers_changed(const std::vector<apdu::ReaderStatus>& readers);
+
+  // Published eUICCs by index.
+  const std::map<unsigned, std::shared_ptr<Euicc>>& euiccs() const { return euiccs_; }
+  std::shared_ptr<Euicc> find(unsigned index) const;
+
+  // Fired after an eUICC is published / before it is withdrawn (it is shut down after).
+  std::function<void(const std::shared_ptr<Euicc>&)> on_added;
+  std::function<void(const std::shared_ptr<Euicc>&)> on_removed;
+
+  // Daemon stop: every job is cancelled with reason "postponed", every eUICC withdrawn.
+  void shut_down();
+  // True when every card worker thread has returned (joins them).
+  bool all_workers_finished();
+
+ private:
+  struct Probe {
+    uint64_t generation;
+    std::unique_ptr<CardWorker> worker;
+  };
+  void start_probe(const apdu::ReaderStatus& reader);
+  void probe_done(const std::string& reader, uint64_t generation,
+                  std::optional<EuiccSnapshot> snapshot, const std::string& error);
+  void withdraw(const std::string& reader, const Error& why);
+  void retire(std::unique_ptr<CardWorker> worker);
+  void reap();
+
+  LoopQueue& loop_;
+  const EngineSettings& settings_;
+  ReaderFilter reader_allowed_;
+  bool shutting_down_ = false;
+  uint64_t next_generation_ = 1;
+  unsigned next_index_ = 0;
+  std::map<std::string, unsigned> index_by_eid_;
+  std::map<std::string, Probe> probes_;                // by reader
+  std::map<std::string, Bytes> not_euicc_;             // reader → ATR of a card that is none
+  std::map<unsigned, std::shared_ptr<Euicc>> euiccs_;  // by index
+  std::vector<std::unique_ptr<CardWorker>> retired_;
+};
+
+}  // namespace euiccd::daemon

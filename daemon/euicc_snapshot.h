@@ -1,0 +1,34 @@
+// What the daemon knows about one eUICC between card operations. D-Bus property reads are
+// answered from here and cost no APDU; the card worker reads a fresh snapshot after every
+// change and the loop thread swaps it in.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lpa/es10_client.h"
+#include "lpa/es10_types.h"
+
+namespace euiccd::daemon {
+
+struct EuiccSnapshot {
+  std::string eid;
+  std::vector<lpa::ProfileInfo> profiles;  // in the card's order
+  uint64_t free_nvm = 0;                   // bytes (EUICCInfo2 extCardResource)
+  std::string svn;                         // SGP.22 version the card implements, "2.2.2"
+  std::string default_smdp_address;        // "" when none is set
+  std::string root_smds_address;
+  uint32_t pending_notifications = 0;
+
+  const lpa::ProfileInfo* find_profile(const std::string& iccid) const;
+  const lpa::ProfileInfo* enabled_profile() const;
+};
+
+// Reads everything above from the card (EID only when `eid` is empty). Throws euiccd::Error.
+EuiccSnapshot read_snapshot(lpa::Es10Client& card, const std::string& eid = {});
+
+// "2.2.2" from a 3-byte VersionType; hex when the length is unusual.
+std::string format_version(const Bytes& version);
+
+}  // namespace euiccd::daemon

@@ -1,0 +1,254 @@
+// euiccd: the eSIM (SGP.22 LPA) daemon. main() wires the parts together: configuration, the
+// sd-event loop with the bus attached, the eUICC registry fed by the PC/SC hotplug watcher, the
+// D-Bus service, systemd notification and an orderly stop on SIGTERM/SIGINT.
+#include <signal.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "apdu/logical_channel.h"
+#include "daemon/boot_runner.h"
+#include "daemon/config.h"
+#include "daemon/engine_settings.h"
+#include "daemon/euicc_registry.h"
+#include "daemon/hotplug.h"
+#include "daemon/log.h"
+#include "daemon/loop_queue.h"
+#include "daemon/options.h"
+#include "daemon/service_notify.h"
+#include "dbus/service.h"
+#include "lpa/error.h"
+
+#ifndef EUICCD_VERSION
+#define EUICCD_VERSION "0"
+#endif
+#ifndef EUICCD_CI_CERTS_DIR
+#define EUICCD_CI_CERTS_DIR "/usr/share/euiccd/ci-certs"
+#endif
+
+namespace {
+
+using namespace euiccd;
+using namespace euiccd::daemon;
+using namespace std::chrono_literals;
+
+// How long a stop waits for card workers to end their sessions (a download's CancelSession on
+// card and server) before leaving anyway; below systemd's TimeoutStopSec.
+constexpr auto kStopDeadline = 15s;
+
+sd_bus* open_bus(const std::string& which) {
+  sd_bus* bus = nullptr;
+  int r;
+  if (which == "system") {
+    r = sd_bus_open_system(&bus);
+  } else if (which == "session") {
+    r = sd_bus_open_user(&bus);
+  } else {
+    r = sd_bus_new(&bus);
+    if (r >= 0) r = sd_bus_set_address(bus, which.c_str());
+    if (r >= 0) r = sd_bus_set_bus_client(bus, 1);
+    if (r >= 0) r = sd_bus_start(bus);
+    if (r < 0) sd_bus_unref(bus);
+  }
+  if (r < 0)
+    throw Error(Errc::Internal, "cannot connect to the " + which + " bus: " + std::strerror(-r));
+  return bus;
+}
+
+// The GSMA CI roots shipped with euiccd ($EUICCD_CI_CERTS_DIR replaces them, for tests).
+std::vector<std::string> ci_root_dirs() {
+  const char* env = std::getenv("EUICCD_CI_CERTS_DIR");
+  const std::string dir = env && *env ? env : EUICCD_CI_CERTS_DIR;
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return {dir};
+  return {};
+}
+
+EngineSettings engine_settings(const Config& config, const CommandLine& cl) {
+  EngineSettings s;
+  s.http.ca_dirs = ci_root_dirs();
+  for (const auto& d : config.network.ca_dirs) s.http.ca_dirs.push_back(d);
+  s.http.ca_files = config.network.ca_files;
+  for (const auto& f : cl.ca_files) s.http.ca_files.push_back(f);
+  s.http.resolve = config.network.resolve;
+  for (const auto& r : cl.resolve) s.http.resolve.push_back(r);
+  s.http.connect_timeout = config.network.connect_timeout;
+  s.http.total_timeout = config.network.total_timeout;
+  s.card.isd_r_aids = apdu::default_isd_r_aids();
+  for (const auto& aid : config.readers.extra_isd_r_aids) s.card.isd_r_aids.push_back(aid);
+  s.card.segment_size = config.readers.segment_size;
+  s.auto_process_notifications = config.notifications.auto_process;
+  return s;
+}
+
+struct Stopper {
+  sd_event* event = nullptr;
+  HotplugWatcher* hotplug = nullptr;
+  EuiccRegistry* registry = nullptr;
+  dbus::Service* service = nullptr;
+  std::chrono::steady_clock::time_point deadline;
+  bool stopping = false;
+  bool workers_done = false;
+};
+
+int on_stop_tick(sd_event_source* source, uint64_t, void* userdata) {
+  auto* s = static_cast<Stopper*>(userdata);
+  if (s->registry->all_workers_finished()) {
+    s->workers_done = true;
+    sd_event_source_disable_unref(source);
+    sd_event_exit(s->event, 0);
+    return 0;
+  }
+  if (std::chrono::steady_clock::now() > s->deadline) {
+    log(Level::Warning, {}, "a card worker did not finish in time; stopping anyway");
+    sd_event_source_disable_unref(source);
+    sd_event_exit(s->event, 0);
+    return 0;
+  }
+  sd_event_source_set_time_relative(source, 50'000);
+  sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+  return 0;
+}
+
+// SIGTERM/SIGINT: stop watching readers, cancel jobs (downloads end their session with reason
+// "postponed"), take the objects off the bus (waiting calls get Error.Aborted), then wait for
+// the card workers. A second signal exits at once.
+int on_signal(sd_event_source*, const signalfd_siginfo* info, void* userdata) {
+  auto* s = static_cast<Stopper*>(userdata);
+  if (s->stopping) {
+    log(Level::Warning, {}, "second signal: exiting now");
+    std::_Exit(1);
+  }
+  s->stopping = true;
+  log(Level::Notice, {},
+      std::string("stopping on ") + strsignal(static_cast<int>(info->ssi_signo)));
+  notify_stopping("Stopping");
+  s->hotplug->stop();
+  s->registry->shut_down();
+  s->service->stop();
+  s->deadline = std::chrono::steady_clock::now() + kStopDeadline;
+  sd_event_add_time_relative(s->event, nullptr, CLOCK_MONOTONIC, 0, 0, on_stop_tick, s);
+  return 0;
+}
+
+std::string status_line(const EuiccRegistry& registry) {
+  const size_t n = registry.euiccs().size();
+  return n == 0 ? "Waiting for an eUICC" : "Serving " + std::to_string(n) + " eUICC(s)";
+}
+
+int run(int argc, char** argv) {
+  const CommandLine cl = parse_command_line(argc, argv);
+  if (cl.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (cl.version) {
+    std::printf("euiccd %s\n", EUICCD_VERSION);
+    return 0;
+  }
+  if (cl.verbose) set_max_log_level(Level::Debug);
+
+  LoadedConfig loaded = load_config(cl.config_file.value_or(kDefaultConfigFile),
+                                    cl.config_dir.value_or(kDefaultConfigDropinDir));
+  for (const auto& d : loaded.diagnostics) log(Level::Warning, {}, d.to_string());
+  const Config& config = loaded.config;
+  const EngineSettings settings = engine_settings(config, cl);
+
+  // Only the loop's signalfd sees these: blocked before any thread starts, so threads inherit
+  // the mask.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  sd_event* event = nullptr;
+  if (int r = sd_event_default(&event); r < 0)
+    throw Error(Errc::Internal, std::string("sd_event_default: ") + std::strerror(-r));
+  // WATCHDOG=1 every half WATCHDOG_USEC while the loop turns (no-op without a watchdog).
+  sd_event_set_watchdog(event, 1);
+  sd_bus* bus = open_bus(cl.bus.value_or("system"));
+  sd_bus_set_exit_on_disconnect(bus, 1);
+  sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+
+  int status = 0;
+  {
+    LoopQueue loop(event);
+    const std::optional<std::string> reader_part = cl.reader;
+    EuiccRegistry registry(loop, settings, [&config, reader_part](const std::string& name) {
+      if (reader_part && name.find(*reader_part) == std::string::npos) return false;
+      return config.readers.reader_allowed(name);
+    });
+    BootRunner boot(config);
+    dbus::Service service(bus, event, registry, settings, EUICCD_VERSION);
+    service.start();
+    // After the D-Bus objects are published, the boot policy looks at the new card.
+    auto publish = registry.on_added;
+    registry.on_added = [&, publish](const std::shared_ptr<Euicc>& euicc) {
+      if (publish) publish(euicc);
+      boot.euicc_appeared(euicc);
+      notify_status(status_line(registry));
+    };
+    auto withdraw = registry.on_removed;
+    registry.on_removed = [&, withdraw](const std::shared_ptr<Euicc>& euicc) {
+      if (withdraw) withdraw(euicc);
+      notify_status(status_line(registry));
+    };
+    HotplugWatcher hotplug(loop, [&registry](const std::vector<apdu::ReaderStatus>& readers) {
+      registry.readers_changed(readers);
+    });
+
+    Stopper stopper{event, &hotplug, &registry, &service, {}, false, false};
+    sd_event_add_signal(event, nullptr, SIGTERM, on_signal, &stopper);
+    sd_event_add_signal(event, nullptr, SIGINT, on_signal, &stopper);
+
+    hotplug.start();
+    notify_ready(status_line(registry));
+    log(Level::Info, {},
+        std::string("euiccd ") + EUICCD_VERSION + " ready on the " + cl.bus.value_or("system") +
+            " bus");
+    status = sd_event_loop(event);
+    if (status < 0) log(Level::Error, {}, std::string("event loop: ") + std::strerror(-status));
+
+    if (!stopper.stopping) {  // the bus went away: same stop, without a loop to wait in
+      notify_stopping("Stopping");
+      hotplug.stop();
+      registry.shut_down();
+      service.stop();
+      const auto deadline = std::chrono::steady_clock::now() + kStopDeadline;
+      while (!registry.all_workers_finished() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+      stopper.workers_done = registry.all_workers_finished();
+    }
+    if (!stopper.workers_done) {
+      // A worker stuck in a card or server call would block its join forever.
+      sd_bus_flush(bus);
+      std::_Exit(status < 0 ? 1 : 0);
+    }
+  }
+  sd_bus_flush_close_unref(bus);
+  sd_event_unref(event);
+  return status < 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const euiccd::Error& e) {
+    std::fprintf(stderr, "euiccd: %s\n", e.what());
+    if (e.code() == euiccd::Errc::InvalidArgument) std::fputs(euiccd::daemon::kUsage, stderr);
+    return e.code() == euiccd::Errc::InvalidArgument ? 2 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "euiccd: %s\n", e.what());
+    return 1;
+  }
+}

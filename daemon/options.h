@@ -1,0 +1,34 @@
+// The daemon's command line:
+//
+//   euiccd [--config FILE] [--config-dir DIR] [--bus system|session|unix:path=...]
+//          [--state-dir DIR] [--ca FILE]... [--resolve HOST:PORT:ADDR]... [--reader NAME]
+//          [--verbose] [--help] [--version]
+//
+// Command-line values win over the configuration file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace euiccd::daemon {
+
+struct CommandLine {
+  std::optional<std::string> config_file;  // default /etc/euiccd/euiccd.conf
+  std::optional<std::string> config_dir;   // default /etc/euiccd/euiccd.conf.d
+  std::optional<std::string> bus;          // "system", "session" or a D-Bus address
+  std::optional<std::string> state_dir;    // default /var/lib/euiccd
+  std::vector<std::string> ca_files;       // extra ES9+/ES11 trust anchors (PEM)
+  std::vector<std::string> resolve;        // curl --resolve entries (tests, demos)
+  std::optional<std::string> reader;       // only readers whose name contains this
+  bool verbose = false;
+  bool help = false;
+  bool version = false;
+};
+
+// Throws Error(InvalidArgument) naming the bad option.
+CommandLine parse_command_line(int argc, char** argv);
+
+extern const char kUsage[];
+
+}  // namespace euiccd::daemon

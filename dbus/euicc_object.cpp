@@ -1,0 +1,311 @@
+#include "dbus/euicc_object.h"
+
+#include <cstring>
+#include <set>
+
+#include "daemon/engine_settings.h"
+#include "daemon/log.h"
+#include "daemon/notification_delivery.h"
+#include "dbus/method_call.h"
+#include "dbus/object_paths.h"
+#include "dbus/polkit.h"
+#include "dbus/profile_object.h"
+#include "dbus/service.h"
+#include "dbus/validate.h"
+
+namespace euiccd::dbus {
+
+using daemon::CardSession;
+
+const sd_bus_vtable EuiccObject::kVtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_PROPERTY("Eid", "s", &EuiccObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Reader", "s", &EuiccObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Profiles", "ao", &EuiccObject::get_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("EnabledProfile", "o", &EuiccObject::get_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("FreeNonVolatileMemory", "t", &EuiccObject::get_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("SvnVersion", "s", &EuiccObject::get_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("DefaultSmdpAddress", "s", &EuiccObject::get_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("RootSmdsAddress", "s", &EuiccObject::get_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("PendingNotifications", "u", &EuiccObject::get_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_METHOD_WITH_ARGS("DownloadProfile", SD_BUS_ARGS("s", activation_code, "a{sv}", options),
+                            SD_BUS_RESULT("o", job), &EuiccObject::download_profile,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("DiscoverProfiles", SD_BUS_ARGS("s", smds_address),
+                            SD_BUS_RESULT("o", job), &EuiccObject::discover_profiles,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ProcessNotifications", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", sent),
+                            &EuiccObject::process_notifications, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("SetDefaultSmdpAddress", SD_BUS_ARGS("s", address), SD_BUS_NO_RESULT,
+                            &EuiccObject::set_default_smdp_address, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ResetMemory", SD_BUS_ARGS("u", options), SD_BUS_NO_RESULT,
+                            &EuiccObject::reset_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Refresh", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, &EuiccObject::refresh,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_VTABLE_END,
+};
+
+EuiccObject::EuiccObject(Service& service, std::shared_ptr<daemon::Euicc> euicc)
+    : service_(service), euicc_(std::move(euicc)), path_(euicc_path(euicc_->index())) {
+  const int r = sd_bus_add_object_vtable(service_.bus(), &slot_, path_.c_str(), kEuiccInterface,
+                                         kVtable, this);
+  if (r < 0) throw Error(Errc::Internal, "cannot register " + path_ + ": " + std::strerror(-r));
+  for (const auto& p : euicc_->snapshot().profiles)
+    if (!p.iccid.empty()) add_profile(p.iccid, false);
+  euicc_->on_snapshot_changed = [this](const daemon::EuiccSnapshot& before) {
+    snapshot_changed(before);
+  };
+}
+
+EuiccObject::~EuiccObject() {
+  euicc_->on_snapshot_changed = nullptr;
+  pending_.abort_all("the eUICC " + euicc_->eid() + " went away (removed, or euiccd is stopping)");
+  while (!profiles_.empty()) remove_profile(profiles_.begin()->first);
+  if (announced_) sd_bus_emit_object_removed(service_.bus(), path_.c_str());
+  sd_bus_slot_unref(slot_);
+}
+
+void EuiccObject::announce() {
+  if (announced_) return;
+  announced_ = true;
+  sd_bus_emit_object_added(service_.bus(), path_.c_str());
+  for (auto& [iccid, profile] : profiles_) profile->announce();
+}
+
+std::string EuiccObject::enabled_profile_path() const {
+  const lpa::ProfileInfo* p = euicc_->snapshot().enabled_profile();
+  return p && !p->iccid.empty() ? profile_path(euicc_->index(), p->iccid) : "/";
+}
+
+void EuiccObject::add_profile(const std::string& iccid, bool announce_it) {
+  if (profiles_.count(iccid)) return;
+  auto profile = std::make_unique<ProfileObject>(*this, iccid);
+  if (announce_it) profile->announce();
+  profiles_[iccid] = std::move(profile);
+}
+
+void EuiccObject::remove_profile(const std::string& iccid) {
+  profiles_.erase(iccid);  // ProfileObject's destructor sends InterfacesRemoved
+}
+
+void EuiccObject::snapshot_changed(const daemon::EuiccSnapshot& before) {
+  const daemon::EuiccSnapshot& now = euicc_->snapshot();
+  std::set<std::string> present;
+  for (const auto& p : now.profiles)
+    if (!p.iccid.empty()) present.insert(p.iccid);
+  std::vector<std::string> gone;
+  for (const auto& [iccid, profile] : profiles_)
+    if (!present.count(iccid)) gone.push_back(iccid);
+  for (const auto& iccid : gone) remove_profile(iccid);
+  for (const auto& p : now.profiles) {
+    if (p.iccid.empty()) continue;
+    auto it = profiles_.find(p.iccid);
+    if (it == profiles_.end()) {
+      add_profile(p.iccid, announced_);
+    } else if (const lpa::ProfileInfo* old = before.find_profile(p.iccid)) {
+      it->second->emit_changes(*old, p);
+    }
+  }
+
+  std::vector<std::string> changed;
+  auto iccids = [](const daemon::EuiccSnapshot& s) {
+    std::vector<std::string> v;
+    for (const auto& p : s.profiles) v.push_back(p.iccid);
+    return v;
+  };
+  auto enabled = [](const daemon::EuiccSnapshot& s) {
+    const lpa::ProfileInfo* p = s.enabled_profile();
+    return p ? p->iccid : std::string();
+  };
+  if (iccids(before) != iccids(now)) changed.push_back("Profiles");
+  if (enabled(before) != enabled(now)) changed.push_back("EnabledProfile");
+  if (before.free_nvm != now.free_nvm) changed.push_back("FreeNonVolatileMemory");
+  if (before.svn != now.svn) changed.push_back("SvnVersion");
+  if (before.default_smdp_address != now.default_smdp_address)
+    changed.push_back("DefaultSmdpAddress");
+  if (before.root_smds_address != now.root_smds_address) changed.push_back("RootSmdsAddress");
+  if (before.pending_notifications != now.pending_notifications)
+    changed.push_back("PendingNotifications");
+  if (changed.empty() || !announced_) return;
+  std::vector<char*> names;
+  for (auto& n : changed) names.push_back(n.data());
+  names.push_back(nullptr);
+  sd_bus_emit_properties_changed_strv(service_.bus(), path_.c_str(), kEuiccInterface, names.data());
+}
+
+int EuiccObject::get_property(sd_bus*, const char*, const char*, const char* property,
+                              sd_bus_message* reply, void* userdata, sd_bus_error* error) {
+  auto* self = static_cast<EuiccObject*>(userdata);
+  return run_property(error, [&]() -> int {
+    const daemon::EuiccSnapshot& s = self->euicc_->snapshot();
+    const std::string name = property;
+    if (name == "Eid") return sd_bus_message_append(reply, "s", s.eid.c_str());
+    if (name == "Reader") return sd_bus_message_append(reply, "s", self->euicc_->reader().c_str());
+    if (name == "Profiles") {
+      int r = sd_bus_message_open_container(reply, 'a', "o");
+      for (const auto& p : s.profiles) {
+        if (r < 0 || p.iccid.empty()) continue;
+        r = sd_bus_message_append(reply, "o", profile_path(self->euicc_->index(), p.iccid).c_str());
+      }
+      return r < 0 ? r : sd_bus_message_close_container(reply);
+    }
+    if (name == "EnabledProfile")
+      return sd_bus_message_append(reply, "o", self->enabled_profile_path().c_str());
+    if (name == "FreeNonVolatileMemory") return sd_bus_message_append(reply, "t", s.free_nvm);
+    if (name == "SvnVersion") return sd_bus_message_append(reply, "s", s.svn.c_str());
+    if (name == "DefaultSmdpAddress")
+      return sd_bus_message_append(reply, "s", s.default_smdp_address.c_str());
+    if (name == "RootSmdsAddress")
+      return sd_bus_message_append(reply, "s", s.root_smds_address.c_str());
+    if (name == "PendingNotifications")
+      return sd_bus_message_append(reply, "u", s.pending_notifications);
+    return -ENOENT;
+  });
+}
+
+void EuiccObject::authorized_change(sd_bus_message* m, const char* action,
+                                    const std::string& operation, const std::string& iccid,
+                                    daemon::Euicc::CardOp op,
+                                    std::function<int(sd_bus_message*)> reply, bool hold_card) {
+  PendingCallPtr call = pending_.add(m);
+  std::weak_ptr<daemon::Euicc> weak = euicc_;
+  const std::string sender = call->sender();
+  auto act = [call, weak, operation, iccid, op = std::move(op), reply = std::move(reply), hold_card,
+              sender] {
+    auto euicc = weak.lock();
+    if (!euicc || euicc->is_shut_down()) {
+      call->fail(aborted("the eUICC went away"));
+      return;
+    }
+    daemon::LogFields fields{.eid = euicc->eid(), .iccid = iccid, .operation = operation};
+    euicc->change(
+        operation, op,
+        [call, reply, fields, sender](const std::optional<Error>& error) {
+          if (error) {
+            call->fail(*error);
+            return;
+          }
+          daemon::log(daemon::Level::Notice, fields, "done for " + sender);
+          call->reply(reply);
+        },
+        hold_card);
+  };
+  if (action)
+    service_.authorizer().check(call, action, std::move(act));
+  else
+    act();
+}
+
+// ---- methods ---------------------------------------------------------------------------------
+
+int EuiccObject::download_profile(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* self = static_cast<EuiccObject*>(userdata);
+  return run_method(m, [&] {
+    daemon::DownloadRequest request = read_download_request(m);
+    PendingCallPtr call = self->pending_.add(m);
+    Service* service = &self->service_;
+    std::weak_ptr<daemon::Euicc> weak = self->euicc_;
+    service->authorizer().check(call, kActionDownload, [call, service, weak, request] {
+      auto euicc = weak.lock();
+      if (!euicc || euicc->is_shut_down()) return call->fail(aborted("the eUICC went away"));
+      auto job = euicc->start_download(service->next_job_id(), call->sender(), request);
+      const std::string path = service->publish_job(job);
+      call->reply([&](sd_bus_message* r) { return sd_bus_message_append(r, "o", path.c_str()); });
+    });
+    return 1;
+  });
+}
+
+int EuiccObject::discover_profiles(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* self = static_cast<EuiccObject*>(userdata);
+  return run_method(m, [&] {
+    const char* address = nullptr;
+    if (int r = sd_bus_message_read(m, "s", &address); r < 0) return r;
+    validate_optional_address(address, "the SM-DS address");
+    PendingCallPtr call = self->pending_.add(m);
+    Service* service = &self->service_;
+    std::weak_ptr<daemon::Euicc> weak = self->euicc_;
+    service->authorizer().check(
+        call, kActionDiscover, [call, service, weak, smds = std::string(address)] {
+          auto euicc = weak.lock();
+          if (!euicc || euicc->is_shut_down()) return call->fail(aborted("the eUICC went away"));
+          auto job = euicc->start_discovery(service->next_job_id(), call->sender(), smds);
+          const std::string path = service->publish_job(job);
+          call->reply(
+              [&](sd_bus_message* r) { return sd_bus_message_append(r, "o", path.c_str()); });
+        });
+    return 1;
+  });
+}
+
+int EuiccObject::process_notifications(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* self = static_cast<EuiccObject*>(userdata);
+  return run_method(m, [&] {
+    auto sent = std::make_shared<uint32_t>(0);
+    const daemon::EngineSettings& settings = self->service_.settings();
+    auto op = [sent, settings = &settings, eid = self->euicc_->eid()](CardSession& session) {
+      const lpa::NotificationReport report = daemon::deliver_notifications(
+          session, *settings, {.eid = eid, .operation = "process-notifications"});
+      *sent = report.sent;
+      if (report.sent == 0 && report.failed > 0) {
+        const auto& first = report.outcomes.front();
+        throw Error(
+            first.error_code.value_or(Errc::Network),
+            "none of the " + std::to_string(report.failed) +
+                " pending notifications could be delivered; the first one failed: " + first.error);
+      }
+    };
+    self->authorized_change(
+        m, kActionProcessNotifications, "process-notifications", {}, op,
+        [sent](sd_bus_message* r) { return sd_bus_message_append(r, "u", *sent); }, false);
+    return 1;
+  });
+}
+
+int EuiccObject::set_default_smdp_address(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* self = static_cast<EuiccObject*>(userdata);
+  return run_method(m, [&] {
+    const char* address = nullptr;
+    if (int r = sd_bus_message_read(m, "s", &address); r < 0) return r;
+    validate_optional_address(address, "the SM-DP+ address");
+    self->authorized_change(m, kActionConfigure, "set-default-smdp-address", {},
+                            [a = std::string(address)](CardSession& session) {
+                              session.client().set_default_dp_address(a);
+                            });
+    return 1;
+  });
+}
+
+int EuiccObject::reset_memory(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* self = static_cast<EuiccObject*>(userdata);
+  return run_method(m, [&] {
+    uint32_t options = 0;
+    if (int r = sd_bus_message_read(m, "u", &options); r < 0) return r;
+    validate_reset_options(options);
+    lpa::MemoryResetOptions o;
+    o.delete_operational_profiles = options & 1U;
+    o.delete_field_loaded_test_profiles = options & 2U;
+    o.reset_default_smdp_address = options & 4U;
+    self->authorized_change(m, kActionResetMemory, "reset-memory", {},
+                            [o](CardSession& session) { session.client().memory_reset(o); });
+    return 1;
+  });
+}
+
+int EuiccObject::refresh(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* self = static_cast<EuiccObject*>(userdata);
+  return run_method(m, [&] {
+    // Reading is open to everyone, like the properties: no polkit.
+    self->authorized_change(m, nullptr, "refresh", {}, [](CardSession&) {});
+    return 1;
+  });
+}
+
+}  // namespace euiccd::dbus

@@ -1,0 +1,67 @@
+// org.euiccd1.Euicc at /org/euiccd1/euicc/<n>, and the Profile objects below it. Properties
+// come from the eUICC's cached snapshot; methods follow read args → validate → polkit → act →
+// PropertiesChanged → reply. Calls still waiting when the eUICC goes away get Error.Aborted.
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "daemon/euicc.h"
+#include "dbus/pending_call.h"
+
+namespace euiccd::dbus {
+
+class Service;
+class ProfileObject;
+
+class EuiccObject {
+ public:
+  EuiccObject(Service& service, std::shared_ptr<daemon::Euicc> euicc);
+  ~EuiccObject();  // pending calls → Aborted; InterfacesRemoved for profiles and itself
+  EuiccObject(const EuiccObject&) = delete;
+  EuiccObject& operator=(const EuiccObject&) = delete;
+
+  // InterfacesAdded for itself and its profiles (once, after construction).
+  void announce();
+
+  const std::string& path() const { return path_; }
+  daemon::Euicc& euicc() { return *euicc_; }
+  Service& service() { return service_; }
+  std::string enabled_profile_path() const;
+
+  // The common tail of every card-changing method: polkit `action` for the caller, then
+  // `op` on the card worker, then (after the new snapshot is on the bus) the reply, built by
+  // `reply` or empty. `iccid` only labels the log line.
+  void authorized_change(sd_bus_message* call, const char* action, const std::string& operation,
+                         const std::string& iccid, daemon::Euicc::CardOp op,
+                         std::function<int(sd_bus_message*)> reply = {}, bool hold_card = true);
+
+ private:
+  static const sd_bus_vtable kVtable[];
+  static int get_property(sd_bus*, const char*, const char*, const char* property,
+                          sd_bus_message* reply, void* userdata, sd_bus_error* error);
+  static int download_profile(sd_bus_message* m, void* userdata, sd_bus_error*);
+  static int discover_profiles(sd_bus_message* m, void* userdata, sd_bus_error*);
+  static int process_notifications(sd_bus_message* m, void* userdata, sd_bus_error*);
+  static int set_default_smdp_address(sd_bus_message* m, void* userdata, sd_bus_error*);
+  static int reset_memory(sd_bus_message* m, void* userdata, sd_bus_error*);
+  static int refresh(sd_bus_message* m, void* userdata, sd_bus_error*);
+
+  void snapshot_changed(const daemon::EuiccSnapshot& before);
+  void add_profile(const std::string& iccid, bool announce);
+  void remove_profile(const std::string& iccid);
+
+  Service& service_;
+  std::shared_ptr<daemon::Euicc> euicc_;
+  std::string path_;
+  sd_bus_slot* slot_ = nullptr;
+  bool announced_ = false;
+  PendingCalls pending_;
+  std::map<std::string, std::unique_ptr<ProfileObject>> profiles_;  // by ICCID
+};
+
+}  // namespace euiccd::dbus

@@ -1,0 +1,91 @@
+#include "dbus/service.h"
+
+#include <cstring>
+
+#include "daemon/log.h"
+#include "dbus/errors.h"
+#include "dbus/euicc_object.h"
+#include "dbus/job_object.h"
+#include "dbus/manager_object.h"
+#include "dbus/object_paths.h"
+
+namespace euiccd::dbus {
+
+Service::Service(sd_bus* bus, sd_event* event, daemon::EuiccRegistry& registry,
+                 const daemon::EngineSettings& settings, std::string version)
+    : bus_(sd_bus_ref(bus)),
+      event_(event),
+      registry_(registry),
+      settings_(settings),
+      version_(std::move(version)),
+      authorizer_(bus) {}
+
+Service::~Service() {
+  stop();
+  sd_bus_unref(bus_);
+}
+
+void Service::start() {
+  register_error_map();
+  int r = sd_bus_add_object_manager(bus_, &object_manager_slot_, kRootPath);
+  if (r < 0)
+    throw Error(Errc::Internal, std::string("cannot add the ObjectManager: ") + std::strerror(-r));
+  manager_ = std::make_unique<ManagerObject>(*this);
+  registry_.on_added = [this](const std::shared_ptr<daemon::Euicc>& e) { euicc_added(e); };
+  registry_.on_removed = [this](const std::shared_ptr<daemon::Euicc>& e) { euicc_removed(e); };
+  for (const auto& [index, euicc] : registry_.euiccs()) euicc_added(euicc);
+  // The name last: whoever sees it finds the objects already there.
+  r = sd_bus_request_name(bus_, kBusName, 0);
+  if (r < 0)
+    throw Error(Errc::Internal, std::string("cannot own the bus name ") + kBusName + ": " +
+                                    std::strerror(-r) + " (is another euiccd running?)");
+  started_ = true;
+}
+
+void Service::stop() {
+  if (!manager_) return;
+  registry_.on_added = nullptr;
+  registry_.on_removed = nullptr;
+  euiccs_.clear();  // each aborts its pending calls and leaves the bus
+  jobs_.clear();
+  manager_.reset();
+  sd_bus_slot_unref(object_manager_slot_);
+  object_manager_slot_ = nullptr;
+  if (started_) sd_bus_release_name(bus_, kBusName);
+  started_ = false;
+  sd_bus_flush(bus_);
+}
+
+std::vector<std::string> Service::euicc_paths() const {
+  std::vector<std::string> paths;
+  for (const auto& [index, object] : euiccs_) paths.push_back(object->path());
+  return paths;
+}
+
+void Service::euicc_added(const std::shared_ptr<daemon::Euicc>& euicc) {
+  try {
+    auto object = std::make_unique<EuiccObject>(*this, euicc);
+    object->announce();
+    euiccs_[euicc->index()] = std::move(object);
+    manager_->euiccs_changed();
+  } catch (const Error& e) {
+    daemon::log(daemon::Level::Error, {.eid = euicc->eid()}, e.what());
+  }
+}
+
+void Service::euicc_removed(const std::shared_ptr<daemon::Euicc>& euicc) {
+  if (euiccs_.erase(euicc->index())) manager_->euiccs_changed();
+}
+
+std::string Service::publish_job(const std::shared_ptr<daemon::Job>& job) {
+  auto object = std::make_unique<JobObject>(*this, job);
+  std::string path = object->path();
+  jobs_[job->id()] = std::move(object);
+  return path;
+}
+
+void Service::remove_job(uint64_t id) {
+  jobs_.erase(id);
+}
+
+}  // namespace euiccd::dbus

@@ -1,0 +1,69 @@
+// The D-Bus face of the daemon: the bus name org.euiccd1, the ObjectManager at /org/euiccd1,
+// the Manager object, one Euicc object per published eUICC (with its Profile objects) and one
+// Job object per job. It follows the EuiccRegistry and lives on the loop thread.
+#pragma once
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/engine_settings.h"
+#include "daemon/euicc_registry.h"
+#include "daemon/job.h"
+#include "dbus/polkit.h"
+
+namespace euiccd::dbus {
+
+class ManagerObject;
+class EuiccObject;
+class JobObject;
+
+class Service {
+ public:
+  Service(sd_bus* bus, sd_event* event, daemon::EuiccRegistry& registry,
+          const daemon::EngineSettings& settings, std::string version);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Registers the objects, hooks the registry and takes the bus name. Throws Error(Internal)
+  // naming what failed (e.g. the name is already owned).
+  void start();
+  // Daemon stop: pending calls get Aborted, objects leave the bus, the name is released.
+  void stop();
+
+  sd_bus* bus() const { return bus_; }
+  sd_event* event() const { return event_; }
+  Authorizer& authorizer() { return authorizer_; }
+  const daemon::EngineSettings& settings() const { return settings_; }
+  const std::string& version() const { return version_; }
+
+  std::vector<std::string> euicc_paths() const;
+  uint64_t next_job_id() { return next_job_id_++; }
+  // Puts a Job object on the bus for `job`; it stays until job_linger after the job ended.
+  std::string publish_job(const std::shared_ptr<daemon::Job>& job);
+  void remove_job(uint64_t id);
+
+ private:
+  void euicc_added(const std::shared_ptr<daemon::Euicc>& euicc);
+  void euicc_removed(const std::shared_ptr<daemon::Euicc>& euicc);
+
+  sd_bus* bus_;
+  sd_event* event_;
+  daemon::EuiccRegistry& registry_;
+  const daemon::EngineSettings& settings_;
+  std::string version_;
+  Authorizer authorizer_;
+  sd_bus_slot* object_manager_slot_ = nullptr;
+  std::unique_ptr<ManagerObject> manager_;
+  std::map<unsigned, std::unique_ptr<EuiccObject>> euiccs_;
+  std::map<uint64_t, std::unique_ptr<JobObject>> jobs_;
+  uint64_t next_job_id_ = 1;
+  bool started_ = false;
+};
+
+}  // namespace euiccd::dbus

@@ -1,0 +1,117 @@
+#include "dbus/validate.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "lpa/activation_code.h"
+#include "lpa/error.h"
+#include "lpa/iccid.h"
+
+namespace euiccd::dbus {
+
+namespace {
+
+[[noreturn]] void invalid(const std::string& message) {
+  throw Error(Errc::InvalidArgument, message);
+}
+
+void check(int r, const char* what) {
+  if (r < 0) invalid(std::string("cannot read ") + what + ": " + std::strerror(-r));
+}
+
+std::string read_string_variant(sd_bus_message* m, const std::string& name) {
+  const char* value = nullptr;
+  if (sd_bus_message_read(m, "v", "s", &value) < 0)
+    invalid("option \"" + name + "\" must be a string (s)");
+  return value;
+}
+
+bool read_bool_variant(sd_bus_message* m, const std::string& name) {
+  int value = 0;
+  if (sd_bus_message_read(m, "v", "b", &value) < 0)
+    invalid("option \"" + name + "\" must be a boolean (b)");
+  return value != 0;
+}
+
+}  // namespace
+
+void validate_text(std::string_view value, std::string_view what, size_t max_bytes) {
+  if (value.size() > max_bytes)
+    invalid(std::string(what) + " is too long: " + std::to_string(value.size()) +
+            " bytes, at most " + std::to_string(max_bytes) + " allowed");
+  // D-Bus already guarantees UTF-8 for strings; control characters we refuse ourselves.
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7F) invalid(std::string(what) + " contains a control character");
+}
+
+void validate_nickname(std::string_view nickname) {
+  validate_text(nickname, "the nickname", kMaxNicknameBytes);
+}
+
+void validate_iccid(std::string_view iccid) {
+  if (!lpa::is_valid_iccid(iccid))
+    invalid("\"" + std::string(iccid) + "\" is not an ICCID (18 to 20 digits)");
+}
+
+void validate_optional_address(std::string_view address, std::string_view what) {
+  if (address.empty()) return;
+  validate_text(address, what, lpa::kMaxActivationCodeFieldLength);
+  lpa::validate_server_address(address, what);
+}
+
+void validate_reset_options(uint32_t options) {
+  if (options == 0)
+    invalid(
+        "ResetMemory needs at least one option bit: 1 = delete operational profiles, 2 = "
+        "delete field-loaded test profiles, 4 = reset the default SM-DP+ address");
+  if (options & ~7U)
+    invalid("ResetMemory options " + std::to_string(options) +
+            " has unknown bits; only 1, 2 and 4 exist");
+}
+
+daemon::DownloadRequest read_download_request(sd_bus_message* m) {
+  daemon::DownloadRequest request;
+  const char* code = nullptr;
+  check(sd_bus_message_read(m, "s", &code), "the activation code");
+  request.activation_code = code;
+  if (!request.activation_code.empty()) {
+    validate_text(request.activation_code, "the activation code", lpa::kMaxActivationCodeLength);
+    lpa::parse_activation_code(request.activation_code);  // throws InvalidArgument with why
+  }
+  check(sd_bus_message_enter_container(m, 'a', "{sv}"), "the options");
+  for (;;) {
+    int r = sd_bus_message_enter_container(m, 'e', "sv");
+    check(r, "the options");
+    if (r == 0) break;
+    const char* key = nullptr;
+    check(sd_bus_message_read(m, "s", &key), "an option name");
+    const std::string name = key;
+    if (name == "confirmation_code") {
+      std::string value = read_string_variant(m, name);
+      validate_text(value, "the confirmation code", kMaxConfirmationCodeBytes);
+      if (!value.empty()) request.confirmation_code = std::move(value);
+    } else if (name == "enable") {
+      request.enable = read_bool_variant(m, name);
+    } else if (name == "nickname") {
+      request.nickname = read_string_variant(m, name);
+      validate_nickname(*request.nickname);
+    } else if (name == "imei") {
+      request.imei = read_string_variant(m, name);
+      const bool digits = request.imei.find_first_not_of("0123456789") == std::string::npos;
+      if (!request.imei.empty() &&
+          (!digits || (request.imei.size() != 15 && request.imei.size() != 16)))
+        invalid("the imei option must be 15 (IMEI) or 16 (IMEISV) digits");
+    } else if (name == "confirm_metadata") {
+      request.confirm_metadata = read_bool_variant(m, name);
+    } else {
+      invalid("unknown option \"" + name +
+              "\"; known: confirmation_code (s), enable (b), nickname (s), imei (s), "
+              "confirm_metadata (b)");
+    }
+    check(sd_bus_message_exit_container(m), "the options");
+  }
+  check(sd_bus_message_exit_container(m), "the options");
+  return request;
+}
+
+}  // namespace euiccd::dbus

@@ -1,0 +1,34 @@
+// Checks of what callers send over the bus, before anything reaches the engine. Each throws
+// Error(InvalidArgument) with a message that says which argument is wrong and why.
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "daemon/download_job.h"
+
+namespace euiccd::dbus {
+
+// SGP.22 limits: a nickname is UTF8String SIZE(0..64) (bytes).
+inline constexpr size_t kMaxNicknameBytes = 64;
+inline constexpr size_t kMaxConfirmationCodeBytes = 64;
+
+// Valid UTF-8 without control characters, at most `max_bytes` bytes.
+void validate_text(std::string_view value, std::string_view what, size_t max_bytes);
+void validate_nickname(std::string_view nickname);
+// 18..20 decimal digits.
+void validate_iccid(std::string_view iccid);
+// "" or an SM-DP+/SM-DS host[:port].
+void validate_optional_address(std::string_view address, std::string_view what);
+// ResetMemory options: bit 0 delete operational profiles, bit 1 delete field-loaded test
+// profiles, bit 2 reset the default SM-DP+ address; at least one, no other bits.
+void validate_reset_options(uint32_t options);
+
+// Reads DownloadProfile's (s activation_code, a{sv} options) from `call`, checking every
+// option's name and type. "" as activation code means the default SM-DP+.
+daemon::DownloadRequest read_download_request(sd_bus_message* call);
+
+}  // namespace euiccd::dbus

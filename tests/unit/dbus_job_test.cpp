@@ -1,0 +1,116 @@
+// The Job model behind org.euiccd1.Job: its states and change reports on the loop side, and
+// JobControl, where a download on the card worker waits for Confirm, a cancel or a deadline.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "daemon/job.h"
+
+namespace euiccd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(DbusJobControl, ConfirmReachesTheWaitingWorker) {
+  JobControl control;
+  EXPECT_FALSE(control.decide(true)) << "nobody waits yet";
+  control.open_decision();
+  auto worker = std::async(std::launch::async, [&] { return control.wait_for_decision(5s); });
+  EXPECT_TRUE(control.decide(false));
+  EXPECT_FALSE(worker.get());
+  EXPECT_FALSE(control.decide(true)) << "the wait is over";
+}
+
+TEST(DbusJobControl, AnAnswerBeforeTheWaitIsKept) {
+  JobControl control;
+  control.open_decision();
+  EXPECT_TRUE(control.decide(true));
+  EXPECT_FALSE(control.decide(false)) << "one answer only";
+  EXPECT_TRUE(control.wait_for_decision(1s));
+}
+
+TEST(DbusJobControl, CancelWakesTheWaitAndRaisesTheFlags) {
+  JobControl control;
+  control.open_decision();
+  auto worker = std::async(std::launch::async, [&] {
+    try {
+      control.wait_for_decision(10s);
+      return Errc::Internal;
+    } catch (const Error& e) {
+      return e.code();
+    }
+  });
+  std::this_thread::sleep_for(20ms);
+  const auto start = std::chrono::steady_clock::now();
+  control.cancel(lpa::CancelReason::Postponed);
+  EXPECT_EQ(worker.get(), Errc::Cancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_TRUE(control.cancelled());
+  EXPECT_TRUE(control.http_cancel().load());
+  EXPECT_EQ(control.token().reason(), lpa::CancelReason::Postponed);
+  control.cancel(lpa::CancelReason::EndUserRejection);  // the first reason stays
+  EXPECT_EQ(control.token().reason(), lpa::CancelReason::Postponed);
+}
+
+TEST(DbusJobControl, NobodyAnsweringIsATimeout) {
+  JobControl control;
+  control.open_decision();
+  try {
+    control.wait_for_decision(30ms);
+    ADD_FAILURE() << "no timeout";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Errc::Timeout);
+  }
+}
+
+TEST(DbusJob, ReportsWhatChangedAndFinishesOnce) {
+  Job job(7, "download", 0, ":1.42");
+  unsigned fields = 0;
+  int completed = 0;
+  bool success = false;
+  job.on_changed = [&](unsigned f) { fields |= f; };
+  job.on_completed = [&](bool s) {
+    ++completed;
+    success = s;
+  };
+  EXPECT_EQ(job.stage(), "queued");
+  EXPECT_EQ(job.state(), JobState::Running);
+  job.set_stage("authenticating", 0.5);
+  EXPECT_EQ(fields, Job::kStage | Job::kProgress);
+  fields = 0;
+  job.set_stage("authenticating", 0.5);
+  EXPECT_EQ(fields, 0U) << "no change, no report";
+  job.set_waiting(true);
+  EXPECT_EQ(job.state(), JobState::Waiting);
+  EXPECT_EQ(std::string(job_state_name(job.state())), "waiting");
+  job.set_waiting(false);
+  job.set_result_iccid("8944476500001224158");
+  job.finish(std::nullopt);
+  EXPECT_EQ(job.state(), JobState::Succeeded);
+  EXPECT_EQ(job.progress(), 1.0);
+  EXPECT_EQ(job.stage(), "done");
+  job.finish(Error(Errc::Network, "late"));
+  EXPECT_EQ(job.state(), JobState::Succeeded) << "a finished job stays finished";
+  EXPECT_EQ(completed, 1);
+  EXPECT_TRUE(success);
+  fields = 0;
+  job.set_stage("installing", 0.1);
+  EXPECT_EQ(fields, 0U);
+}
+
+TEST(DbusJob, CancelledAndFailedAreToldApart) {
+  Job cancelled(1, "download", 0, "");
+  cancelled.finish(Error(Errc::Cancelled, "the download was cancelled"));
+  EXPECT_EQ(cancelled.state(), JobState::Cancelled);
+  ASSERT_TRUE(cancelled.error());
+  EXPECT_EQ(cancelled.error()->code(), Errc::Cancelled);
+  Job failed(2, "discovery", 0, "");
+  failed.finish(Error(Errc::ServerError, "8.1 / 3.8: refused"));
+  EXPECT_EQ(failed.state(), JobState::Failed);
+  EXPECT_EQ(std::string(job_state_name(failed.state())), "failed");
+}
+
+}  // namespace
+}  // namespace euiccd::daemon
