@@ -1,0 +1,211 @@
+'''ModemManager stand-in for euiccd's balance/top-up tests (python-dbusmock template).
+
+python-dbusmock has no ModemManager template, so this one builds the part of ModemManager's
+D-Bus API that euiccd uses, with dbusmock's AddObject/AddMethod/AddProperties: modems under
+/org/freedesktop/ModemManager1 (ObjectManager), their SIM objects (Sim.SimIdentifier), the
+Modem.Modem3gpp.Ussd interface with ModemManager's session rules (Initiate refused while a
+session is open, Respond only while the network waits for input, Cancel), and
+Modem.Messaging + Sms (Create, Send, incoming messages announced with Messaging.Added).
+What the "network" answers is scripted by the test through the JSON parameters:
+
+{
+  "modems": [{
+    "sim": "8935...",                 # ICCID of the active SIM ("" = no SIM)
+    "other_slots": ["8949..."],       # ICCIDs in further, inactive SIM slots
+    "state": 8,                       # MMModemState (8 = registered)
+    "manufacturer": "Quectel", "model": "EG25",
+    "ussd": true, "messaging": true,  # which interfaces the modem has
+    "ussd_state": 1,                  # session state at start (2 active, 3 user-response)
+    "ussd_script": {                  # key: the command, then ">"-joined responses
+      "*100#":      {"reply": "Menu: 1 Balance", "state": 3},
+      "*100#>1":    {"reply": "Balance 5.00 EUR", "state": 1},
+      "*999#":      {"error": "org.freedesktop.ModemManager1.Error.MobileEquipment.Unknown",
+                     "message": "network rejected"},
+      "*555#":      {"delay": 3.0, "reply": "late"}
+    },
+    "sms_replies": {                  # key: the number our SMS went to
+      "18258": [{"from": "18258", "text": "Saldo 5,00 EUR", "delay": 0.2, "receiving": 0.3}]
+    },
+    "sms_send_error": ""              # a ModemManager error name Sms.Send fails with
+  }]
+}
+'''
+
+import time
+
+import dbus
+from gi.repository import GLib
+
+BUS_NAME = 'org.freedesktop.ModemManager1'
+MAIN_OBJ = '/org/freedesktop/ModemManager1'
+MAIN_IFACE = 'org.freedesktop.ModemManager1'
+IS_OBJECT_MANAGER = True
+SYSTEM_BUS = True
+
+MODEM_IFACE = 'org.freedesktop.ModemManager1.Modem'
+USSD_IFACE = 'org.freedesktop.ModemManager1.Modem.Modem3gpp.Ussd'
+MESSAGING_IFACE = 'org.freedesktop.ModemManager1.Modem.Messaging'
+SIM_IFACE = 'org.freedesktop.ModemManager1.Sim'
+SMS_IFACE = 'org.freedesktop.ModemManager1.Sms'
+WRONG_STATE = 'org.freedesktop.ModemManager1.Error.Core.WrongState'
+
+USSD_IDLE, USSD_ACTIVE, USSD_USER_RESPONSE = 1, 2, 3
+SMS_UNKNOWN, SMS_RECEIVING, SMS_RECEIVED, SMS_SENT = 0, 2, 3, 5
+PDU_DELIVER, PDU_SUBMIT = 1, 2
+
+_counters = {'sim': 0, 'sms': 0}
+
+
+def _objects():
+    import dbusmock.mockobject  # pylint: disable=import-outside-toplevel
+    return dbusmock.mockobject.objects
+
+
+def _add_sim(mock, iccid):
+    path = f'/org/freedesktop/ModemManager1/SIM/{_counters["sim"]}'
+    _counters['sim'] += 1
+    mock.AddObject(path, SIM_IFACE, {
+        'SimIdentifier': dbus.String(iccid),
+        'Imsi': dbus.String(''),
+        'OperatorIdentifier': dbus.String(''),
+        'OperatorName': dbus.String(''),
+    }, [])
+    return path
+
+
+def _set_ussd_state(modem, state):
+    modem.UpdateProperties(USSD_IFACE, {'State': dbus.UInt32(state)})
+
+
+def _ussd_step(modem, key):
+    step = modem.mm_ussd_script.get(key)
+    if step is None:
+        _set_ussd_state(modem, USSD_IDLE)
+        raise dbus.exceptions.DBusException(
+            'USSD request not understood by the network',
+            name='org.freedesktop.ModemManager1.Error.MobileEquipment.Unknown')
+    if step.get('delay'):
+        time.sleep(step['delay'])
+    if step.get('error'):
+        _set_ussd_state(modem, USSD_IDLE)
+        raise dbus.exceptions.DBusException(step.get('message', ''), name=step['error'])
+    _set_ussd_state(modem, step.get('state', USSD_IDLE))
+    return dbus.String(step.get('reply', ''))
+
+
+def _initiate(modem, command):
+    if modem.props[USSD_IFACE]['State'] in (USSD_ACTIVE, USSD_USER_RESPONSE):
+        raise dbus.exceptions.DBusException(
+            'Cannot initiate USSD: a session is already active', name=WRONG_STATE)
+    modem.mm_ussd_path = [str(command)]
+    return _ussd_step(modem, str(command))
+
+
+def _respond(modem, response):
+    if modem.props[USSD_IFACE]['State'] != USSD_USER_RESPONSE:
+        raise dbus.exceptions.DBusException(
+            'Cannot respond USSD: no network request waiting', name=WRONG_STATE)
+    modem.mm_ussd_path.append(str(response))
+    return _ussd_step(modem, '>'.join(modem.mm_ussd_path))
+
+
+def _cancel(modem):
+    _set_ussd_state(modem, USSD_IDLE)
+
+
+def _new_sms(mock, modem, properties):
+    path = f'/org/freedesktop/ModemManager1/SMS/{_counters["sms"]}'
+    _counters['sms'] += 1
+    props = {
+        'State': dbus.UInt32(properties.get('State', SMS_UNKNOWN)),
+        'PduType': dbus.UInt32(properties.get('PduType', PDU_SUBMIT)),
+        'Number': dbus.String(properties.get('number', '')),
+        'Text': dbus.String(properties.get('text', '')),
+        'Timestamp': dbus.String(''),
+    }
+    mock.AddObject(path, SMS_IFACE, props, [])
+    sms = _objects()[path]
+    sms.AddMethod(SMS_IFACE, 'Send', '', '', lambda self: _send(mock, modem, self))
+    sms.AddMethod(SMS_IFACE, 'Store', 'u', '', '')
+    messages = list(modem.props[MESSAGING_IFACE]['Messages']) + [dbus.ObjectPath(path)]
+    modem.UpdateProperties(MESSAGING_IFACE, {'Messages': dbus.Array(messages, signature='o')})
+    return path
+
+
+def _deliver(mock, modem, reply):
+    receiving = float(reply.get('receiving', 0))
+    path = _new_sms(mock, modem, {
+        'number': reply.get('from', ''), 'text': reply.get('text', ''),
+        'State': SMS_RECEIVING if receiving else SMS_RECEIVED, 'PduType': PDU_DELIVER})
+    modem.EmitSignal(MESSAGING_IFACE, 'Added', 'ob', [dbus.ObjectPath(path), True])
+    if receiving:
+        def complete():
+            _objects()[path].UpdateProperties(SMS_IFACE, {'State': dbus.UInt32(SMS_RECEIVED)})
+            return False
+        GLib.timeout_add(int(receiving * 1000), complete)
+    return False
+
+
+def _send(mock, modem, sms):
+    if modem.mm_sms_send_error:
+        raise dbus.exceptions.DBusException('SMS refused by the network',
+                                            name=modem.mm_sms_send_error)
+    sms.UpdateProperties(SMS_IFACE, {'State': dbus.UInt32(SMS_SENT)})
+    number = str(sms.props[SMS_IFACE]['Number'])
+    for reply in modem.mm_sms_replies.get(number, []):
+        GLib.timeout_add(int(float(reply.get('delay', 0)) * 1000),
+                         lambda r=reply: _deliver(mock, modem, r))
+
+
+def _create(mock, modem, properties):
+    path = _new_sms(mock, modem, {k: str(v) for k, v in properties.items()})
+    modem.EmitSignal(MESSAGING_IFACE, 'Added', 'ob', [dbus.ObjectPath(path), False])
+    return dbus.ObjectPath(path)
+
+
+def _add_modem(mock, index, spec):
+    path = f'/org/freedesktop/ModemManager1/Modem/{index}'
+    sim_path = _add_sim(mock, spec['sim']) if spec.get('sim') else '/'
+    slots = [dbus.ObjectPath(sim_path)]
+    slots += [dbus.ObjectPath(_add_sim(mock, iccid)) for iccid in spec.get('other_slots', [])]
+    mock.AddObject(path, MODEM_IFACE, {
+        'Sim': dbus.ObjectPath(sim_path),
+        'SimSlots': dbus.Array(slots if len(slots) > 1 else [], signature='o'),
+        'PrimarySimSlot': dbus.UInt32(1 if len(slots) > 1 else 0),
+        'State': dbus.Int32(spec.get('state', 8)),
+        'Manufacturer': dbus.String(spec.get('manufacturer', 'Mock')),
+        'Model': dbus.String(spec.get('model', 'Modem')),
+        'EquipmentIdentifier': dbus.String(f'35000000000000{index}'),
+    }, [])
+    modem = _objects()[path]
+    modem.mm_ussd_script = spec.get('ussd_script', {})
+    modem.mm_ussd_path = []
+    modem.mm_sms_replies = spec.get('sms_replies', {})
+    modem.mm_sms_send_error = spec.get('sms_send_error', '')
+    if spec.get('ussd', True):
+        modem.AddProperties(USSD_IFACE, {
+            'State': dbus.UInt32(spec.get('ussd_state', USSD_IDLE)),
+            'NetworkNotification': dbus.String(''),
+            'NetworkRequest': dbus.String(''),
+        })
+        modem.AddMethod(USSD_IFACE, 'Initiate', 's', 's', lambda self, c: _initiate(self, c))
+        modem.AddMethod(USSD_IFACE, 'Respond', 's', 's', lambda self, r: _respond(self, r))
+        modem.AddMethod(USSD_IFACE, 'Cancel', '', '', lambda self: _cancel(self))
+    if spec.get('messaging', True):
+        modem.AddProperties(MESSAGING_IFACE, {
+            'Messages': dbus.Array([], signature='o'),
+            'SupportedStorages': dbus.Array([dbus.UInt32(2)], signature='u'),
+            'DefaultStorage': dbus.UInt32(2),
+        })
+        modem.AddMethod(MESSAGING_IFACE, 'Create', 'a{sv}', 'o',
+                        lambda self, props: _create(mock, self, props))
+        modem.AddMethod(MESSAGING_IFACE, 'List', '', 'ao',
+                        lambda self: self.props[MESSAGING_IFACE]['Messages'])
+    mock.object_manager_emit_added(path)
+
+
+def load(mock, parameters):
+    mock.AddProperties(MAIN_IFACE, {'Version': dbus.String('1.20.4')})
+    mock.AddMethod(MAIN_IFACE, 'ScanDevices', '', '', '')
+    for index, spec in enumerate(parameters.get('modems', [])):
+        _add_modem(mock, index, spec)

@@ -1,0 +1,80 @@
+// Which balance-check and top-up methods apply to a profile: euiccd's config first (per ICCID,
+// then per MCC/MNC with GID1, then per MCC/MNC), then what mobile-broadband-provider-info lists
+// for the provider that owns the profile. Pure: no bus, no files.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lpa/es10_types.h"
+#include "topup/provider_db.h"
+#include "topup/settings.h"
+
+namespace euiccd::topup {
+
+// What of a profile identifies its operator.
+struct ProfileOperator {
+  std::string iccid;
+  std::string mcc_mnc;   // profile owner MCC+MNC, "" when the profile names none
+  std::string gid1_hex;  // profile owner GID1, upper-case hex, trailing FF padding removed
+  std::string service_provider_name;
+
+  static ProfileOperator from(const lpa::ProfileInfo& profile);
+};
+
+enum class Channel { Ussd, Sms };
+
+struct BalanceMethod {
+  Channel channel = Channel::Ussd;
+  std::string ussd;                    // Ussd: the code to Initiate
+  std::vector<std::string> responses;  // Ussd: menu choices while the network waits for input
+  std::string sms_number;              // Sms
+  std::string sms_text;                // Sms (may be empty)
+  std::string reply_from;              // Sms: the answer's sender; "" = sms_number, "*" = any
+  std::string source;                  // where it came from, for messages
+
+  std::string describe() const;  // "USSD *100#", "SMS \"SALDO\" to 18258"
+};
+
+struct TopUpMethod {
+  Channel channel = Channel::Ussd;
+  std::string ussd_template;  // Ussd: "*123*CODE#"
+  std::string sms_number;     // Sms
+  std::string sms_template;   // Sms: text with the token
+  std::string token = "CODE";
+  std::string voucher_charset;  // "" = digits only
+  std::string reply_from;       // Sms: as in BalanceMethod
+  std::string source;
+
+  std::string describe() const;  // shows the template, never a voucher
+};
+
+struct OperatorMethods {
+  // "Elisa (MCC 244, MNC 05)", "MCC 426, MNC 01 (Batelco)", "profile 8912... (no owner)".
+  std::string operator_description;
+  std::string provider_name;  // the chosen provider-info entry's main name, "" if none
+  std::vector<BalanceMethod> balance;
+  std::vector<TopUpMethod> top_up;
+  // Why provider-info did not help (not configured, unreadable, no entry, entries skipped);
+  // goes into the "no method known" error.
+  std::vector<std::string> notes;
+};
+
+// Among the providers that list the profile's MCC/MNC: the one whose name matches the
+// profile's service provider name, else the one marked primary, else the first. nullptr when
+// `candidates` is empty.
+const Provider* choose_provider(const std::vector<const Provider*>& candidates,
+                                std::string_view service_provider_name);
+
+// `database` may be nullptr (provider-info not configured or unreadable); `database_note`
+// then says why and ends up in OperatorMethods::notes.
+OperatorMethods resolve_methods(const ProfileOperator& profile, const TopupSettings& settings,
+                                const ProviderDatabase* database,
+                                std::string_view database_note = {});
+
+// The config keys that would add a method, for the "no method known" error.
+std::string balance_config_hint(const ProfileOperator& profile);
+std::string top_up_config_hint(const ProfileOperator& profile);
+
+}  // namespace euiccd::topup

@@ -1,0 +1,192 @@
+#include "topup/topup_service.h"
+
+#include <optional>
+
+#include "lpa/error.h"
+#include "topup/errors.h"
+#include "topup/modem_manager.h"
+#include "topup/ussd_string.h"
+#include "topup/voucher.h"
+
+namespace euiccd::topup {
+namespace {
+
+ModemManagerTimeouts timeouts_of(const TopupSettings& settings) {
+  return {settings.call_timeout, settings.ussd_timeout, settings.sms_send_timeout,
+          settings.sms_reply_timeout};
+}
+
+void require_enabled_candidate(const lpa::ProfileInfo& profile) {
+  if (profile.iccid.empty()) {
+    throw Error(Errc::InvalidArgument, "The profile has no ICCID to find its modem by");
+  }
+  if (profile.state && *profile.state != lpa::ProfileState::Enabled) {
+    throw profile_not_enabled(profile.iccid);
+  }
+}
+
+std::string with_notes(std::string description, const std::vector<std::string>& notes) {
+  for (const std::string& note : notes) description += " (" + note + ")";
+  return description;
+}
+
+template <typename Method>
+const Method* first_usable(const std::vector<Method>& methods, const Modem& modem) {
+  for (const Method& method : methods) {
+    if (method.channel == Channel::Ussd ? modem.has_ussd : modem.has_messaging) return &method;
+  }
+  return nullptr;
+}
+
+template <typename Method>
+std::string method_list(const std::vector<Method>& methods) {
+  std::string list;
+  for (const Method& method : methods) {
+    if (!list.empty()) list += ", ";
+    list += method.describe();
+  }
+  return list;
+}
+
+}  // namespace
+
+std::shared_ptr<const ProviderDatabase> TopupService::database(const std::string& path,
+                                                               std::string& note) {
+  if (path.empty()) {
+    note = "mobile-broadband-provider-info is not used (ProviderInfo= is empty)";
+    return nullptr;
+  }
+  std::error_code ec;
+  const auto mtime = std::filesystem::last_write_time(path, ec);
+  const auto size = ec ? 0 : std::filesystem::file_size(path, ec);
+  if (ec) {
+    note = path + " cannot be read (" + ec.message() +
+           "; Debian package mobile-broadband-provider-info)";
+    return nullptr;
+  }
+  std::lock_guard lock(mutex_);
+  if (cached_ && cached_path_ == path && cached_mtime_ == mtime && cached_size_ == size) {
+    return cached_;
+  }
+  try {
+    auto loaded = std::make_shared<const ProviderDatabase>(ProviderDatabase::load(path));
+    cached_ = loaded;
+    cached_path_ = path;
+    cached_mtime_ = mtime;
+    cached_size_ = size;
+    return loaded;
+  } catch (const Error& error) {
+    if (error.code() == Errc::Malformed) throw;
+    note = error.what();
+    return nullptr;
+  }
+}
+
+OperatorMethods TopupService::methods_for(const lpa::ProfileInfo& profile,
+                                          const TopupSettings& settings) {
+  std::string note;
+  const auto db = database(settings.provider_info_path, note);
+  return resolve_methods(ProfileOperator::from(profile), settings, db.get(), note);
+}
+
+TopupReply TopupService::check_balance(const lpa::ProfileInfo& profile,
+                                       const TopupSettings& settings,
+                                       const lpa::CancelToken* cancel) {
+  require_enabled_candidate(profile);
+  const ProfileOperator op = ProfileOperator::from(profile);
+  std::optional<Error> unusable_database;
+  OperatorMethods methods;
+  try {
+    methods = methods_for(profile, settings);
+  } catch (const Error& error) {
+    // A broken provider-info file matters only when the config knows no method either.
+    unusable_database = error;
+    methods = resolve_methods(op, settings, nullptr, error.what());
+  }
+  if (methods.balance.empty()) {
+    if (unusable_database) throw *unusable_database;
+    throw no_method_known("check the balance",
+                          with_notes(methods.operator_description, methods.notes),
+                          balance_config_hint(op));
+  }
+
+  ModemManagerClient mm(settings.bus_address, timeouts_of(settings));
+  const Modem modem = mm.find_modem(profile.iccid);
+  const BalanceMethod* method = first_usable(methods.balance, modem);
+  if (method == nullptr) {
+    throw method_not_supported_by_modem("check the balance of " + methods.operator_description,
+                                        "the operator's methods are " +
+                                            method_list(methods.balance) + ", and " + modem.label +
+                                            " offers " +
+                                            (modem.has_ussd        ? "USSD only"
+                                             : modem.has_messaging ? "SMS only"
+                                                                   : "neither USSD nor SMS"));
+  }
+  TopupReply reply;
+  reply.method = method->describe();
+  reply.source = method->source;
+  reply.operator_description = methods.operator_description;
+  reply.modem = modem.label;
+  if (method->channel == Channel::Ussd) {
+    reply.text = mm.run_ussd(modem, method->ussd, method->ussd, method->responses);
+  } else {
+    reply.text = mm.send_sms_and_wait_reply(modem, method->sms_number, method->sms_text,
+                                            method->sms_text, method->reply_from, cancel);
+  }
+  return reply;
+}
+
+TopupReply TopupService::top_up(const lpa::ProfileInfo& profile, std::string_view voucher,
+                                const TopupSettings& settings, const lpa::CancelToken* cancel) {
+  require_enabled_candidate(profile);
+  const ProfileOperator op = ProfileOperator::from(profile);
+  std::optional<Error> unusable_database;
+  OperatorMethods methods;
+  try {
+    methods = methods_for(profile, settings);
+  } catch (const Error& error) {
+    unusable_database = error;
+    methods = resolve_methods(op, settings, nullptr, error.what());
+  }
+  if (methods.top_up.empty()) {
+    if (unusable_database) throw *unusable_database;
+    throw no_method_known("top up", with_notes(methods.operator_description, methods.notes),
+                          top_up_config_hint(op));
+  }
+  // Every method shares the config's voucher rules: check before any bus traffic.
+  const std::string code = checked_voucher(voucher, methods.top_up.front().voucher_charset);
+
+  ModemManagerClient mm(settings.bus_address, timeouts_of(settings));
+  const Modem modem = mm.find_modem(profile.iccid);
+  const TopUpMethod* method = first_usable(methods.top_up, modem);
+  if (method == nullptr) {
+    throw method_not_supported_by_modem("top up " + methods.operator_description,
+                                        "the operator's methods are " +
+                                            method_list(methods.top_up) + ", and " + modem.label +
+                                            " offers " +
+                                            (modem.has_ussd        ? "USSD only"
+                                             : modem.has_messaging ? "SMS only"
+                                                                   : "neither USSD nor SMS"));
+  }
+  TopupReply reply;
+  reply.method = method->describe();
+  reply.source = method->source;
+  reply.operator_description = methods.operator_description;
+  reply.modem = modem.label;
+  if (method->channel == Channel::Ussd) {
+    const std::string command = fill_template(method->ussd_template, method->token, code);
+    if (command.size() > kMaxUssdLength) {
+      throw voucher_rejected("with it the top-up code would be " + std::to_string(command.size()) +
+                             " characters, more than the " + std::to_string(kMaxUssdLength) +
+                             " USSD allows");
+    }
+    reply.text = mm.run_ussd(modem, command, method->ussd_template, {}, code);
+  } else {
+    const std::string text = fill_template(method->sms_template, method->token, code);
+    reply.text = mm.send_sms_and_wait_reply(modem, method->sms_number, text, method->sms_template,
+                                            method->reply_from, cancel, code);
+  }
+  return reply;
+}
+
+}  // namespace euiccd::topup

@@ -1,0 +1,65 @@
+// What the daemon's Profile object calls: check a prepaid balance, top it up with a voucher.
+// Blocking (ModemManager and the network take seconds), so run it on a worker thread; one
+// TopupService may be shared by threads (it only caches the parsed operator database).
+//
+//   TopupReply reply = service.check_balance(profile_info, settings);
+//   // reply.text is the network's answer as is; keep it as the last known balance, and feed
+//   // parse_balance_amount(reply.text) to low_balance_crossing (topup/balance_amount.h).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "lpa/cancel_token.h"
+#include "lpa/es10_types.h"
+#include "topup/operator_methods.h"
+#include "topup/provider_db.h"
+#include "topup/settings.h"
+
+namespace euiccd::topup {
+
+struct TopupReply {
+  std::string text;    // the network's answer, unchanged (USSD text or SMS body)
+  std::string method;  // "USSD *100#", "SMS \"SALDO\" to 18258"; a top-up shows the template
+  std::string source;  // where the method came from (config section or provider-info entry)
+  std::string operator_description;  // "Elisa (MCC 244, MNC 05)"
+  std::string modem;                 // "modem 0 (Quectel EG25)"
+};
+
+class TopupService {
+ public:
+  // The profile must be the enabled one (ProfileInfo.state Enabled; a profile whose state was
+  // not read is checked through the modem's SIM alone). Errors (euiccd::Error; see
+  // topup/errors.h): profile_not_enabled (WrongState), no_method_known (NotSupported),
+  // no_modem_manager / no_modem_for_profile (NotFound), modem_not_ready (WrongState),
+  // method_not_supported_by_modem (NotSupported), network_rejected (ServerError), timed_out
+  // (Timeout), Cancelled, provider_info_unusable (Malformed, only when nothing else is known).
+  TopupReply check_balance(const lpa::ProfileInfo& profile, const TopupSettings& settings,
+                           const lpa::CancelToken* cancel = nullptr);
+
+  // As check_balance, plus voucher_rejected (InvalidArgument) before anything is sent. The
+  // voucher appears in no error message and in no field of the reply except where the
+  // network itself echoes it in `text`.
+  TopupReply top_up(const lpa::ProfileInfo& profile, std::string_view voucher,
+                    const TopupSettings& settings, const lpa::CancelToken* cancel = nullptr);
+
+  // The methods that apply to the profile, without touching the bus (for a D-Bus property or
+  // `euiccctl` to show what a check would do). Errors: provider_info_unusable only.
+  OperatorMethods methods_for(const lpa::ProfileInfo& profile, const TopupSettings& settings);
+
+ private:
+  // The parsed provider-info file, re-read when its size or mtime changes; nullptr with
+  // `note` set when the file is not configured or cannot be read. Malformed files throw.
+  std::shared_ptr<const ProviderDatabase> database(const std::string& path, std::string& note);
+
+  std::mutex mutex_;
+  std::shared_ptr<const ProviderDatabase> cached_;
+  std::string cached_path_;
+  std::filesystem::file_time_type cached_mtime_{};
+  uintmax_t cached_size_ = 0;
+};
+
+}  // namespace euiccd::topup
