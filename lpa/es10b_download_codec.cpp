@@ -304,8 +304,15 @@ std::vector<tlv::Tlv> only(const tlv::Tlv& parent, tlv::Tag child, std::string_v
   return items;
 }
 
+// A container's tag and length exactly as the server sent them: put back together, the pieces
+// must be the package byte for byte (a re-encoded header would make the BF36 length count
+// bytes that never come when the server used a longer length form).
+Bytes header_of(const tlv::Tlv& container) {
+  return copy(container.raw.first(container.raw.size() - container.value.size()));
+}
+
 Bytes header_plus(const tlv::Tlv& container, const tlv::Tlv& first) {
-  Bytes out = tlv::header(container.tag, container.value.size());
+  Bytes out = header_of(container);
   append(out, first.raw);
   return out;
 }
@@ -341,7 +348,7 @@ BoundProfilePackageCommands split_bound_profile_package(ByteView bpp) {
   if (configure.size() != 1) malformed(kWhat, "A0 must hold exactly one 87 (ConfigureISDP)");
   out.commands.push_back(header_plus(first87, configure[0]));
   // 3. A1 header alone, 4. each 88.
-  out.commands.push_back(tlv::header(seq88.tag, seq88.value.size()));
+  out.commands.push_back(header_of(seq88));
   for (const tlv::Tlv& t : only(seq88, 0x88, "sequenceOf88 (A1)")) {
     if (t.value.size() <= kMacLength) malformed(kWhat, "an 88 segment is shorter than its MAC");
     append(out.store_metadata, t.value.first(t.value.size() - kMacLength));
@@ -354,7 +361,7 @@ BoundProfilePackageCommands split_bound_profile_package(ByteView bpp) {
     out.commands.push_back(header_plus(*second87, rsk[0]));
   }
   // 6. A3 header alone, 7. each 86.
-  out.commands.push_back(tlv::header(seq86.tag, seq86.value.size()));
+  out.commands.push_back(header_of(seq86));
   for (const tlv::Tlv& t : only(seq86, 0x86, "sequenceOf86 (A3)")) {
     out.commands.push_back(copy(t.raw));
     ++out.profile_segments;

@@ -116,6 +116,7 @@ Credentials& Credentials::operator=(Credentials&& other) noexcept {
     euicc_cert_ = std::move(other.euicc_cert_);
     eum_cert_ = std::move(other.eum_cert_);
     ci_key_ids_ = std::move(other.ci_key_ids_);
+    ci_certs_ = std::move(other.ci_certs_);
     certificate_eid_ = std::move(other.certificate_eid_);
     key_ = other.key_;
     other.key_ = nullptr;
@@ -132,8 +133,11 @@ Credentials Credentials::load(const CredentialFiles& files) {
   }
   if (!files.eum_cert.empty())
     c.eum_cert_ = cert_der(load_cert(files.eum_cert, "EUM certificate").get());
-  for (const auto& path : files.ci_certs)
-    c.ci_key_ids_.push_back(key_id(load_cert(path, "CI certificate").get()));
+  for (const auto& path : files.ci_certs) {
+    X509Ptr ci = load_cert(path, "CI certificate");
+    c.ci_key_ids_.push_back(key_id(ci.get()));
+    c.ci_certs_.push_back(cert_der(ci.get()));
+  }
   if (!files.euicc_key.empty()) c.key_ = load_key(files.euicc_key);
   return c;
 }

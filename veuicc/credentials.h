@@ -33,6 +33,9 @@ class Credentials {
   const Bytes& eum_certificate() const { return eum_cert_; }      // DER
   // SubjectKeyIdentifiers of the trusted CI certificates (EUICCInfo1/2 lists).
   const std::vector<Bytes>& ci_key_ids() const { return ci_key_ids_; }
+  // The trusted CI certificates themselves (DER, same order): the anchors for the SM-DP+
+  // certificates in AuthenticateServer and PrepareDownload.
+  const std::vector<Bytes>& ci_certificates() const { return ci_certs_; }
   // The subject serialNumber of the eUICC certificate (the EID), empty without a certificate.
   const std::string& certificate_eid() const { return certificate_eid_; }
 
@@ -44,6 +47,7 @@ class Credentials {
   Bytes euicc_cert_;
   Bytes eum_cert_;
   std::vector<Bytes> ci_key_ids_;
+  std::vector<Bytes> ci_certs_;
   std::string certificate_eid_;
   EVP_PKEY* key_ = nullptr;
 };

@@ -9,7 +9,7 @@ namespace euiccd::veuicc {
 
 const Es10Function* find_es10_function(tlv::Tag tag) {
   for (auto area : {es10a_functions(), es10b_info_functions(), es10b_notification_functions(),
-                    es10c_functions()}) {
+                    es10b_download_functions(), es10c_functions()}) {
     for (const auto& f : area) {
       if (f.tag == tag) return &f;
     }
@@ -18,6 +18,7 @@ const Es10Function* find_es10_function(tlv::Tag tag) {
 }
 
 Bytes dispatch_es10(ByteView request, Es10Context& ctx) {
+  if (is_bound_profile_package_piece(request)) return load_bound_profile_package(request, ctx);
   const tlv::Tlv tlv = tlv::parse_one(request);
   const Es10Function* f = find_es10_function(tlv.tag);
   if (!f)

@@ -13,6 +13,7 @@
 #include "lpa/bytes.h"
 #include "lpa/tlv.h"
 #include "veuicc/credentials.h"
+#include "veuicc/es10b_download_session.h"
 #include "veuicc/state.h"
 
 namespace euiccd::veuicc {
@@ -31,7 +32,10 @@ struct Es10Behaviour {
 
 // Per-power-cycle session data (gone on reset).
 struct Session {
+  // The last GetEUICCChallenge; AuthenticateServer uses it up.
   std::optional<Bytes> euicc_challenge;
+  // The open RSP session, if any (AuthenticateServer until the PIR or CancelSession).
+  std::optional<DownloadSession> download;
 };
 
 struct Es10Context {
@@ -60,6 +64,14 @@ std::span<const Es10Function> es10a_functions();
 std::span<const Es10Function> es10b_info_functions();
 std::span<const Es10Function> es10b_notification_functions();
 std::span<const Es10Function> es10c_functions();
+std::span<const Es10Function> es10b_download_functions();  // BF38, BF21, BF41
+
+// LoadBoundProfilePackage (BF36) does not fit the table: its pieces are not complete TLVs (the
+// first is the BF36 header + BF23, then A0..A3 headers, 87/88/86 TLVs; SGP.22 §2.5.5).
+bool is_bound_profile_package_piece(ByteView request);
+// Takes one piece; returns nothing until the last one, then (or at the first error) the
+// ProfileInstallationResult BF37. Throws Error(WrongState) without a prepared session.
+Bytes load_bound_profile_package(ByteView piece, Es10Context& ctx);
 
 // Finds the handler for the request's tag; nullptr if the card does not know the function.
 const Es10Function* find_es10_function(tlv::Tag tag);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -357,6 +358,15 @@ void StateStore::commit() {
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
+  }
+}
+
+Bytes next_free_isdp_aid(const CardState& state) {
+  for (size_t n = 0;; ++n) {
+    Bytes aid = default_isdp_aid(n);
+    const bool used = std::any_of(state.profiles.begin(), state.profiles.end(),
+                                  [&](const Profile& p) { return p.isdp_aid == aid; });
+    if (!used) return aid;
   }
 }
 

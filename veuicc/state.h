@@ -109,4 +109,8 @@ class StateStore {
 
 CardState load_state_file(const std::string& path);
 
+// The ISD-P AID a newly installed profile gets: the first of ...8900001000, ...8900001100, ...
+// that no profile uses.
+Bytes next_free_isdp_aid(const CardState& state);
+
 }  // namespace euiccd::veuicc
