@@ -1,0 +1,149 @@
+// euiccd's configuration: /etc/euiccd/euiccd.conf plus drop-ins in /etc/euiccd/euiccd.conf.d/
+// (*.conf, lexical order), INI style like systemd's own files (docs/configuration.md lists
+// every key). Loading never fails as a whole: a bad line becomes a diagnostic naming file and
+// line, and the rest of the file still applies, so one typo does not take the daemon down.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lpa/bytes.h"
+
+namespace euiccd::daemon {
+
+// [Readers]: which PC/SC readers euiccd drives and how it talks to the card in them.
+struct ReadersConfig {
+  // fnmatch(3) patterns on the PC/SC reader name, one per `Allow=` / `Deny=`. A reader is used
+  // when it matches an Allow pattern (or there is none) and no Deny pattern.
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  // `IsdRAid=` hex AIDs tried after the GSMA ISD-R AID (and the built-in vendor ones).
+  std::vector<Bytes> extra_isd_r_aids;
+  // `SegmentSize=`: STORE DATA block size, 1..255.
+  size_t segment_size = 255;
+
+  bool reader_allowed(std::string_view reader_name) const;
+};
+
+// [Network]: ES9+/ES11 HTTPS. The GSMA CI roots shipped with euiccd are always trusted; these
+// add to them (a private SM-DP+, the tests' own PKI). TLS is never turned off.
+struct NetworkConfig {
+  std::vector<std::string> ca_files;  // `CAFile=`: PEM files
+  std::vector<std::string> ca_dirs;   // `CADirectory=`: dirs of *.pem/*.crt/*.cer
+  // `Resolve=HOST:PORT:ADDRESS` (curl --resolve form): a name → address override for tests.
+  std::vector<std::string> resolve;
+  std::chrono::milliseconds connect_timeout{15'000};  // `ConnectTimeoutSec=`
+  std::chrono::milliseconds total_timeout{120'000};   // `TimeoutSec=` (one HTTP exchange)
+};
+
+// [Notifications]: delivery of the card's pending notifications to the SM-DP+.
+struct NotificationsConfig {
+  bool auto_process = true;                   // `AutoProcess=`: after each operation
+  std::chrono::seconds retry_interval{3600};  // `RetryIntervalSec=`: 0 = no retry timer
+};
+
+// [Boot]: which profile to enable when an eUICC appears (daemon/boot_policy.h decides).
+struct BootConfig {
+  std::vector<std::string> preferred_iccids;       // `PreferredProfiles=`, in order
+  std::chrono::seconds registration_timeout{120};  // `RegistrationTimeoutSec=`
+  bool fallback = true;                            // `Fallback=`: try the next one
+};
+
+// Balance/top-up codes for one operator or one profile. Unset fields fall back, in order:
+// [Profile:<ICCID>] → [TopUp:<MCCMNC>] → mobile-broadband-provider-info.
+struct OperatorCodes {
+  std::optional<std::string> balance_ussd;  // `BalanceUssd=*100#`
+  // `BalanceUssdResponses=1,3` (list): menu choices sent one by one while the network waits
+  // for input after BalanceUssd.
+  std::vector<std::string> balance_ussd_responses;
+  std::optional<std::string> balance_sms_number;  // `BalanceSmsNumber=`
+  std::optional<std::string> balance_sms_text;    // `BalanceSmsText=`
+  std::optional<std::string> topup_ussd;          // `TopUpUssd=*123*CODE#` (a template)
+  std::optional<std::string> topup_sms_number;    // `TopUpSmsNumber=`
+  std::optional<std::string> topup_sms_text;      // `TopUpSmsText=` (a template)
+  // `TopUpReplacement=`: the token in the templates the voucher replaces (provider-info's
+  // `replacement` attribute; "CODE" is what that file mostly uses).
+  std::optional<std::string> topup_replacement;
+  // `VoucherCharset=`: the characters a voucher may contain (anything else is refused before
+  // it reaches the network; default digits only).
+  std::optional<std::string> voucher_charset;
+  // `SmsReplyFrom=`: the sender of the operator's SMS answer when it is not the number the
+  // request went to; "*" accepts any sender.
+  std::optional<std::string> sms_reply_from;
+};
+
+// [TopUp]
+struct TopUpConfig {
+  std::string provider_info_path =  // `ProviderInfo=`; empty = don't read it
+      "/usr/share/mobile-broadband-provider-info/serviceproviders.xml";
+  // [TopUp:<MCCMNC>] sections, keyed by 5 or 6 digits ("310260", "26201"), and
+  // [TopUp:<MCCMNC>/<GID1>] for an operator whose brands differ by EF.GID1, keyed
+  // "26201/0A" (GID1 in upper-case hex, trailing FF padding dropped).
+  std::map<std::string, OperatorCodes, std::less<>> operators;
+};
+
+// [Profile:<ICCID>]
+struct ProfileConfig {
+  std::optional<std::string> nickname;  // `Nickname=`: set on the card if it differs
+  OperatorCodes codes;                  // same keys as [TopUp:<MCCMNC>]
+  // `LowBalanceThreshold=`: BalanceLow is signalled when the first number in a balance reply
+  // is below this.
+  std::optional<double> low_balance_threshold;
+  std::chrono::seconds balance_check_interval{0};  // `BalanceCheckIntervalSec=`: 0 = never
+  unsigned plan_expiry_reminder_days = 3;          // `PlanExpiryReminderDays=`: 0 = no signal
+};
+
+struct Config {
+  ReadersConfig readers;
+  NetworkConfig network;
+  NotificationsConfig notifications;
+  BootConfig boot;
+  TopUpConfig topup;
+  std::map<std::string, ProfileConfig, std::less<>> profiles;  // keyed by ICCID digits
+
+  // nullptr when there is no [Profile:<iccid>] / [TopUp:<mccmnc>] section.
+  const ProfileConfig* profile(std::string_view iccid) const;
+  const OperatorCodes* operator_codes(std::string_view mccmnc) const;
+};
+
+// One problem found while loading. `line` is 1-based; 0 means the file as a whole (unreadable,
+// too large).
+struct ConfigDiagnostic {
+  std::string file;
+  unsigned line = 0;
+  std::string message;
+
+  std::string to_string() const;  // "file:line: message", as compilers print it
+};
+
+struct LoadedConfig {
+  Config config;
+  std::vector<ConfigDiagnostic> diagnostics;
+};
+
+inline constexpr const char* kDefaultConfigFile = "/etc/euiccd/euiccd.conf";
+inline constexpr const char* kDefaultConfigDropinDir = "/etc/euiccd/euiccd.conf.d";
+
+// Reads `main_file`, then every `*.conf` in `dropin_dir` in lexical order; later values
+// override earlier ones, list keys append, and an empty assignment (`Key=`) resets a list or
+// a value to its default. A main file or drop-in dir that does not exist is not an error (the
+// defaults apply); one that cannot be read is a diagnostic. Never throws for file content.
+LoadedConfig load_config(const std::filesystem::path& main_file,
+                         const std::filesystem::path& dropin_dir);
+
+// Applies one more file on top of `into` (what load_config does per file); exposed for tests
+// and for `euiccd --config` layering.
+void load_config_file(const std::filesystem::path& file, LoadedConfig& into);
+
+// Parses a systemd-style time span: "90", "90s", "5min", "1h 30min", "2d", "500ms".
+// A bare number is seconds. std::nullopt on anything else.
+std::optional<std::chrono::milliseconds> parse_time_span(std::string_view text);
+
+}  // namespace euiccd::daemon

@@ -1,0 +1,26 @@
+#include "euiccctl/cli_error.h"
+
+namespace euiccctl {
+
+ExitCode exit_code_for_error(const std::string& name) {
+  if (name == "org.euiccd1.Error.NotAuthorized" ||
+      name == "org.freedesktop.DBus.Error.AccessDenied" ||
+      name == "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired") {
+    return kExitNotAuthorized;
+  }
+  if (name == "org.euiccd1.Error.NotFound" || name == "org.freedesktop.DBus.Error.UnknownObject") {
+    return kExitNotFound;
+  }
+  if (name == "org.euiccd1.Error.Cancelled") return kExitCancelled;
+  if (name == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+      name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
+      name == "org.freedesktop.DBus.Error.NoServer" ||
+      name == "org.freedesktop.DBus.Error.NoReply" ||
+      name == "org.freedesktop.DBus.Error.Disconnected" ||
+      name.starts_with("org.freedesktop.DBus.Error.Spawn.")) {
+    return kExitUnavailable;
+  }
+  return kExitFailed;
+}
+
+}  // namespace euiccctl
