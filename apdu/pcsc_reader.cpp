@@ -225,7 +225,20 @@ Bytes PcscCard::transmit(ByteView command_apdu) {
                          "command was not sent");
   }
   if (rc != SCARD_S_SUCCESS) {
+    if (rc == SCARD_W_REMOVED_CARD) {
+      // This handle stays dead even when a card is back in the reader: drop it, so the next
+      // transmit connects anew (and the reset count tells channels to open again).
+      SCardDisconnect(card_, SCARD_LEAVE_CARD);
+      connected_ = false;
+    }
     throw_pcsc_error(rc, "sending an APDU to the card in \"" + reader_ + "\"");
+  }
+  if (received < 2) {
+    // Every response carries SW1 SW2. An empty "success" is what a reader driver reports when
+    // the card went away while the command was in flight (Debian's vpcd does this when the
+    // card's socket closes mid-APDU): treat it as the removal it is.
+    throw Error(Errc::CardRemoved, "the card in \"" + reader_ +
+                                       "\" stopped answering in the middle of a command (removed?)");
   }
   return Bytes(receive_buffer_.begin(), receive_buffer_.begin() + received);
 }

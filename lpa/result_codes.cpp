@@ -19,7 +19,7 @@ const char kCatBusy[] = "the card is busy with a SIM toolkit session; try again"
 
 std::string describe(const ProfileIdentifier& profile) {
   if (profile.kind == ProfileIdentifier::Kind::IsdpAid)
-    return "the profile in ISD-P " + to_hex(profile.isdp_aid);
+    return "profile in ISD-P " + to_hex(profile.isdp_aid);
   return "profile " + profile.iccid;
 }
 

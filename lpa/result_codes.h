@@ -13,7 +13,7 @@
 
 namespace euiccd::lpa {
 
-// "profile 8944476500001224158" or "the profile in ISD-P A0000005591010FFFFFFFF8900001100".
+// "profile 8944476500001224158" or "profile in ISD-P A0000005591010FFFFFFFF8900001100".
 std::string describe(const ProfileIdentifier& profile);
 
 void check_enable_result(uint64_t code, const ProfileIdentifier& profile);

@@ -44,7 +44,7 @@ struct Case {
 TEST(Es10ResultCodes, Describe) {
   EXPECT_EQ(describe(kProfile), "profile 8944476500001224158");
   auto aid = ProfileIdentifier::from_isdp_aid(from_hex("A0000005591010FFFFFFFF8900001100"));
-  EXPECT_EQ(describe(aid), "the profile in ISD-P A0000005591010FFFFFFFF8900001100");
+  EXPECT_EQ(describe(aid), "profile in ISD-P A0000005591010FFFFFFFF8900001100");
 }
 
 // enableResult: ok 0, iccidOrAidNotFound 1, profileNotInDisabledState 2,

@@ -499,7 +499,7 @@ TEST(CurlTrustAnchors, ConfigurationErrorsAreClear) {
 
 TEST(CurlTrustAnchors, LoadsTheGsmaCiRoots) {
   net::CurlHttpOptions o;
-  o.ca_files = {EUICCD_SHARED_DIR "/reference/ci-certs/gsma-ci-production.pem"};
+  o.ca_files = {EUICCD_SOURCE_DIR "/data/ci-certs/gsma-ci-production.pem"};
   if (!std::filesystem::exists(o.ca_files[0])) GTEST_SKIP() << "no shared reference dir";
   net::CurlHttpClient client(o);
   EXPECT_GE(client.trust_anchor_count(), 1u);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The demo, from a fresh Debian 12, as root: installs what is missing, builds, makes a test PKI,
+# then runs scripts/demo-inner.sh inside a private PC/SC sandbox (its own pcscd + vpcd reader,
+# network and mount namespaces; the host's readers and pcscd are not touched).
+#
+#   scripts/demo.sh [--no-install] [--no-build]
+#
+# BUILD_DIR picks the build directory (default build/, as scripts/build.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+install=1
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-install) install= ;;
+    --no-build) build= ;;
+    -h | --help) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--no-install] [--no-build]" >&2; exit 2 ;;
+  esac
+done
+if [[ $(id -u) -ne 0 ]]; then
+  echo "$0: run me as root (the demo makes network and mount namespaces for its own pcscd)" >&2
+  exit 1
+fi
+
+build_dir=$(realpath -m "${BUILD_DIR:-build}")
+if [[ -n "$install" ]]; then
+  echo "== Installing missing Debian packages"
+  scripts/install-deps.sh
+fi
+if [[ -n "$build" ]]; then
+  echo "== Building into $build_dir"
+  BUILD_DIR="$build_dir" scripts/build.sh
+fi
+for binary in tools/euicc-card veuicc/veuicc; do
+  [[ -x "$build_dir/$binary" ]] || { echo "$0: $build_dir/$binary is missing; build first" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/euiccd-demo.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+echo "== Making a test PKI (CI → EUM → eUICC, and the SM-DP+ certificates) in $work/pki"
+if ! { tests/pki/make-test-pki.sh "$work/pki" && tests/pki/make-server-pki.sh "$work/pki"; } \
+  >"$work/pki.log" 2>&1; then
+  cat "$work/pki.log" >&2
+  exit 1
+fi
+
+# The sandbox needs to read the work directory from its own mount namespace: /tmp is shared.
+tests/integration/pcsc-sandbox.sh -- scripts/demo-inner.sh "$build_dir" "$work/pki" "$work"
