@@ -1,6 +1,9 @@
 #include "daemon/euicc_registry.h"
 
+#include <chrono>
+#include <functional>
 #include <set>
+#include <thread>
 
 #include "daemon/log.h"
 
@@ -53,6 +56,33 @@ void EuiccRegistry::readers_changed(const std::vector<apdu::ReaderStatus>& reade
     withdraw(reader, Error(Errc::CardRemoved, "the eUICC was removed from " + reader));
 }
 
+namespace {
+
+using ProbeResult = std::function<void(std::optional<EuiccSnapshot>, std::string)>;
+constexpr int kProbeAttempts = 3;
+
+// A card just inserted can fail its first exchanges for a moment (seen under load: pcscd
+// answering SCARD_E_NOT_TRANSACTED while it still powers the card up). A few tries, spaced
+// out, tell that apart from a card that is no eUICC. The pause runs on this card's own worker,
+// so it holds up nothing else; a card removed meanwhile makes the probe stale anyway.
+CardWorker::Task probe_task(CardWorker* worker, ProbeResult post, int attempt) {
+  CardWorker::Task task;
+  task.run = [post](CardSession& session) { post(read_snapshot(session.client()), {}); };
+  task.fail = [worker, post, attempt](const Error& e) {
+    const bool transient = e.code() == Errc::CardRemoved || e.code() == Errc::Busy ||
+                           e.code() == Errc::Timeout || e.code() == Errc::CardError;
+    if (transient && attempt < kProbeAttempts) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
+      worker->submit(probe_task(worker, post, attempt + 1));
+      return;
+    }
+    post(std::nullopt, e.what());
+  };
+  return task;
+}
+
+}  // namespace
+
 void EuiccRegistry::start_probe(const apdu::ReaderStatus& reader) {
   const uint64_t generation = next_generation_++;
   auto worker = std::make_unique<CardWorker>(reader.name, settings_.card);
@@ -64,10 +94,7 @@ void EuiccRegistry::start_probe(const apdu::ReaderStatus& reader) {
       probe_done(name, generation, std::move(snapshot), error);
     });
   };
-  CardWorker::Task task;
-  task.run = [post](CardSession& session) { post(read_snapshot(session.client()), {}); };
-  task.fail = [post](const Error& e) { post(std::nullopt, e.what()); };
-  worker->submit(std::move(task));
+  worker->submit(probe_task(worker.get(), post, 1));
   probes_[reader.name] = Probe{generation, std::move(worker)};
   not_euicc_[reader.name] = reader.atr;  // until the probe says otherwise
   log(Level::Info, {}, "card in " + reader.name + ": looking for an eUICC");

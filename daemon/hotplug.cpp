@@ -7,6 +7,12 @@ namespace euiccd::daemon {
 
 using namespace std::chrono_literals;
 
+namespace {
+// PcscContext::wait_for_change hands the milliseconds to SCardGetStatusChange as a DWORD;
+// INFINITE (0xFFFFFFFF) there means no timeout.
+constexpr std::chrono::milliseconds kNoDeadline{INFINITE};
+}  // namespace
+
 HotplugWatcher::HotplugWatcher(LoopQueue& loop, Listener listener)
     : loop_(loop), listener_(std::move(listener)) {}
 
@@ -52,8 +58,11 @@ void HotplugWatcher::run() {
       said_no_pcscd = false;
       try {
         while (!stopping_) {
-          // A bounded wait so a pcscd that dies without telling us is noticed.
-          if (context.wait_for_change(2s)) report(context.reader_status());
+          // No deadline: an idle daemon must not wake up. A pcscd that goes away closes its
+          // socket, which ends the wait at once with an error (the catch below reconnects), and
+          // stop() ends it with SCardCancel. (pcsc-lite itself re-arms an INFINITE wait once a
+          // minute.)
+          if (context.wait_for_change(kNoDeadline)) report(context.reader_status());
         }
       } catch (...) {
         std::lock_guard lock(mutex_);

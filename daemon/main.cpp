@@ -21,6 +21,7 @@
 #include "daemon/log.h"
 #include "daemon/loop_queue.h"
 #include "daemon/options.h"
+#include "daemon/prepaid.h"
 #include "daemon/service_notify.h"
 #include "dbus/service.h"
 #include "lpa/error.h"
@@ -87,11 +88,28 @@ EngineSettings engine_settings(const Config& config, const CommandLine& cl) {
   return s;
 }
 
+// --state-dir, else what systemd's StateDirectory= hands over, else the packaged default.
+std::filesystem::path state_directory(const CommandLine& cl) {
+  if (cl.state_dir) return *cl.state_dir;
+  const char* env = std::getenv("STATE_DIRECTORY");  // may list several, ':'-separated
+  if (env && *env) return std::string(env).substr(0, std::string(env).find(':'));
+  return "/var/lib/euiccd";
+}
+
+// The prepaid state file in the state directory (made on the first save if it is missing;
+// systemd's StateDirectory= has made it already).
+PrepaidStore open_prepaid_store(const std::filesystem::path& dir) {
+  PrepaidStore store(dir / "prepaid.json");
+  if (auto warning = store.load()) log(Level::Warning, {}, *warning);
+  return store;
+}
+
 struct Stopper {
   sd_event* event = nullptr;
   HotplugWatcher* hotplug = nullptr;
   EuiccRegistry* registry = nullptr;
   dbus::Service* service = nullptr;
+  Prepaid* prepaid = nullptr;
   std::chrono::steady_clock::time_point deadline;
   bool stopping = false;
   bool workers_done = false;
@@ -99,7 +117,7 @@ struct Stopper {
 
 int on_stop_tick(sd_event_source* source, uint64_t, void* userdata) {
   auto* s = static_cast<Stopper*>(userdata);
-  if (s->registry->all_workers_finished()) {
+  if (s->registry->all_workers_finished() && s->prepaid->finished()) {
     s->workers_done = true;
     sd_event_source_disable_unref(source);
     sd_event_exit(s->event, 0);
@@ -132,6 +150,7 @@ int on_signal(sd_event_source*, const signalfd_siginfo* info, void* userdata) {
   s->hotplug->stop();
   s->registry->shut_down();
   s->service->stop();
+  s->prepaid->shut_down();
   s->deadline = std::chrono::steady_clock::now() + kStopDeadline;
   sd_event_add_time_relative(s->event, nullptr, CLOCK_MONOTONIC, 0, 0, on_stop_tick, s);
   return 0;
@@ -187,12 +206,22 @@ int run(int argc, char** argv) {
       return config.readers.reader_allowed(name);
     });
     BootRunner boot(config);
+    // Before the service, which calls it until it stops.
+    Prepaid prepaid(event, loop, prepaid_settings(config, cl.modem_manager_bus.value_or("system")),
+                    open_prepaid_store(state_directory(cl)));
     dbus::Service service(bus, event, registry, settings, EUICCD_VERSION);
+    service.attach_prepaid(&prepaid);
     service.start();
+    prepaid.start([&registry](const std::string& iccid) -> std::optional<lpa::ProfileInfo> {
+      for (const auto& [index, euicc] : registry.euiccs())
+        if (const lpa::ProfileInfo* p = euicc->snapshot().find_profile(iccid)) return *p;
+      return std::nullopt;
+    });
     // After the D-Bus objects are published, the boot policy looks at the new card.
     auto publish = registry.on_added;
     registry.on_added = [&, publish](const std::shared_ptr<Euicc>& euicc) {
       if (publish) publish(euicc);
+      prepaid.euicc_appeared();
       boot.euicc_appeared(euicc);
       notify_status(status_line(registry));
     };
@@ -205,7 +234,7 @@ int run(int argc, char** argv) {
       registry.readers_changed(readers);
     });
 
-    Stopper stopper{event, &hotplug, &registry, &service, {}, false, false};
+    Stopper stopper{event, &hotplug, &registry, &service, &prepaid, {}, false, false};
     sd_event_add_signal(event, nullptr, SIGTERM, on_signal, &stopper);
     sd_event_add_signal(event, nullptr, SIGINT, on_signal, &stopper);
 
@@ -222,10 +251,12 @@ int run(int argc, char** argv) {
       hotplug.stop();
       registry.shut_down();
       service.stop();
+      prepaid.shut_down();
       const auto deadline = std::chrono::steady_clock::now() + kStopDeadline;
-      while (!registry.all_workers_finished() && std::chrono::steady_clock::now() < deadline)
+      auto all_done = [&] { return registry.all_workers_finished() && prepaid.finished(); };
+      while (!all_done() && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(50ms);
-      stopper.workers_done = registry.all_workers_finished();
+      stopper.workers_done = all_done();
     }
     if (!stopper.workers_done) {
       // A worker stuck in a card or server call would block its join forever.

@@ -11,10 +11,13 @@ const char kUsage[] =
     "  --config FILE        configuration file (default /etc/euiccd/euiccd.conf)\n"
     "  --config-dir DIR     drop-in directory (default /etc/euiccd/euiccd.conf.d)\n"
     "  --bus BUS            system (default), session, or a D-Bus address (unix:path=...)\n"
-    "  --state-dir DIR      state directory (default /var/lib/euiccd)\n"
+    "  --state-dir DIR      state directory (default $STATE_DIRECTORY or /var/lib/euiccd)\n"
     "  --ca FILE            extra CA certificate (PEM) for SM-DP+/SM-DS TLS (repeatable)\n"
     "  --resolve H:P:ADDR   connect to ADDR for host H port P (repeatable; tests, demos)\n"
     "  --reader NAME        use only PC/SC readers whose name contains NAME\n"
+    "  --modem-manager-bus BUS\n"
+    "                       ModemManager's bus for balance/top-up: system (default) or an\n"
+    "                       address (tests)\n"
     "  --verbose            log debug messages\n"
     "  --version            print the version and exit\n"
     "  --help               print this text and exit\n";
@@ -28,6 +31,7 @@ CommandLine parse_command_line(int argc, char** argv) {
     kCa,
     kResolve,
     kReader,
+    kModemManagerBus,
     kVerbose,
     kVersion,
     kHelp
@@ -40,6 +44,7 @@ CommandLine parse_command_line(int argc, char** argv) {
       {"ca", required_argument, nullptr, kCa},
       {"resolve", required_argument, nullptr, kResolve},
       {"reader", required_argument, nullptr, kReader},
+      {"modem-manager-bus", required_argument, nullptr, kModemManagerBus},
       {"verbose", no_argument, nullptr, kVerbose},
       {"version", no_argument, nullptr, kVersion},
       {"help", no_argument, nullptr, kHelp},
@@ -59,6 +64,7 @@ CommandLine parse_command_line(int argc, char** argv) {
       case kCa: cl.ca_files.emplace_back(optarg); break;
       case kResolve: cl.resolve.emplace_back(optarg); break;
       case kReader: cl.reader = optarg; break;
+      case kModemManagerBus: cl.modem_manager_bus = optarg; break;
       case kVerbose: cl.verbose = true; break;
       case kVersion: cl.version = true; break;
       case kHelp: cl.help = true; break;
@@ -77,6 +83,12 @@ CommandLine parse_command_line(int argc, char** argv) {
         Errc::InvalidArgument,
         "--bus wants system, session or a D-Bus address such as unix:path=/run/bus, not \"" +
             *cl.bus + "\"");
+  if (cl.modem_manager_bus && *cl.modem_manager_bus != "system" &&
+      cl.modem_manager_bus->find(':') == std::string::npos)
+    throw Error(Errc::InvalidArgument,
+                "--modem-manager-bus wants system or a D-Bus address such as unix:path=/run/bus, "
+                "not \"" +
+                    *cl.modem_manager_bus + "\"");
   return cl;
 }
 

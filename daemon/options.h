@@ -2,7 +2,7 @@
 //
 //   euiccd [--config FILE] [--config-dir DIR] [--bus system|session|unix:path=...]
 //          [--state-dir DIR] [--ca FILE]... [--resolve HOST:PORT:ADDR]... [--reader NAME]
-//          [--verbose] [--help] [--version]
+//          [--modem-manager-bus system|ADDRESS] [--verbose] [--help] [--version]
 //
 // Command-line values win over the configuration file.
 #pragma once
@@ -17,10 +17,13 @@ struct CommandLine {
   std::optional<std::string> config_file;  // default /etc/euiccd/euiccd.conf
   std::optional<std::string> config_dir;   // default /etc/euiccd/euiccd.conf.d
   std::optional<std::string> bus;          // "system", "session" or a D-Bus address
-  std::optional<std::string> state_dir;    // default /var/lib/euiccd
+  std::optional<std::string> state_dir;    // default $STATE_DIRECTORY, else /var/lib/euiccd
   std::vector<std::string> ca_files;       // extra ES9+/ES11 trust anchors (PEM)
   std::vector<std::string> resolve;        // curl --resolve entries (tests, demos)
   std::optional<std::string> reader;       // only readers whose name contains this
+  // Where ModemManager is for balance checks and top-ups: "system" (default) or a D-Bus
+  // address (tests put a stand-in on a private bus).
+  std::optional<std::string> modem_manager_bus;
   bool verbose = false;
   bool help = false;
   bool version = false;

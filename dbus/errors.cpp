@@ -47,6 +47,8 @@ void register_error_map() {
       SD_BUS_ERROR_MAP("org.euiccd1.Error.Tls", EPROTO),
       SD_BUS_ERROR_MAP("org.euiccd1.Error.Cancelled", ECANCELED),
       SD_BUS_ERROR_MAP("org.euiccd1.Error.Internal", EFAULT),
+      SD_BUS_ERROR_MAP("org.euiccd1.Error.NoModem", ENXIO),
+      SD_BUS_ERROR_MAP("org.euiccd1.Error.Rejected", ECONNREFUSED),
       SD_BUS_ERROR_MAP("org.euiccd1.Error.NotAuthorized", EACCES),
       SD_BUS_ERROR_MAP("org.euiccd1.Error.Aborted", ECONNABORTED),
       SD_BUS_ERROR_MAP_END,

@@ -131,6 +131,7 @@ void JobObject::completed(bool success) {
       std::chrono::duration_cast<std::chrono::microseconds>(service_.settings().job_linger).count();
   sd_event_add_time_relative(service_.event(), &linger_, CLOCK_MONOTONIC, usec, 0,
                              &JobObject::on_linger_end, this);
+  service_.job_finished(job_->id());  // may retire an older finished job
 }
 
 int JobObject::on_linger_end(sd_event_source*, uint64_t, void* userdata) {

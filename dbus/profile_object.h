@@ -2,16 +2,27 @@
 // parent eUICC's cached snapshot; Enable/Disable/Delete/SetNickname go through the parent's
 // authorized_change (polkit, card worker, PropertiesChanged, reply).
 //
-// TOP-UP HOOK: Balance, BalanceCheckedAt, PlanExpiresAt, CheckBalance, TopUp, BalanceLow and
-// PlanExpiring are declared (they are part of the v1 contract) but answer "not supported" until
-// the top-up library (topup/, target euiccd_topup) is wired in here.
+// Prepaid: Balance, BalanceCheckedAt, BalanceAmount and PlanExpiresAt come from the daemon's
+// Prepaid (daemon/prepaid.h); CheckBalance and TopUp check the profile is the enabled one, ask
+// polkit, and run on Prepaid's worker thread (ModemManager, not the card), replying when the
+// network has answered. Setting PlanExpiresAt asks polkit too: sd-bus property setters must
+// answer at once, so a Set of it is taken before the vtable (an object callback on the same
+// path) and answered after polkit. BalanceLow/PlanExpiring are emitted by dbus/service.cpp.
 #pragma once
 
 #include <systemd/sd-bus.h>
 
+#include <functional>
+#include <optional>
 #include <string>
 
+#include "dbus/pending_call.h"
+#include "lpa/error.h"
 #include "lpa/es10_types.h"
+
+namespace euiccd::daemon {
+class Prepaid;
+}
 
 namespace euiccd::dbus {
 
@@ -37,11 +48,20 @@ class ProfileObject {
   static int disable(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int remove(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int set_nickname(sd_bus_message* m, void* userdata, sd_bus_error*);
-  // --- top-up hook ---
+  // --- prepaid ---
   static int set_plan_expires_at(sd_bus*, const char*, const char*, const char*,
                                  sd_bus_message* value, void* userdata, sd_bus_error* error);
+  static int take_property_set(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int check_balance(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int top_up(sd_bus_message* m, void* userdata, sd_bus_error*);
+
+  using PrepaidReply = std::function<void(const std::optional<Error>&, const std::string&)>;
+  using PrepaidOp = std::function<void(daemon::Prepaid&, const lpa::ProfileInfo&,
+                                       const std::string& requester, PrepaidReply)>;
+  // The tail of CheckBalance/TopUp: the profile must be the enabled one, polkit `action`, then
+  // `op` (which replies through the PrepaidReply with the network's text).
+  void prepaid_call(sd_bus_message* call, const char* action, PrepaidOp op);
+  int plan_expiry_set(sd_bus_message* m);
 
   const lpa::ProfileInfo& info() const;  // throws NotFound when the profile just went away
 
@@ -49,8 +69,18 @@ class ProfileObject {
   std::string iccid_;
   std::string path_;
   sd_bus_slot* slot_ = nullptr;
+  sd_bus_slot* set_slot_ = nullptr;  // take_property_set
   bool announced_ = false;
+  PendingCalls pending_;  // CheckBalance/TopUp/Set waiting: Aborted when the object goes
 };
+
+// Refuses a voucher that can never be valid (empty, too long, control characters, '*' or '#'
+// that would change the USSD command) before polkit is asked; the operator's own charset is
+// checked later by the top-up library. Error(InvalidArgument); the message never repeats it.
+void validate_voucher_shape(std::string_view voucher);
+// PlanExpiresAt: 0 (clear) or µs since the epoch between 2000 and 2200, so that a value in
+// seconds is caught. Error(InvalidArgument).
+void validate_plan_expiry(uint64_t usec);
 
 // "enabled"/"disabled", "test"/"provisioning"/"operational" ("" when the card did not say).
 const char* profile_state_name(const lpa::ProfileInfo& info);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "daemon/log.h"
+#include "daemon/prepaid.h"
 #include "dbus/errors.h"
 #include "dbus/euicc_object.h"
 #include "dbus/job_object.h"
@@ -34,6 +35,7 @@ void Service::start() {
   registry_.on_added = [this](const std::shared_ptr<daemon::Euicc>& e) { euicc_added(e); };
   registry_.on_removed = [this](const std::shared_ptr<daemon::Euicc>& e) { euicc_removed(e); };
   for (const auto& [index, euicc] : registry_.euiccs()) euicc_added(euicc);
+  hook_prepaid();
   // The name last: whoever sees it finds the objects already there.
   r = sd_bus_request_name(bus_, kBusName, 0);
   if (r < 0)
@@ -44,6 +46,7 @@ void Service::start() {
 
 void Service::stop() {
   if (!manager_) return;
+  unhook_prepaid();
   registry_.on_added = nullptr;
   registry_.on_removed = nullptr;
   euiccs_.clear();  // each aborts its pending calls and leaves the bus
@@ -77,6 +80,39 @@ void Service::euicc_removed(const std::shared_ptr<daemon::Euicc>& euicc) {
   if (euiccs_.erase(euicc->index())) manager_->euiccs_changed();
 }
 
+std::vector<std::string> Service::profile_paths(const std::string& iccid) const {
+  std::vector<std::string> paths;
+  for (const auto& [index, object] : euiccs_)
+    if (object->euicc().snapshot().find_profile(iccid)) paths.push_back(profile_path(index, iccid));
+  return paths;
+}
+
+void Service::hook_prepaid() {
+  if (!prepaid_) return;
+  prepaid_->on_changed = [this](const std::string& iccid, const std::vector<const char*>& names) {
+    std::vector<char*> strv;
+    for (const char* n : names) strv.push_back(const_cast<char*>(n));
+    strv.push_back(nullptr);
+    for (const auto& path : profile_paths(iccid))
+      sd_bus_emit_properties_changed_strv(bus_, path.c_str(), kProfileInterface, strv.data());
+  };
+  prepaid_->on_balance_low = [this](const std::string& iccid, const std::string& balance) {
+    for (const auto& path : profile_paths(iccid))
+      sd_bus_emit_signal(bus_, path.c_str(), kProfileInterface, "BalanceLow", "s", balance.c_str());
+  };
+  prepaid_->on_plan_expiring = [this](const std::string& iccid, uint64_t expires_at) {
+    for (const auto& path : profile_paths(iccid))
+      sd_bus_emit_signal(bus_, path.c_str(), kProfileInterface, "PlanExpiring", "t", expires_at);
+  };
+}
+
+void Service::unhook_prepaid() {
+  if (!prepaid_) return;
+  prepaid_->on_changed = nullptr;
+  prepaid_->on_balance_low = nullptr;
+  prepaid_->on_plan_expiring = nullptr;
+}
+
 std::string Service::publish_job(const std::shared_ptr<daemon::Job>& job) {
   auto object = std::make_unique<JobObject>(*this, job);
   std::string path = object->path();
@@ -85,7 +121,17 @@ std::string Service::publish_job(const std::shared_ptr<daemon::Job>& job) {
 }
 
 void Service::remove_job(uint64_t id) {
+  std::erase(finished_jobs_, id);
   jobs_.erase(id);
+}
+
+void Service::job_finished(uint64_t id) {
+  finished_jobs_.push_back(id);
+  while (finished_jobs_.size() > kMaxFinishedJobs) {
+    const uint64_t oldest = finished_jobs_.front();
+    finished_jobs_.pop_front();
+    jobs_.erase(oldest);
+  }
 }
 
 }  // namespace euiccd::dbus

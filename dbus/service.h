@@ -6,6 +6,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,6 +16,10 @@
 #include "daemon/euicc_registry.h"
 #include "daemon/job.h"
 #include "dbus/polkit.h"
+
+namespace euiccd::daemon {
+class Prepaid;
+}
 
 namespace euiccd::dbus {
 
@@ -36,6 +41,12 @@ class Service {
   // Daemon stop: pending calls get Aborted, objects leave the bus, the name is released.
   void stop();
 
+  // Balance checks and top-ups (daemon/prepaid.h): Profile objects call it, and its events
+  // become Profile signals and PropertiesChanged. Set before start(); without it CheckBalance,
+  // TopUp and setting PlanExpiresAt answer NotSupported.
+  void attach_prepaid(daemon::Prepaid* prepaid) { prepaid_ = prepaid; }
+  daemon::Prepaid* prepaid() const { return prepaid_; }
+
   sd_bus* bus() const { return bus_; }
   sd_event* event() const { return event_; }
   Authorizer& authorizer() { return authorizer_; }
@@ -47,10 +58,18 @@ class Service {
   // Puts a Job object on the bus for `job`; it stays until job_linger after the job ended.
   std::string publish_job(const std::shared_ptr<daemon::Job>& job);
   void remove_job(uint64_t id);
+  // A job ended: it lingers for job_linger, but only the latest kMaxFinishedJobs do, so a
+  // script running many downloads does not grow the daemon (measured: ~4 kB per job).
+  void job_finished(uint64_t id);
+  static constexpr size_t kMaxFinishedJobs = 16;
 
  private:
   void euicc_added(const std::shared_ptr<daemon::Euicc>& euicc);
   void euicc_removed(const std::shared_ptr<daemon::Euicc>& euicc);
+  void hook_prepaid();
+  void unhook_prepaid();
+  // The published Profile objects of this ICCID (one, unless two cards carry it).
+  std::vector<std::string> profile_paths(const std::string& iccid) const;
 
   sd_bus* bus_;
   sd_event* event_;
@@ -62,8 +81,10 @@ class Service {
   std::unique_ptr<ManagerObject> manager_;
   std::map<unsigned, std::unique_ptr<EuiccObject>> euiccs_;
   std::map<uint64_t, std::unique_ptr<JobObject>> jobs_;
+  std::deque<uint64_t> finished_jobs_;  // oldest first
   uint64_t next_job_id_ = 1;
   bool started_ = false;
+  daemon::Prepaid* prepaid_ = nullptr;
 };
 
 }  // namespace euiccd::dbus

@@ -16,7 +16,7 @@ ExitCode exit_code_for_error(const std::string& name) {
       name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
       name == "org.freedesktop.DBus.Error.NoServer" ||
       name == "org.freedesktop.DBus.Error.NoReply" ||
-      name == "org.freedesktop.DBus.Error.Disconnected" ||
+      name == "org.freedesktop.DBus.Error.Disconnected" || name == "org.euiccd1.Error.NoModem" ||
       name.starts_with("org.freedesktop.DBus.Error.Spawn.")) {
     return kExitUnavailable;
   }

@@ -21,6 +21,8 @@ const char* errc_name(Errc code) {
     case Errc::Tls: return "Tls";
     case Errc::Cancelled: return "Cancelled";
     case Errc::Internal: return "Internal";
+    case Errc::NoModem: return "NoModem";
+    case Errc::Rejected: return "Rejected";
   }
   return "Internal";
 }

@@ -26,6 +26,8 @@ enum class Errc {
   Tls,              // TLS verification failed
   Cancelled,        // cancelled by the user or on shutdown
   Internal,         // a bug or an unexpected local failure
+  NoModem,          // no ModemManager, or no modem carries the profile's SIM (balance, top-up)
+  Rejected,         // the mobile network refused a request (USSD/SMS for balance or top-up)
 };
 
 // Stable CamelCase name of the code ("CardRemoved"); used for D-Bus error names and logs.

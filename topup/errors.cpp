@@ -15,7 +15,7 @@ std::string join(std::string_view head, std::string_view detail) {
 }  // namespace
 
 Error no_modem_manager(std::string_view detail) {
-  return Error(Errc::NotFound,
+  return Error(Errc::NoModem,
                join("ModemManager is not available on the bus; balance checks and top-ups go "
                     "through it (is the modemmanager package installed and its service "
                     "running? `systemctl status ModemManager`)",
@@ -23,7 +23,7 @@ Error no_modem_manager(std::string_view detail) {
 }
 
 Error no_modem_for_profile(std::string_view iccid, std::string_view detail) {
-  return Error(Errc::NotFound,
+  return Error(Errc::NoModem,
                join("No modem carries the SIM of profile " + std::string(iccid) +
                         " (`mmcli -L` lists the modems; right after enabling a profile the "
                         "modem may need a few seconds to read the SIM again)",
@@ -59,7 +59,7 @@ Error voucher_rejected(std::string_view why) {
 }
 
 Error network_rejected(std::string_view what, std::string_view detail) {
-  return Error(Errc::ServerError, join("The network rejected the " + std::string(what), detail));
+  return Error(Errc::Rejected, join("The network rejected the " + std::string(what), detail));
 }
 
 Error timed_out(std::string_view what, std::string_view detail) {

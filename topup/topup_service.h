@@ -34,8 +34,8 @@ class TopupService {
   // The profile must be the enabled one (ProfileInfo.state Enabled; a profile whose state was
   // not read is checked through the modem's SIM alone). Errors (euiccd::Error; see
   // topup/errors.h): profile_not_enabled (WrongState), no_method_known (NotSupported),
-  // no_modem_manager / no_modem_for_profile (NotFound), modem_not_ready (WrongState),
-  // method_not_supported_by_modem (NotSupported), network_rejected (ServerError), timed_out
+  // no_modem_manager / no_modem_for_profile (NoModem), modem_not_ready (WrongState),
+  // method_not_supported_by_modem (NotSupported), network_rejected (Rejected), timed_out
   // (Timeout), Cancelled, provider_info_unusable (Malformed, only when nothing else is known).
   TopupReply check_balance(const lpa::ProfileInfo& profile, const TopupSettings& settings,
                            const lpa::CancelToken* cancel = nullptr);

@@ -11,12 +11,12 @@
 namespace euiccd::dbus {
 namespace {
 
-constexpr Errc kAll[] = {Errc::InvalidArgument, Errc::Malformed, Errc::NoReader,
-                         Errc::CardRemoved,     Errc::CardError, Errc::NotSupported,
-                         Errc::Timeout,         Errc::NotFound,  Errc::WrongState,
-                         Errc::NotAllowed,      Errc::Busy,      Errc::NoMemory,
-                         Errc::ServerError,     Errc::Network,   Errc::Tls,
-                         Errc::Cancelled,       Errc::Internal};
+constexpr Errc kAll[] = {
+    Errc::InvalidArgument, Errc::Malformed,    Errc::NoReader, Errc::CardRemoved,
+    Errc::CardError,       Errc::NotSupported, Errc::Timeout,  Errc::NotFound,
+    Errc::WrongState,      Errc::NotAllowed,   Errc::Busy,     Errc::NoMemory,
+    Errc::ServerError,     Errc::Network,      Errc::Tls,      Errc::Cancelled,
+    Errc::Internal,        Errc::NoModem,      Errc::Rejected};
 
 // D-Bus error names follow the interface name rules: dot-separated elements of
 // [A-Za-z0-9_] that do not start with a digit, at least two.

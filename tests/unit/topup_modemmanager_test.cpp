@@ -217,7 +217,7 @@ TEST_F(TopupModemManagerTest, CancelStopsTheWaitForAnSmsAnswer) {
 TEST_F(TopupModemManagerTest, NoModemCarriesTheProfile) {
   start_mock(R"({"modems": [{"sim": ")" + std::string(kOtherIccid) + R"("}, {"sim": ""}]})");
   const Error error = error_of([&] { service.check_balance(profile("28304"), settings); });
-  EXPECT_EQ(error.code(), Errc::NotFound);
+  EXPECT_EQ(error.code(), Errc::NoModem);
   EXPECT_THAT(error.what(),
               HasSubstr(std::string("No modem carries the SIM of profile ") + kIccid));
   EXPECT_THAT(error.what(), HasSubstr(kOtherIccid));
@@ -245,7 +245,7 @@ TEST_F(TopupModemManagerTest, ProfileInAnInactiveSimSlotIsNotTheEnabledOne) {
 
 TEST_F(TopupModemManagerTest, NoModemManagerOnTheBus) {
   const Error error = error_of([&] { service.check_balance(profile("28304"), settings); });
-  EXPECT_EQ(error.code(), Errc::NotFound);
+  EXPECT_EQ(error.code(), Errc::NoModem);
   EXPECT_THAT(error.what(), HasSubstr("ModemManager is not available"));
 }
 
@@ -254,7 +254,7 @@ TEST_F(TopupModemManagerTest, NetworkRejectsTheUssd) {
       "error": "org.freedesktop.ModemManager1.Error.MobileEquipment.Unknown",
       "message": "USSD terminated by network"}})"));
   const Error error = error_of([&] { service.check_balance(profile("28304"), settings); });
-  EXPECT_EQ(error.code(), Errc::ServerError);
+  EXPECT_EQ(error.code(), Errc::Rejected);
   EXPECT_THAT(error.what(), HasSubstr("rejected the USSD *122#"));
   EXPECT_THAT(error.what(), HasSubstr("USSD terminated by network"));
 }
@@ -273,7 +273,7 @@ TEST_F(TopupModemManagerTest, RejectedTopUpDoesNotRepeatTheVoucher) {
       "error": "org.freedesktop.ModemManager1.Error.Core.Failed",
       "message": "invalid request *123*55512345#"}})"));
   const Error error = error_of([&] { service.top_up(profile("28304"), "55512345", settings); });
-  EXPECT_EQ(error.code(), Errc::ServerError);
+  EXPECT_EQ(error.code(), Errc::Rejected);
   EXPECT_THAT(error.what(), Not(HasSubstr("55512345")));
   EXPECT_THAT(error.what(), HasSubstr("*123*<voucher>#"));
 }
@@ -336,7 +336,7 @@ TEST_F(TopupModemManagerTest, SmsRefusedByTheNetwork) {
   start_mock(one_modem(
       R"("sms_send_error": "org.freedesktop.ModemManager1.Error.MessageError.NetworkFailure")"));
   const Error error = error_of([&] { service.check_balance(profile("24405"), settings); });
-  EXPECT_EQ(error.code(), Errc::ServerError);
+  EXPECT_EQ(error.code(), Errc::Rejected);
   EXPECT_THAT(error.what(), HasSubstr("NetworkFailure"));
 }
 

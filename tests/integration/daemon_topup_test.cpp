@@ -1,0 +1,430 @@
+// Prepaid balance and top-up through the daemon, driven over D-Bus the way a shell or euiccctl
+// does: a real dbus-daemon, python-dbusmock as polkit and as ModemManager
+// (tests/support/dbusmock_modemmanager.py) on that same private bus, the virtual eUICC behind
+// the sandbox's pcscd + vpcd, and the euiccd binary with its state directory. Its enabled
+// profile belongs to Karabakh Telecom (MCC 283, MNC 04), whose codes come from Debian's
+// mobile-broadband-provider-info: balance *122#, top-up *123*CODE#.
+// Runs inside tests/integration/pcsc-sandbox.sh (VPCD_PORT set); skipped elsewhere.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/dbus_test_client.h"
+#include "tests/support/dbusmock_modemmanager.h"
+#include "tests/support/subprocess.h"
+
+using namespace euiccd::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr char kBus[] = "org.euiccd1";
+constexpr char kEuicc[] = "/org/euiccd1/euicc/0";
+constexpr char kPrepaidIccid[] = "8937404000000000012";
+constexpr char kPrepaid[] = "/org/euiccd1/euicc/0/profile/8937404000000000012";  // enabled
+constexpr char kSpare[] = "/org/euiccd1/euicc/0/profile/8937404000000000020";    // disabled
+constexpr char kEid[] = "89049032123451234512345678901235";
+constexpr char kProfileIface[] = "org.euiccd1.Profile";
+constexpr char kPolkitPath[] = "/org/freedesktop/PolicyKit1/Authority";
+constexpr char kCheckBalance[] = "org.euiccd1.check-balance";
+constexpr char kTopup[] = "org.euiccd1.topup";
+constexpr char kConfigure[] = "org.euiccd1.configure";
+
+// Owner 82F340 is MCC 283, MNC 04 in TS 24.008's BCD.
+constexpr char kSeed[] = R"({
+  "default_dp_address": "smdp.example.com",
+  "memory": {"nvm_bytes": 1048576, "free_ram_bytes": 65536},
+  "profiles": [
+    {"iccid": "8937404000000000012", "state": "enabled", "nickname": "Prepaid",
+     "service_provider_name": "Karabakh Telecom", "profile_name": "Prepaid",
+     "profile_class": "operational", "size": 90000, "profile_owner": {"mcc_mnc": "82F340"}},
+    {"iccid": "8937404000000000020", "state": "disabled",
+     "service_provider_name": "Karabakh Telecom", "profile_name": "Spare",
+     "profile_class": "operational", "size": 90000, "profile_owner": {"mcc_mnc": "82F340"}}
+  ]
+})";
+
+// One modem whose active SIM is `sim`, answering USSD as `ussd_script` (JSON object) says.
+std::string modem_with(const std::string& ussd_script, const std::string& sim = kPrepaidIccid) {
+  return R"({"modems": [{"sim": ")" + sim + R"(", "model": "EG25", "ussd_script": )" + ussd_script +
+         "}]}";
+}
+
+// The card-side PKI, made once for all tests (key generation is the slow part).
+const TempDir& pki() {
+  static TempDir dir;
+  static const bool made = [] {
+    std::string out;
+    return run_command({std::string(EUICCD_SOURCE_DIR) + "/tests/pki/make-test-pki.sh", dir.path()},
+                       &out, 60s) == 0;
+  }();
+  if (!made) throw std::runtime_error("make-test-pki.sh failed");
+  return dir;
+}
+
+uint64_t now_usec() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// The signals one Profile object sent, as they arrive on the test's connection.
+struct Signals {
+  std::vector<std::string> balance_low;
+  std::vector<uint64_t> plan_expiring;
+};
+
+int on_balance_low(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  const char* text = nullptr;
+  if (sd_bus_message_read(m, "s", &text) >= 0)
+    static_cast<Signals*>(userdata)->balance_low.push_back(text);
+  return 0;
+}
+
+int on_plan_expiring(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  uint64_t at = 0;
+  if (sd_bus_message_read(m, "t", &at) >= 0)
+    static_cast<Signals*>(userdata)->plan_expiring.push_back(at);
+  return 0;
+}
+
+class DaemonTopupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::getenv("VPCD_PORT") == nullptr) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
+    std::ofstream(dir_.file("seed.json")) << kSeed;
+    write_config("");
+    bus_ = std::make_unique<PrivateBus>();
+    polkit_ = std::make_unique<SpawnedProcess>(
+        std::vector<std::string>{"/usr/bin/python3", "-m", "dbusmock", "--session", "--template",
+                                 "polkitd"},
+        std::vector<std::string>{"DBUS_SESSION_BUS_ADDRESS=" + bus_->address()},
+        dir_.file("polkit-mock.log"));
+    client_ = std::make_unique<BusClient>(bus_->address());
+    ASSERT_TRUE(eventually([&] { return client_->has_owner("org.freedesktop.PolicyKit1"); }))
+        << "the polkit mock did not come up";
+    sd_bus_match_signal(client_->bus(), nullptr, nullptr, kPrepaid, kProfileIface, "BalanceLow",
+                        on_balance_low, &signals_);
+    sd_bus_match_signal(client_->bus(), nullptr, nullptr, kPrepaid, kProfileIface, "PlanExpiring",
+                        on_plan_expiring, &signals_);
+  }
+
+  void TearDown() override {
+    daemon_.reset();
+    card_.reset();
+    mm_.reset();
+  }
+
+  void write_config(const std::string& profile_section) {
+    std::ofstream(dir_.file("euiccd.conf")) << "[Profile:" << kPrepaidIccid << "]\n"
+                                            << profile_section;
+  }
+
+  void start_card() {
+    card_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{std::string(EUICCD_BINARY_DIR) + "/veuicc/veuicc", "--state",
+                                 dir_.file("card.json"), "--seed", dir_.file("seed.json"),
+                                 "--euicc-cert", pki().file("euicc.pem"), "--euicc-key",
+                                 pki().file("euicc.key"), "--eum-cert", pki().file("eum.pem"),
+                                 "--ci-cert", pki().file("ci.pem")},
+        dir_.file("veuicc.log"));
+  }
+
+  void start_daemon() {
+    daemon_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{std::string(EUICCD_BINARY_DIR) + "/daemon/euiccd", "--bus",
+                                 bus_->address(), "--modem-manager-bus", bus_->address(),
+                                 "--config", dir_.file("euiccd.conf"), "--config-dir",
+                                 dir_.file("none.conf.d"), "--state-dir", dir_.file("state"),
+                                 "--ca", pki().file("ci.pem"), "--verbose"},
+        dir_.file("euiccd.log"));
+    ASSERT_TRUE(eventually(
+        [&] { return client_->get_string(kBus, kEuicc, "org.euiccd1.Euicc", "Eid") == kEid; }, 15s))
+        << log();
+  }
+
+  void start_all() {
+    start_card();
+    start_daemon();
+  }
+
+  void restart_daemon() {
+    ASSERT_EQ(daemon_->stop(SIGTERM, 10s), 0) << log();
+    start_daemon();
+  }
+
+  void start_modem_manager(const std::string& parameters) {
+    mm_.reset();
+    mm_ = std::make_unique<ModemManagerMock>(*bus_, parameters);
+  }
+
+  void allow(const std::vector<std::string>& actions) {
+    sd_bus_message* m = nullptr;
+    sd_bus_message_new_method_call(client_->bus(), &m, "org.freedesktop.PolicyKit1", kPolkitPath,
+                                   "org.freedesktop.DBus.Mock", "SetAllowed");
+    sd_bus_message_open_container(m, 'a', "s");
+    for (const auto& a : actions) sd_bus_message_append(m, "s", a.c_str());
+    sd_bus_message_close_container(m);
+    BusReply r = client_->call_message(m);
+    sd_bus_message_unref(m);
+    ASSERT_TRUE(r.ok()) << r.error_message();
+  }
+
+  // Generous: the daemon waits for ModemManager, not the other way round.
+  BusReply call(const char* path, const char* member, const char* voucher = nullptr) {
+    sd_bus_message* m = nullptr;
+    sd_bus_message_new_method_call(client_->bus(), &m, kBus, path, kProfileIface, member);
+    if (voucher) sd_bus_message_append(m, "s", voucher);
+    BusReply r = client_->call_message(m, 30'000'000);
+    sd_bus_message_unref(m);
+    return r;
+  }
+
+  BusReply set_plan_expires_at(uint64_t usec) {
+    sd_bus_message* m = nullptr;
+    sd_bus_message_new_method_call(client_->bus(), &m, kBus, kPrepaid,
+                                   "org.freedesktop.DBus.Properties", "Set");
+    sd_bus_message_append(m, "ssv", kProfileIface, "PlanExpiresAt", "t", usec);
+    BusReply r = client_->call_message(m);
+    sd_bus_message_unref(m);
+    return r;
+  }
+
+  std::string get(const char* path, const char* name) {
+    return client_->get_string(kBus, path, kProfileIface, name);
+  }
+  uint64_t get_t(const char* path, const char* name) {
+    return client_->get_basic<uint64_t>(kBus, path, kProfileIface, name, 't');
+  }
+
+  // Dispatches what has arrived on the test's connection (signals) for `span`.
+  void pump(std::chrono::milliseconds span) {
+    const auto end = std::chrono::steady_clock::now() + span;
+    while (std::chrono::steady_clock::now() < end) {
+      while (sd_bus_process(client_->bus(), nullptr) > 0) {
+      }
+      sd_bus_wait(client_->bus(), 20'000);
+    }
+  }
+  bool pump_until(const std::function<bool()>& condition,
+                  std::chrono::milliseconds deadline = 10s) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    for (;;) {
+      while (sd_bus_process(client_->bus(), nullptr) > 0) {
+      }
+      if (condition()) return true;
+      if (std::chrono::steady_clock::now() > end) return false;
+      sd_bus_wait(client_->bus(), 20'000);
+    }
+  }
+
+  std::vector<std::string> ussd_sent() const {
+    return mm_ ? mm_->calls({"Initiate", "Respond"}) : std::vector<std::string>{};
+  }
+
+  std::string text_of(const std::string& path) const {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string log() const { return "--- euiccd log ---\n" + text_of(dir_.file("euiccd.log")); }
+
+  TempDir dir_;
+  std::unique_ptr<PrivateBus> bus_;
+  std::unique_ptr<SpawnedProcess> polkit_;
+  std::unique_ptr<BusClient> client_;
+  std::unique_ptr<ModemManagerMock> mm_;
+  std::unique_ptr<Subprocess> card_;
+  std::unique_ptr<Subprocess> daemon_;
+  Signals signals_;
+};
+
+TEST_F(DaemonTopupTest, CheckBalanceReturnsTheNetworkReplyAndKeepsItAcrossRestarts) {
+  start_modem_manager(modem_with(R"({"*122#": {"reply": "Balance 1500 AMD", "state": 1}})"));
+  start_all();
+  allow({kCheckBalance});
+  EXPECT_EQ(get(kPrepaid, "Balance"), "");
+  EXPECT_EQ(get_t(kPrepaid, "BalanceCheckedAt"), 0U);
+
+  const uint64_t before = now_usec();
+  BusReply reply = call(kPrepaid, "CheckBalance");
+  const uint64_t after = now_usec();
+  ASSERT_TRUE(reply.ok()) << reply.error_name() << ": " << reply.error_message() << log();
+  EXPECT_EQ(reply.read_string(), "Balance 1500 AMD");
+  EXPECT_EQ(ussd_sent(), std::vector<std::string>{"Initiate \"*122#\""});
+
+  EXPECT_EQ(get(kPrepaid, "Balance"), "Balance 1500 AMD");
+  EXPECT_EQ(get(kPrepaid, "BalanceAmount"), "1500 AMD");
+  const uint64_t checked_at = get_t(kPrepaid, "BalanceCheckedAt");
+  EXPECT_GE(checked_at, before);
+  EXPECT_LE(checked_at, after);
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("state/prepaid.json")));
+
+  restart_daemon();
+  EXPECT_EQ(get(kPrepaid, "Balance"), "Balance 1500 AMD");
+  EXPECT_EQ(get(kPrepaid, "BalanceAmount"), "1500 AMD");
+  EXPECT_EQ(get_t(kPrepaid, "BalanceCheckedAt"), checked_at);
+}
+
+TEST_F(DaemonTopupTest, TopUpSendsTheTemplateWithTheVoucherAndNeverLogsIt) {
+  start_modem_manager(
+      modem_with(R"({"*123*987654321098#": {"reply": "Top-up accepted, thank you"}})"));
+  start_all();
+  allow({kTopup});
+
+  BusReply reply = call(kPrepaid, "TopUp", "9876 5432-1098");
+  ASSERT_TRUE(reply.ok()) << reply.error_name() << ": " << reply.error_message() << log();
+  EXPECT_EQ(reply.read_string(), "Top-up accepted, thank you");
+  EXPECT_EQ(ussd_sent(), std::vector<std::string>{"Initiate \"*123*987654321098#\""});
+
+  // A top-up confirmation is not a balance, and the voucher is nowhere but in the USSD.
+  EXPECT_EQ(get(kPrepaid, "Balance"), "");
+  EXPECT_EQ(log().find("987654321098"), std::string::npos) << log();
+  EXPECT_EQ(log().find("9876 5432"), std::string::npos) << log();
+  EXPECT_EQ(text_of(dir_.file("state/prepaid.json")).find("987654321098"), std::string::npos);
+}
+
+TEST_F(DaemonTopupTest, DisabledProfileGetsAClearError) {
+  start_modem_manager(modem_with(R"({"*122#": {"reply": "Balance 1500 AMD"}})"));
+  start_all();
+  allow({kCheckBalance, kTopup});
+
+  BusReply balance = call(kSpare, "CheckBalance");
+  EXPECT_EQ(balance.error_name(), "org.euiccd1.Error.WrongState");
+  EXPECT_NE(balance.error_message().find("is not the enabled one"), std::string::npos)
+      << balance.error_message();
+  BusReply top_up = call(kSpare, "TopUp", "1234");
+  EXPECT_EQ(top_up.error_name(), "org.euiccd1.Error.WrongState");
+  EXPECT_TRUE(ussd_sent().empty());
+}
+
+TEST_F(DaemonTopupTest, MissingModemManagerOrModemIsNoModem) {
+  start_all();
+  allow({kCheckBalance});
+
+  BusReply no_mm = call(kPrepaid, "CheckBalance");
+  EXPECT_EQ(no_mm.error_name(), "org.euiccd1.Error.NoModem") << no_mm.error_message();
+  EXPECT_NE(no_mm.error_message().find("ModemManager"), std::string::npos) << no_mm.error_message();
+
+  // ModemManager runs, but its only modem carries another SIM.
+  start_modem_manager(modem_with(R"({})", "8949000000000000034"));
+  BusReply no_modem = call(kPrepaid, "CheckBalance");
+  EXPECT_EQ(no_modem.error_name(), "org.euiccd1.Error.NoModem") << no_modem.error_message();
+  EXPECT_NE(no_modem.error_message().find(kPrepaidIccid), std::string::npos)
+      << no_modem.error_message();
+  EXPECT_EQ(get(kPrepaid, "Balance"), "");
+}
+
+TEST_F(DaemonTopupTest, NetworkRefusalIsRejected) {
+  start_modem_manager(modem_with(R"({"*122#": {
+      "error": "org.freedesktop.ModemManager1.Error.MobileEquipment.Unknown",
+      "message": "USSD terminated by network"}})"));
+  start_all();
+  allow({kCheckBalance});
+  BusReply reply = call(kPrepaid, "CheckBalance");
+  EXPECT_EQ(reply.error_name(), "org.euiccd1.Error.Rejected") << reply.error_message();
+  EXPECT_NE(reply.error_message().find("USSD terminated by network"), std::string::npos);
+}
+
+TEST_F(DaemonTopupTest, BadVouchersAreRefusedAndNeverSent) {
+  start_modem_manager(modem_with(R"({})"));
+  start_all();
+  allow({kTopup});
+
+  for (const char* voucher : {"12*34#", "", "1234\n5678", "1234abcd"}) {
+    BusReply reply = call(kPrepaid, "TopUp", voucher);
+    EXPECT_EQ(reply.error_name(), "org.euiccd1.Error.InvalidArgument") << voucher;
+    EXPECT_NE(reply.error_message().find("voucher"), std::string::npos) << reply.error_message();
+    if (*voucher) {
+      EXPECT_EQ(reply.error_message().find(voucher), std::string::npos) << reply.error_message();
+    }
+  }
+  EXPECT_TRUE(ussd_sent().empty());
+}
+
+TEST_F(DaemonTopupTest, UnauthorizedCallersAreRefused) {
+  start_modem_manager(modem_with(R"({"*122#": {"reply": "Balance 1500 AMD"}})"));
+  start_all();  // the polkit mock allows nothing
+
+  BusReply top_up = call(kPrepaid, "TopUp", "1234");
+  EXPECT_EQ(top_up.error_name(), "org.euiccd1.Error.NotAuthorized");
+  EXPECT_NE(top_up.error_message().find(kTopup), std::string::npos) << top_up.error_message();
+  BusReply balance = call(kPrepaid, "CheckBalance");
+  EXPECT_EQ(balance.error_name(), "org.euiccd1.Error.NotAuthorized");
+  EXPECT_TRUE(ussd_sent().empty());
+}
+
+TEST_F(DaemonTopupTest, BalanceLowOnceWhenTheAmountFallsBelowTheThreshold) {
+  write_config("LowBalanceThreshold=1000\n");
+  start_modem_manager(modem_with(R"({"*122#": {"reply": "Balance 500 AMD"}})"));
+  start_all();
+  allow({kCheckBalance});
+
+  ASSERT_TRUE(call(kPrepaid, "CheckBalance").ok()) << log();
+  ASSERT_TRUE(pump_until([&] { return !signals_.balance_low.empty(); })) << log();
+  EXPECT_EQ(signals_.balance_low, std::vector<std::string>{"Balance 500 AMD"});
+
+  // Still below: no second signal (it is sent before the reply, so none is on its way).
+  ASSERT_TRUE(call(kPrepaid, "CheckBalance").ok());
+  pump(300ms);
+  EXPECT_EQ(signals_.balance_low.size(), 1U);
+
+  // Topped up above the threshold, then down again across a daemon restart: a new crossing.
+  start_modem_manager(modem_with(R"({"*122#": {"reply": "Balance 1500 AMD"}})"));
+  ASSERT_TRUE(call(kPrepaid, "CheckBalance").ok());
+  restart_daemon();
+  start_modem_manager(modem_with(R"({"*122#": {"reply": "Balance 200 AMD"}})"));
+  ASSERT_TRUE(call(kPrepaid, "CheckBalance").ok());
+  ASSERT_TRUE(pump_until([&] { return signals_.balance_low.size() == 2; })) << log();
+  EXPECT_EQ(signals_.balance_low.back(), "Balance 200 AMD");
+}
+
+TEST_F(DaemonTopupTest, PlanExpiresAtNeedsPolkitRemindsAndIsKept) {
+  write_config("PlanExpiryReminderDays=3\n");
+  start_all();
+  const uint64_t expiry = now_usec() + 2ULL * 24 * 3600 * 1'000'000;
+
+  BusReply refused = set_plan_expires_at(expiry);
+  EXPECT_EQ(refused.error_name(), "org.euiccd1.Error.NotAuthorized");
+  EXPECT_EQ(get_t(kPrepaid, "PlanExpiresAt"), 0U);
+
+  allow({kConfigure});
+  BusReply seconds = set_plan_expires_at(expiry / 1'000'000);
+  EXPECT_EQ(seconds.error_name(), "org.euiccd1.Error.InvalidArgument");
+  EXPECT_NE(seconds.error_message().find("microseconds"), std::string::npos);
+
+  BusReply set = set_plan_expires_at(expiry);
+  ASSERT_TRUE(set.ok()) << set.error_name() << ": " << set.error_message() << log();
+  EXPECT_EQ(get_t(kPrepaid, "PlanExpiresAt"), expiry);
+  // Two days left, reminders three days ahead: due at once.
+  ASSERT_TRUE(pump_until([&] { return !signals_.plan_expiring.empty(); })) << log();
+  EXPECT_EQ(signals_.plan_expiring, std::vector<uint64_t>{expiry});
+
+  // Kept, and not repeated after a restart.
+  restart_daemon();
+  EXPECT_EQ(get_t(kPrepaid, "PlanExpiresAt"), expiry);
+  pump(500ms);
+  EXPECT_EQ(signals_.plan_expiring.size(), 1U);
+
+  // 0 clears it.
+  ASSERT_TRUE(set_plan_expires_at(0).ok());
+  EXPECT_EQ(get_t(kPrepaid, "PlanExpiresAt"), 0U);
+}
+
+TEST_F(DaemonTopupTest, PeriodicCheckRunsByItselfWhenConfigured) {
+  write_config("BalanceCheckIntervalSec=1\n");
+  start_modem_manager(modem_with(R"({"*122#": {"reply": "Balance 700 AMD"}})"));
+  start_all();
+  // No call: the timer checks, polkit is not involved.
+  ASSERT_TRUE(eventually([&] { return get(kPrepaid, "Balance") == "Balance 700 AMD"; }, 10s))
+      << log();
+  EXPECT_NE(get_t(kPrepaid, "BalanceCheckedAt"), 0U);
+}
+
+}  // namespace
