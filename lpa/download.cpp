@@ -1,6 +1,7 @@
 #include "lpa/download.h"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 #include <utility>
 
@@ -42,6 +43,13 @@ CancelReason reason_for(const Error& e, const CancelToken* cancel) {
   if (e.code() == Errc::Cancelled)
     return cancel && cancel->cancelled() ? cancel->reason() : CancelReason::EndUserRejection;
   return CancelReason::UndefinedReason;
+}
+
+bool equals_ignoring_case(const std::string& a, const std::string& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
 }
 
 std::string describe_profile(const ProfileMetadata& m) {
@@ -104,6 +112,8 @@ class DownloadRun {
 
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<Es9pClient> smdp_;
+  std::unique_ptr<HttpClient> notification_http_;  // only when the PIR names another server
+  std::unique_ptr<Es9pClient> notification_smdp_;
   Bytes transaction_id_;
   bool session_open_ = false;  // the card holds a session that must be cancelled on failure
   AuthenticateClientResult auth_;
@@ -279,7 +289,7 @@ class DownloadRun {
     if (pir->transaction_id != transaction_id_)
       log("the installation result names transaction " + to_hex(pir->transaction_id) +
           ", not ours (" + to_hex(transaction_id_) + ")");
-    NotificationReport report = deliver(pir->notification.seq_number);
+    NotificationReport report = deliver(*pir);
     if (!pir->success) {
       for (const NotificationOutcome& n : report.outcomes)
         if (!n.error.empty()) cleanup_errors_.push_back("install result notification: " + n.error);
@@ -319,24 +329,43 @@ class DownloadRun {
                describe_profile(shown) + " it showed");
   }
 
-  NotificationReport deliver(uint64_t seq_number) {
+  // The PIR the card just answered is its pending install notification, byte for byte
+  // (SGP.22 §3.1.3): it goes to the server on this session's connection and then leaves the
+  // card. No ListNotification or RetrieveNotificationsList, and no second TLS handshake.
+  NotificationReport deliver(const ProfileInstallationResult& pir) {
     if (!o_.send_notifications) return {};
     progress(DownloadStage::Notifying, 0);
     NotificationReport report;
+    NotificationOutcome outcome;
+    outcome.metadata = pir.notification;
     try {
-      NotificationSender sender(es10_, http_factory_, es9p_options_);
-      NotificationFilter filter;
-      filter.only_seq = seq_number;
-      report = sender.send_pending(filter);
+      notification_server(pir.notification.address).handle_notification(pir.der);
+      outcome.delivered = true;
+      es10_.remove_notification(pir.notification.seq_number);
+      outcome.removed = true;
     } catch (const Error& e) {
-      log(std::string("the install notification stays on the eUICC: ") + e.what());
+      outcome.error_code = e.code();
+      outcome.error =
+          outcome.delivered
+              ? std::string("delivered, but could not be removed from the eUICC: ") + e.what()
+              : e.what();
+      log("install notification " + std::to_string(pir.notification.seq_number) +
+          " not delivered: " + outcome.error);
     }
-    for (const NotificationOutcome& n : report.outcomes)
-      if (!n.error.empty())
-        log("install notification " + std::to_string(n.metadata.seq_number) +
-            " not delivered: " + n.error);
+    ++(outcome.removed ? report.sent : report.failed);
+    report.outcomes.push_back(std::move(outcome));
     progress(DownloadStage::Notifying, 1);
     return report;
+  }
+
+  // The session's SM-DP+ when the notification names it (the usual case), else a client for
+  // the address the notification names.
+  Es9pClient& notification_server(const std::string& address) {
+    if (smdp_ && equals_ignoring_case(address, smdp_->server_address())) return *smdp_;
+    notification_http_ = http_factory_(address);
+    if (!notification_http_) throw Error(Errc::Internal, "the HTTP client factory gave no client");
+    notification_smdp_ = std::make_unique<Es9pClient>(*notification_http_, address, es9p_options_);
+    return *notification_smdp_;
   }
 
   // Ends the open session once: the card signs the cancellation, the server gets it.

@@ -131,7 +131,11 @@ Certificate issue_certificate(const CertificateRequest& request, const PublicKey
 
   std::string san;
   if (!request.registered_id.empty()) san = "RID:" + request.registered_id;
-  for (const std::string& dns : request.dns_names) san += (san.empty() ? "" : ",") + ("DNS:" + dns);
+  for (const std::string& dns : request.dns_names) {
+    if (!san.empty()) san += ',';
+    san += "DNS:";
+    san += dns;
+  }
   if (!san.empty()) add_conf_extension(cert.get(), &ctx, NID_subject_alt_name, san);
   if (!request.permitted_eid_prefixes.empty()) {
     add_name_constraints(cert.get(), request.permitted_eid_prefixes);

@@ -1,0 +1,145 @@
+#include "bench/rig.h"
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "apdu/pcsc_reader.h"
+
+namespace euiccd::bench {
+
+using namespace std::chrono_literals;
+
+std::string seed_iccid(int n) {
+  char digits[32];
+  std::snprintf(digits, sizeof digits, "89440000000000100%02d", n);
+  return digits;
+}
+
+namespace {
+
+json seed_state(const std::string& notification_address) {
+  json profiles = json::array();
+  for (int i = 0; i < kSeedProfiles; ++i) {
+    json notify = json::array();
+    for (const char* event : {"enable", "disable", "delete"})
+      notify.push_back({{"event", event}, {"address", notification_address}});
+    profiles.push_back({{"iccid", seed_iccid(i)},
+                        {"state", "disabled"},
+                        {"service_provider_name", "Bench Mobile"},
+                        {"profile_name", "Bench plan " + std::to_string(i)},
+                        {"profile_class", "operational"},
+                        {"size", 20000},
+                        {"profile_owner", {{"mcc_mnc", "02F610"}}},
+                        {"notification_configuration", notify}});
+  }
+  return {{"eid", kEid},
+          {"default_dp_address", notification_address},
+          {"memory", {{"nvm_bytes", 4 * 1024 * 1024}, {"free_ram_bytes", 65536}}},
+          {"profiles", profiles}};
+}
+
+}  // namespace
+
+VirtualCard::VirtualCard(const std::string& pki, const std::string& dir,
+                         const std::string& veuicc_binary, unsigned latency_ms,
+                         const std::string& notification_address)
+    : log_path_(dir + "/veuicc.log"), latency_ms_(latency_ms) {
+  const std::string seed = dir + "/seed.json";
+  std::ofstream(seed) << seed_state(notification_address).dump(1);
+  std::remove((dir + "/state.json").c_str());
+  std::remove(log_path_.c_str());
+  std::vector<std::string> argv = {
+      veuicc_binary,    "--state",          dir + "/state.json", "--seed",           seed,
+      "--euicc-cert",   pki + "/euicc.pem", "--euicc-key",       pki + "/euicc.key", "--eum-cert",
+      pki + "/eum.pem", "--ci-cert",        pki + "/ci.pem",     "--verbose"};
+  if (latency_ms > 0) {
+    argv.push_back("--latency-ms");
+    argv.push_back(std::to_string(latency_ms));
+  }
+  process_ = std::make_unique<euiccd::testing::Subprocess>(argv, log_path_);
+}
+
+VirtualCard::~VirtualCard() = default;
+
+VirtualCard::Traffic VirtualCard::traffic() const {
+  // "veuicc: #12 > 80E29100..." (command) / "veuicc: #12 < ...9000" (response) /
+  // "veuicc: control 2 (power/reset)".
+  // Read incrementally: the log grows by megabytes over a long run.
+  std::ifstream in(log_path_);
+  in.seekg(static_cast<std::streamoff>(log_offset_));
+  Traffic& t = seen_;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // a line still being written: read it next time
+    log_offset_ += line.size() + 1;
+    if (!line.starts_with("veuicc: ")) continue;
+    if (line.starts_with("veuicc: control")) {
+      ++t.resets;
+      continue;
+    }
+    if (!line.starts_with("veuicc: #")) continue;
+    const size_t gt = line.find(" > ");
+    const size_t lt = line.find(" < ");
+    if (gt != std::string::npos) {
+      ++t.apdus;
+      t.bytes_out += (line.size() - gt - 3) / 2;
+    } else if (lt != std::string::npos) {
+      t.bytes_in += (line.size() - lt - 3) / 2;
+    }
+  }
+  return t;
+}
+
+void VirtualCard::wait_quiet(std::chrono::milliseconds quiet,
+                             std::chrono::milliseconds deadline) const {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  uint64_t last = traffic().apdus;
+  auto last_change = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(20ms);
+    const uint64_t now = traffic().apdus;
+    if (now != last) {
+      last = now;
+      last_change = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - last_change >= quiet) {
+      return;
+    }
+  }
+}
+
+SmdpServer::SmdpServer(const std::string& pki, const std::string& dir, unsigned rtt_ms)
+    : rtt_ms_(rtt_ms) {
+  json small = smdpp_test::order("SMALL", kSmallIccid, kSmallProfileBytes);
+  small["reusable"] = true;
+  json large = smdpp_test::order("LARGE", kLargeIccid, kLargeProfileBytes);
+  large["reusable"] = true;
+  std::vector<std::string> extra;
+  if (rtt_ms > 0) extra = {"--rtt-ms", std::to_string(rtt_ms)};
+  server_ = std::make_unique<smdpp_test::Server>(
+      pki, smdpp_test::smdp_config(smdpp_test::kSmdpHost, {small, large}), dir + "/smdp.log",
+      extra);
+}
+
+std::string SmdpServer::activation_code(bool large) const {
+  return "LPA:1$" + server_->address() + "$" + (large ? "LARGE" : "SMALL");
+}
+
+uint64_t SmdpServer::tls_handshakes() const {
+  return server_->state().value("tlsHandshakes", uint64_t{0});
+}
+
+std::string wait_for_reader_with_card(std::chrono::milliseconds deadline) {
+  apdu::PcscContext context;
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    for (const auto& r : context.reader_status())
+      if (r.card_present && r.name.find(" 00 00") != std::string::npos) return r.name;
+    if (std::chrono::steady_clock::now() > end)
+      throw std::runtime_error("the veuicc card did not show up in the vpcd reader");
+    context.wait_for_change(200ms);
+  }
+}
+
+}  // namespace euiccd::bench
