@@ -2,7 +2,8 @@
 // Pure logic, no I/O: the daemon feeds it what the card holds and how its own attempts went
 // in this round, carries out the returned action and, while `watch_registration` is set,
 // reports the outcome as a BootAttempt and asks again. Each answer carries a sentence for the
-// log. A daemon with no modem to watch reports Ok as soon as the enable succeeded.
+// log. The daemon (boot_runner) asks ModemManager once RegistrationTimeoutSec has passed; with
+// no ModemManager on the bus it cannot know and reports Ok.
 #pragma once
 
 #include <span>

@@ -1,6 +1,7 @@
 #include "daemon/boot_runner.h"
 
-#include "daemon/log.h"
+#include <cstring>
+
 #include "lpa/es10_types.h"
 
 namespace euiccd::daemon {
@@ -9,6 +10,22 @@ namespace {
 // The policy never tries a profile twice in a round; this only bounds a broken policy.
 constexpr size_t kMaxSteps = 32;
 }  // namespace
+
+BootRunner::BootRunner(const Config& config, const std::string& modem_manager_bus)
+    : config_(config),
+      modem_manager_address_(modem_manager_bus == "system" ? std::string() : modem_manager_bus) {
+  if (int r = sd_event_default(&event_); r < 0)
+    throw Error(Errc::Internal, std::string("sd_event_default: ") + std::strerror(-r));
+  loop_ = std::make_unique<LoopQueue>(event_);
+}
+
+BootRunner::~BootRunner() {
+  worker_.reset();  // joins a running query; its result, posted to loop_, is dropped with it
+  for (auto& [source, watch] : watches_) sd_event_source_disable_unref(source);
+  watches_.clear();
+  loop_.reset();
+  sd_event_unref(event_);
+}
 
 void BootRunner::euicc_appeared(const std::shared_ptr<Euicc>& euicc) {
   apply_nicknames(euicc);
@@ -48,10 +65,8 @@ void BootRunner::step(const std::weak_ptr<Euicc>& weak, std::vector<BootAttempt>
   switch (action.kind) {
     case BootAction::Kind::NothingToDo: return;
     case BootAction::Kind::KeepCurrent:
-      if (action.watch_registration) {
-        attempts.push_back({action.iccid, AttemptOutcome::Ok});
-        step(weak, std::move(attempts));
-      }
+      if (action.watch_registration)
+        watch_registration({weak, std::move(attempts), action.iccid, fields});
       return;
     case BootAction::Kind::Enable:
       euicc->change(
@@ -60,13 +75,86 @@ void BootRunner::step(const std::weak_ptr<Euicc>& weak, std::vector<BootAttempt>
             session.client().enable_profile(lpa::ProfileIdentifier::from_iccid(iccid), true);
           },
           [this, weak, attempts, action, fields](const std::optional<Error>& error) mutable {
-            if (error) log(Level::Warning, fields, std::string("boot policy: ") + error->what());
-            attempts.push_back(
-                {action.iccid, error ? AttemptOutcome::EnableRefused : AttemptOutcome::Ok});
-            if (action.watch_registration || error) step(weak, std::move(attempts));
+            if (error) {
+              log(Level::Warning, fields, std::string("boot policy: ") + error->what());
+              attempts.push_back({action.iccid, AttemptOutcome::EnableRefused});
+              step(weak, std::move(attempts));
+              return;
+            }
+            if (action.watch_registration)
+              watch_registration({weak, std::move(attempts), action.iccid, fields});
           });
       return;
   }
+}
+
+void BootRunner::watch_registration(Watch watch) {
+  const auto timeout = config_.boot.registration_timeout;
+  sd_event_source* source = nullptr;
+  const int r = sd_event_add_time_relative(
+      event_, &source, CLOCK_MONOTONIC,
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(timeout).count()),
+      0, on_timeout, this);
+  if (r < 0) {
+    // Without a timer there is no later moment to look; ask ModemManager now.
+    log(Level::Warning, watch.fields,
+        std::string("cannot arm the registration timer (") + std::strerror(-r) +
+            "); checking the registration at once");
+    check_registration_now(std::move(watch));
+    return;
+  }
+  log(Level::Info, watch.fields,
+      "checking in " + std::to_string(timeout.count()) + " s whether the modem with " +
+          watch.iccid + " registered");
+  watches_.emplace(source, std::move(watch));
+}
+
+int BootRunner::on_timeout(sd_event_source* source, uint64_t, void* userdata) {
+  auto* self = static_cast<BootRunner*>(userdata);
+  auto it = self->watches_.find(source);
+  if (it == self->watches_.end()) return 0;
+  Watch watch = std::move(it->second);
+  self->watches_.erase(it);
+  sd_event_source_disable_unref(source);
+  self->check_registration_now(std::move(watch));
+  return 0;
+}
+
+void BootRunner::check_registration_now(Watch watch) {
+  if (!worker_) worker_ = std::make_unique<BackgroundWorker>();
+  auto shared = std::make_shared<Watch>(std::move(watch));
+  worker_->submit([this, shared] {
+    RegistrationCheck check;
+    try {
+      check = check_registration(modem_manager_address_, shared->iccid);
+    } catch (const std::exception& e) {
+      check = {RegistrationCheck::Result::Unknown, e.what()};
+    }
+    loop_->post([this, shared, check] { registration_known(std::move(*shared), check); });
+  });
+}
+
+void BootRunner::registration_known(Watch watch, const RegistrationCheck& check) {
+  using Result = RegistrationCheck::Result;
+  AttemptOutcome outcome = AttemptOutcome::Ok;
+  switch (check.result) {
+    case Result::Registered:
+      log(Level::Notice, watch.fields, watch.iccid + " registered: " + check.detail);
+      break;
+    case Result::NotRegistered:
+      log(Level::Warning, watch.fields,
+          watch.iccid + " did not register within " +
+              std::to_string(config_.boot.registration_timeout.count()) + " s: " + check.detail);
+      outcome = AttemptOutcome::NotRegistered;
+      break;
+    case Result::Unknown:
+      log(Level::Notice, watch.fields,
+          "cannot tell whether " + watch.iccid + " registered (" + check.detail +
+              "); counting it as registered, since without ModemManager nobody can know");
+      break;
+  }
+  watch.attempts.push_back({watch.iccid, outcome});
+  step(watch.euicc, std::move(watch.attempts));
 }
 
 }  // namespace euiccd::daemon

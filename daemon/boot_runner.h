@@ -1,30 +1,67 @@
 // Carries out what the configuration asks for when an eUICC appears (at start or on hotplug):
 // nicknames from [Profile:<ICCID>] sections, then the boot policy's rounds (daemon/
 // boot_policy.h decides, this runs the enables through the eUICC's worker and reports back).
-// There is no modem watching yet, so an enable that succeeded counts as registered.
+//
+// When the policy wants the registration watched, one sd-event timer fires
+// RegistrationTimeoutSec later (no polling) and ModemManager is asked once, on a background
+// thread, whether the modem carrying the profile is registered (daemon/boot_registration.h).
+// Not registered, or no modem with that SIM: the policy hears "did not register" and moves on.
+// ModemManager absent: nobody can tell, so the profile counts as registered (and the log
+// says so).
 #pragma once
 
+#include <systemd/sd-event.h>
+
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "daemon/background_worker.h"
 #include "daemon/boot_policy.h"
+#include "daemon/boot_registration.h"
 #include "daemon/config.h"
 #include "daemon/euicc.h"
+#include "daemon/log.h"
+#include "daemon/loop_queue.h"
 
 namespace euiccd::daemon {
 
 class BootRunner {
  public:
-  explicit BootRunner(const Config& config) : config_(config) {}
+  // Loop thread, which must run sd_event_default() (the runner arms its timers there).
+  // `modem_manager_bus`: "system" (or "") for the system bus, else a D-Bus address (tests).
+  explicit BootRunner(const Config& config, const std::string& modem_manager_bus = "system");
+  ~BootRunner();  // drops pending watches, waits for a running ModemManager query
+  BootRunner(const BootRunner&) = delete;
+  BootRunner& operator=(const BootRunner&) = delete;
 
   // Loop thread.
   void euicc_appeared(const std::shared_ptr<Euicc>& euicc);
 
  private:
+  // One profile whose registration is awaited.
+  struct Watch {
+    std::weak_ptr<Euicc> euicc;
+    std::vector<BootAttempt> attempts;
+    std::string iccid;
+    LogFields fields;
+  };
+
   void apply_nicknames(const std::shared_ptr<Euicc>& euicc);
   void step(const std::weak_ptr<Euicc>& euicc, std::vector<BootAttempt> attempts);
+  void watch_registration(Watch watch);
+  static int on_timeout(sd_event_source* source, uint64_t usec, void* userdata);
+  void check_registration_now(Watch watch);
+  void registration_known(Watch watch, const RegistrationCheck& check);
 
   const Config& config_;
+  std::string modem_manager_address_;  // "" = the system bus
+  sd_event* event_ = nullptr;
+  std::map<sd_event_source*, Watch> watches_;
+  // Declared before the worker: the worker's tasks post here, so it goes first.
+  std::unique_ptr<LoopQueue> loop_;
+  std::unique_ptr<BackgroundWorker> worker_;  // started at the first watch
 };
 
 }  // namespace euiccd::daemon

@@ -205,7 +205,7 @@ int run(int argc, char** argv) {
       if (reader_part && name.find(*reader_part) == std::string::npos) return false;
       return config.readers.reader_allowed(name);
     });
-    BootRunner boot(config);
+    BootRunner boot(config, cl.modem_manager_bus.value_or("system"));
     // Before the service, which calls it until it stops.
     Prepaid prepaid(event, loop, prepaid_settings(config, cl.modem_manager_bus.value_or("system")),
                     open_prepaid_store(state_directory(cl)));
