@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The demo's story, run by scripts/demo.sh inside tests/integration/pcsc-sandbox.sh (a private
-# pcscd with a vpcd reader; $VPCD_PORT is the reader's card port). It plugs the virtual eUICC
-# into that reader, starts the test SM-DP+ on 127.0.0.1:8443, and walks through what an LPA
-# does, one narrated step at a time.
+# pcscd with a vpcd reader; $VPCD_PORT is the reader's card port). It builds a small world of
+# real processes, then drives euiccd through its client euiccctl, one narrated step at a time:
+#
+#   dbus-daemon (private bus, socket in WORK_DIR)
+#     ├─ polkit stand-in      python-dbusmock's polkitd template, everything allowed
+#     ├─ ModemManager stand-in scripts/demo-modemmanager.py: one modem, a prepaid account
+#     └─ euiccd ── pcscd ── vpcd ── veuicc (the virtual eUICC, seeded from demo-seed.json)
+#            └──── HTTPS ── the test SM-DP+ (tests/smdpp, 127.0.0.1:8443)
 #
 # Usage: scripts/demo-inner.sh BUILD_DIR PKI_DIR WORK_DIR
-#
-# Every step goes through card(): today that is euicc-card talking to the card directly; when
-# the daemon lands, card() becomes euiccctl (and a step that starts euiccd joins start_peers).
 set -euo pipefail
 
 [[ $# -eq 3 ]] || { echo "usage: $0 BUILD_DIR PKI_DIR WORK_DIR" >&2; exit 2; }
@@ -20,13 +22,21 @@ source_dir=$(cd "$(dirname "$0")/.." && pwd)
 smdp_host=testsmdpplus1.example.com
 smdp_port=8443
 activation_code="LPA:1\$$smdp_host:$smdp_port\$DEMO-1"
-net_options=(--ca "$pki/ci.pem" --resolve "$smdp_host:$smdp_port:127.0.0.1")
+bus="unix:path=$work/bus"
+enabled_iccid=8944476500001224158  # the seed's enabled profile: the modem's SIM at the start
+voucher=1234-5678-9012-34          # as printed on a scratch card; euiccd drops the dashes
+new_iccid=$(/usr/bin/python3 -c 'import json, sys
+orders = json.load(open(sys.argv[1]))["orders"]
+print(next(o["metadata"]["iccid"] for o in orders if o["matchingId"] == "DEMO-1"))' \
+  "$source_dir/tests/smdpp/demo-smdp.json")
 
 # ---- presentation ----------------------------------------------------------------------------
 if [[ -t 1 ]]; then bold=$'\e[1m' dim=$'\e[2m' plain=$'\e[0m'; else bold='' dim='' plain=''; fi
 step_number=0
+step_title=
 step() {  # step "what happens" — a header for the next command(s)
   step_number=$((step_number + 1))
+  step_title=$1
   printf '\n%s== %d. %s%s\n' "$bold" "$step_number" "$1" "$plain"
 }
 note() { printf '%s%s%s\n' "$dim" "$*" "$plain"; }
@@ -40,20 +50,30 @@ show() {  # show CMD...: print the command as a reader would type it, then run i
   "$@"
 }
 
-# The one place that says how the demo talks to the card.
+# The daemon's client; it finds the demo's bus in $EUICCD_BUS_ADDRESS (the same as --bus).
+export EUICCD_BUS_ADDRESS=$bus
+ctl() { show "$build/euiccctl/euiccctl" "$@"; }
+# Looking at the card directly, through pcscd, without the daemon.
 card() { show "$build/tools/euicc-card" "$@"; }
+# The private bus, for what euiccctl does not cover (the stand-ins' controls, raw properties).
+bus_ctl() { /usr/bin/busctl --address="$bus" "$@"; }
 
-# ---- peers -----------------------------------------------------------------------------------
+# ---- processes -------------------------------------------------------------------------------
 pids=()
 cleanup() {
-  local status=$?
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  local status=$? i
+  # Newest first: euiccd leaves while the bus and its peers are still there.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   if [[ $status -ne 0 ]]; then
+    printf '\n%sThe demo failed at step %d (%s), status %d.%s\n' "$bold" "$step_number" \
+      "$step_title" "$status" "$plain" >&2
     for log in "$work"/*.log; do
       [[ -s "$log" ]] || continue
       echo "--- $log (last lines) ---" >&2
-      tail -n 15 "$log" >&2
+      tail -n 20 "$log" >&2
     done
   fi
   exit "$status"
@@ -61,72 +81,155 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start_peers() {
-  step "Plug the virtual eUICC into the (virtual) card reader, start the test SM-DP+"
-  "$build/veuicc/veuicc" --state "$work/euicc-state.json" --seed "$source_dir/scripts/demo-seed.json" \
-    --euicc-cert "$pki/euicc.pem" --euicc-key "$pki/euicc.key" --eum-cert "$pki/eum.pem" \
-    --ci-cert "$pki/ci.pem" >"$work/veuicc.log" 2>&1 &
+# start NAME CMD...: run CMD in the background, its output in $work/NAME.log
+start() {
+  local name=$1
+  shift
+  "$@" >"$work/$name.log" 2>&1 &
   pids+=($!)
-  note "virtual eUICC: pid $!, its state is the JSON file $work/euicc-state.json"
-  /usr/bin/python3 "$source_dir/tests/smdpp/smdpp.py" --config "$source_dir/tests/smdpp/demo-smdp.json" --pki-dir "$pki" \
-    --port "$smdp_port" --ready-file "$work/smdp-ready.json" --verbose >"$work/smdp.log" 2>&1 &
-  pids+=($!)
-  local smdp_pid=$!
-  for _ in $(seq 150); do
-    [[ -s "$work/smdp-ready.json" ]] && break
-    kill -0 "$smdp_pid" 2>/dev/null || { echo "the test SM-DP+ exited at start" >&2; exit 1; }
+}
+
+# wait_for WHAT SECONDS CMD...: until CMD succeeds; fails the demo after SECONDS
+wait_for() {
+  local what=$1 seconds=$2 tries
+  shift 2
+  for ((tries = seconds * 10; tries > 0; tries--)); do
+    "$@" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
-  [[ -s "$work/smdp-ready.json" ]] || { echo "the test SM-DP+ did not start within 15 s" >&2; exit 1; }
-  note "test SM-DP+: https://$smdp_host:$smdp_port (on 127.0.0.1, TLS from the test CI in $pki)"
-  "$build/tools/euicc-card" --wait 10 eid >/dev/null  # the reader has seen the card
+  echo "$what did not happen within $seconds s" >&2
+  return 1
+}
+
+euiccd_sees_card() {
+  "$build/euiccctl/euiccctl" --json status | /usr/bin/python3 -c \
+    'import json, sys; sys.exit(0 if json.load(sys.stdin).get("euiccs") else 1)'
 }
 
 # ---- the story -------------------------------------------------------------------------------
-start_peers
+step "Start a private D-Bus bus, with stand-ins for polkit and ModemManager on it"
+cat >"$work/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>$bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOF
+start dbus-daemon /usr/bin/dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile
+wait_for "the private bus starting" 10 bus_ctl list
+note "bus: $bus (euiccd normally lives on the system bus)"
+start polkit-mock env DBUS_SESSION_BUS_ADDRESS="$bus" \
+  /usr/bin/python3 -m dbusmock --session --template polkitd
+modem_parameters=$(/usr/bin/python3 -c 'import json, sys
+print(json.dumps({
+    "base_template": sys.argv[1] + "/tests/support/dbusmock_modemmanager.py",
+    "modems": [{"sim": sys.argv[2], "manufacturer": "Quectel", "model": "EG25"}],
+    "account": {"balance_code": "*103#", "topup_prefix": "*103*", "balance": 12.5,
+                "currency": "EUR", "vouchers": {sys.argv[3].replace("-", ""): 10}}}))' \
+  "$source_dir" "$enabled_iccid" "$voucher")
+start modemmanager-mock env DBUS_SESSION_BUS_ADDRESS="$bus" \
+  /usr/bin/python3 -m dbusmock --session --template "$source_dir/scripts/demo-modemmanager.py" \
+  -l "$work/modemmanager-calls.log" -p "$modem_parameters"
+wait_for "the polkit stand-in starting" 20 bus_ctl status org.freedesktop.PolicyKit1
+bus_ctl call org.freedesktop.PolicyKit1 /org/freedesktop/PolicyKit1/Authority \
+  org.freedesktop.DBus.Mock AllowUnknown b true
+note "polkit: python-dbusmock's polkitd template, told to allow every action"
+wait_for "the ModemManager stand-in starting" 20 bus_ctl status org.freedesktop.ModemManager1
+note "ModemManager: one modem (Quectel EG25) whose SIM is the eUICC's enabled profile,"
+note "$enabled_iccid, on a network that answers USSD like a prepaid operator"
 
-step "Which eUICC is this? (its EID, the number an operator binds a profile to)"
+step "Plug the virtual eUICC into the (virtual) card reader, start the test SM-DP+"
+start veuicc "$build/veuicc/veuicc" --state "$work/euicc-state.json" \
+  --seed "$source_dir/scripts/demo-seed.json" --euicc-cert "$pki/euicc.pem" \
+  --euicc-key "$pki/euicc.key" --eum-cert "$pki/eum.pem" --ci-cert "$pki/ci.pem"
+note "virtual eUICC: its state is the JSON file $work/euicc-state.json"
+start smdp /usr/bin/python3 "$source_dir/tests/smdpp/smdpp.py" \
+  --config "$source_dir/tests/smdpp/demo-smdp.json" --pki-dir "$pki" --port "$smdp_port" \
+  --ready-file "$work/smdp-ready.json" --verbose
+wait_for "the test SM-DP+ starting" 15 test -s "$work/smdp-ready.json"
+note "test SM-DP+: https://$smdp_host:$smdp_port (on 127.0.0.1, TLS from the test CI in $pki)"
+"$build/tools/euicc-card" --wait 10 eid >/dev/null  # the reader has seen the card
+
+step "Look at the card directly, before any daemon: its EID and profiles (euicc-card)"
 card eid
-
-step "What the eUICC can do (EUICCInfo1 and EUICCInfo2)"
-card info
-
-step "Profiles already on the eUICC"
 card list
+
+step "Start euiccd, the daemon, on the private bus"
+euiccd_command=("$build/daemon/euiccd" --bus "$bus" --modem-manager-bus "$bus"
+  --state-dir "$work/state" --config "$source_dir/scripts/demo-euiccd.conf"
+  --config-dir "$work/euiccd.conf.d" --ca "$pki/ci.pem"
+  --resolve "$smdp_host:$smdp_port:127.0.0.1" --verbose)
+# Keep in step with euiccd_command (the full paths would make unreadable lines).
+note "\$ euiccd --bus \$BUS --modem-manager-bus \$BUS --state-dir $work/state \\"
+note "    --config scripts/demo-euiccd.conf --ca $pki/ci.pem \\"
+note "    --resolve $smdp_host:$smdp_port:127.0.0.1 --verbose"
+start euiccd "${euiccd_command[@]}"
+wait_for "euiccd showing the card on the bus" 20 euiccd_sees_card
+note "euiccd's log: $work/euiccd.log. From here on everything goes through euiccctl, its"
+note "client, as any D-Bus client could (export EUICCD_BUS_ADDRESS=$bus)."
+
+step "What euiccd sees: the eUICC, its reader, its enabled profile"
+ctl status
+
+step "Profiles on the eUICC"
+ctl list
 
 step "Download a profile: the activation code from an operator's QR code"
 note "$activation_code"
-new_iccid=$(/usr/bin/python3 -c 'import json, sys
-orders = json.load(open(sys.argv[1]))["orders"]
-print(next(o["metadata"]["iccid"] for o in orders if o["matchingId"] == "DEMO-1"))' "$source_dir/tests/smdpp/demo-smdp.json")
-if card download "$activation_code" --yes "${net_options[@]}"; then
-  downloaded=1
-else
-  downloaded=
-  note "The download failed (see the message above); the demo goes on with a profile"
-  note "that was already on the eUICC."
-  new_iccid=89012600000000000013
+ctl download "$activation_code" --yes
+
+step "Profiles now: the new one is installed, disabled"
+ctl list
+
+step "Enable the new profile $new_iccid (the card disables the enabled one), name it"
+ctl enable "$new_iccid"
+# A real modem re-reads the SIM when the eUICC switches profiles; the stand-in is told.
+bus_ctl call org.freedesktop.ModemManager1 /org/freedesktop/ModemManager1/SIM/0 \
+  org.freedesktop.DBus.Mock UpdateProperties 'sa{sv}' org.freedesktop.ModemManager1.Sim \
+  1 SimIdentifier s "$new_iccid"
+note "(the modem now reports ICCID $new_iccid as its SIM, as a real one would after the switch)"
+ctl nickname "$new_iccid" "My prepaid line"
+
+step "Check the prepaid balance (USSD through ModemManager)"
+note "The profile's owner is Lycamobile Belgium (MCC 206, MNC 06); euiccd finds its codes in"
+note "Debian's mobile-broadband-provider-info: balance *103#, top-up *103*CODE#."
+ctl balance
+
+step "Top up with a voucher from a scratch card"
+ctl topup "$voucher"
+voucher_digits=${voucher//-/}
+if grep -rqF "$voucher_digits" "$work/euiccd.log" "$work/state"; then
+  echo "the voucher is in euiccd's log or state files" >&2
+  exit 1
 fi
+note "The voucher went to the network inside the USSD code and nowhere else: it is neither in"
+note "euiccd's log nor in its state files (checked)."
 
-step "Profiles now"
-card list
+step "The balance after the top-up, and what euiccd keeps of it (Profile properties)"
+ctl balance
+show busctl --address="$bus" get-property org.euiccd1 \
+  "/org/euiccd1/euicc/0/profile/$new_iccid" org.euiccd1.Profile Balance BalanceAmount
 
-step "Enable ${downloaded:+the new }profile $new_iccid (the enabled one is disabled)"
-card enable "$new_iccid"
-
-step "Give it a name people recognise"
-card nickname "$new_iccid" "My demo line"
-
-step "Notifications the eUICC signed for the operators, kept until delivered"
-card notifications list
+step "Notifications the eUICC signed for the operators, kept on it until delivered"
+ctl notifications list
 
 step "Deliver them to the SM-DP+; each one is removed from the eUICC once acknowledged"
-card notifications process "${net_options[@]}"
+note "(euiccd does this on its own after each operation; the demo's config turned that off)"
+ctl notifications process
 
 step "Final state"
-card list
-card notifications list
+ctl list
+ctl notifications list
+note "What the stand-in modem was asked, from its call log:"
+sed -n 's/^[0-9.]* \(Initiate .*\)/  \1/p' "$work/modemmanager-calls.log"
 
-# Next steps of the story go here (top-up: check the balance, recharge a voucher).
-
-printf '\n%sDone.%s The virtual eUICC, the test SM-DP+ and pcscd stop now.\n' "$bold" "$plain"
+printf '\n%sDone.%s euiccd, the stand-ins, the bus, the virtual eUICC, the test SM-DP+ and\n' \
+  "$bold" "$plain"
+echo "pcscd stop now."

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo, from a fresh Debian 12, as root: installs what is missing, builds, makes a test PKI,
 # then runs scripts/demo-inner.sh inside a private PC/SC sandbox (its own pcscd + vpcd reader,
-# network and mount namespaces; the host's readers and pcscd are not touched).
+# network and mount namespaces; the host's readers and pcscd are not touched). There euiccd
+# runs on a private D-Bus bus against the virtual eUICC, the test SM-DP+ and stand-ins for
+# polkit and ModemManager, and euiccctl downloads, enables and tops up a profile.
 #
 #   scripts/demo.sh [--no-install] [--no-build]
 #
@@ -15,7 +17,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-install) install= ;;
     --no-build) build= ;;
-    -h | --help) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "usage: $0 [--no-install] [--no-build]" >&2; exit 2 ;;
   esac
 done
@@ -33,7 +35,7 @@ if [[ -n "$build" ]]; then
   echo "== Building into $build_dir"
   BUILD_DIR="$build_dir" scripts/build.sh
 fi
-for binary in tools/euicc-card veuicc/veuicc; do
+for binary in daemon/euiccd euiccctl/euiccctl tools/euicc-card veuicc/veuicc; do
   [[ -x "$build_dir/$binary" ]] || { echo "$0: $build_dir/$binary is missing; build first" >&2; exit 1; }
 done
 
