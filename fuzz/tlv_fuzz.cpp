@@ -13,7 +13,8 @@ namespace {
 
 void walk(const tlv::Tlv& t, ByteView input, int depth) {
   auto inside = [&](ByteView v) {
-    return v.empty() || (v.data() >= input.data() && v.data() + v.size() <= input.data() + input.size());
+    return v.empty() ||
+           (v.data() >= input.data() && v.data() + v.size() <= input.data() + input.size());
   };
   if (!inside(t.value) || !inside(t.raw)) abort();
   if (depth > 32 || !t.constructed()) return;

@@ -50,7 +50,9 @@ class Certificate {
   Certificate& operator=(Certificate&&) noexcept = default;
   ~Certificate() = default;
 
-  // The DER encoding (as received when the certificate was parsed).
+  // The DER encoding. OpenSSL keeps the signed part as received but re-encodes the signature
+  // fields, so a certificate that was not strict DER comes out normalised (found by
+  // fuzz/certificate_fuzz.cpp): forward the bytes the server sent, not these.
   Bytes der() const;
   // PEM text ("-----BEGIN CERTIFICATE-----"), to store generated certificates.
   std::string to_pem() const;
