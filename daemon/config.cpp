@@ -494,7 +494,7 @@ class FileParser {
         expect_assignment_ = true;
       }
     }
-    std::memcpy(str, out.data(), out.size());
+    if (!out.empty()) std::memcpy(str, out.data(), out.size());  // data() is null when empty
     str[out.size()] = '\n';
     str[out.size() + 1] = '\0';
     return str;
