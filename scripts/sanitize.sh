@@ -18,8 +18,11 @@ jobs=${SANITIZE_JOBS:-2}
 
 # Warnings are the normal build's job (-Werror there). With ASan, gcc 12 reports uninitialised
 # members inside libstdc++ (std::regex, std::function) that are not there, so they are off here.
+# -O1 -g1 (line tables for the reports): gcc needs about half the time of -O2 -g for ASan+UBSan
+# code (measured 39 s against 85 s for one test file), and -O1 is what ASan recommends.
 CC=gcc CXX=g++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DEUICCD_WERROR=OFF -DCMAKE_CXX_FLAGS=-Wno-maybe-uninitialized -DEUICCD_SANITIZE=ON >/dev/null
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS=-Wno-maybe-uninitialized \
+  -DEUICCD_WERROR=OFF -DEUICCD_SANITIZE=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 
 # abort_on_error: a report ends the process with SIGABRT even where a test or a supervisor

@@ -274,6 +274,9 @@ TEST(DaemonLoad, FiftyClientsWhileADownloadRuns) {
             << again.milliseconds << " ms after; VmRSS " << rss_before << " kB before, "
             << rss_after << " kB after the first pass, " << rss_again << " kB after the second"
             << std::endl;
+  // Not on the sanitizer build (scripts/sanitize.sh): ASan's quarantine holds ~256 MiB of freed
+  // blocks, so VmRSS says nothing about retention there; LeakSanitizer checks it instead.
+#ifndef __SANITIZE_ADDRESS__
   // First pass, 16 MiB: 50 × 2 × 1 MiB messages pass through sd-bus's read buffers and glibc
   // keeps part of such blocks in its heap; the download adds its job, profile object and
   // buffers. Observed: +7 to +8 MiB. Per-connection or per-big-message retention would be
@@ -284,6 +287,7 @@ TEST(DaemonLoad, FiftyClientsWhileADownloadRuns) {
   // retention grows. 3150 calls at more than ~1.3 kB kept per call would fail it.
   EXPECT_LT(rss_again - rss_after, 4 * 1024)
       << "VmRSS grew from " << rss_after << " to " << rss_again << " kB in the second pass";
+#endif
 }
 
 }  // namespace
