@@ -208,9 +208,11 @@ Bytes PcscCard::transmit(ByteView command_apdu) {
   DWORD received = static_cast<DWORD>(receive_buffer_.size());
   LONG rc = SCardTransmit(card_, pci, command_apdu.data(), static_cast<DWORD>(command_apdu.size()),
                           nullptr, receive_buffer_.data(), &received);
-  if (rc == SCARD_W_RESET_CARD) {
+  if (rc == SCARD_W_RESET_CARD || rc == SCARD_E_PROTO_MISMATCH || rc == SCARD_W_UNPOWERED_CARD) {
     // Someone reset the card; the command was not sent. Re-attach without a power cycle and
-    // tell the channel above, whose logical channel the reset closed.
+    // tell the channel above, whose logical channel the reset closed. pcscd reports a card it
+    // powered up again under our handle (seen when another client died in the middle of an
+    // exchange) as a protocol mismatch or an unpowered card: the same reset, seen later.
     DWORD active = 0;
     LONG again =
         SCardReconnect(card_, SCARD_SHARE_SHARED, kBothProtocols, SCARD_LEAVE_CARD, &active);
@@ -237,8 +239,9 @@ Bytes PcscCard::transmit(ByteView command_apdu) {
     // Every response carries SW1 SW2. An empty "success" is what a reader driver reports when
     // the card went away while the command was in flight (Debian's vpcd does this when the
     // card's socket closes mid-APDU): treat it as the removal it is.
-    throw Error(Errc::CardRemoved, "the card in \"" + reader_ +
-                                       "\" stopped answering in the middle of a command (removed?)");
+    throw Error(
+        Errc::CardRemoved,
+        "the card in \"" + reader_ + "\" stopped answering in the middle of a command (removed?)");
   }
   return Bytes(receive_buffer_.begin(), receive_buffer_.begin() + received);
 }
