@@ -31,14 +31,6 @@ std::string with_notes(std::string description, const std::vector<std::string>& 
 }
 
 template <typename Method>
-const Method* first_usable(const std::vector<Method>& methods, const Modem& modem) {
-  for (const Method& method : methods) {
-    if (method.channel == Channel::Ussd ? modem.has_ussd : modem.has_messaging) return &method;
-  }
-  return nullptr;
-}
-
-template <typename Method>
 std::string method_list(const std::vector<Method>& methods) {
   std::string list;
   for (const Method& method : methods) {
@@ -46,6 +38,31 @@ std::string method_list(const std::vector<Method>& methods) {
     list += method.describe();
   }
   return list;
+}
+
+// The first of the operator's methods this modem can carry; `what` says what it is for.
+template <typename Method>
+const Method& usable_method(const std::vector<Method>& methods, const Modem& modem,
+                            const std::string& what) {
+  for (const Method& method : methods) {
+    if (method.channel == Channel::Ussd ? modem.has_ussd : modem.has_messaging) return method;
+  }
+  throw method_not_supported_by_modem(what, "the operator's methods are " + method_list(methods) +
+                                                ", and " + modem.label + " offers " +
+                                                (modem.has_ussd        ? "USSD only"
+                                                 : modem.has_messaging ? "SMS only"
+                                                                       : "neither USSD nor SMS"));
+}
+
+// What a reply says about how it was obtained (before the network's text is in).
+template <typename Method>
+TopupReply reply_for(const Method& method, const OperatorMethods& methods, const Modem& modem) {
+  TopupReply reply;
+  reply.method = method.describe();
+  reply.source = method.source;
+  reply.operator_description = methods.operator_description;
+  reply.modem = modem.label;
+  return reply;
 }
 
 }  // namespace
@@ -89,20 +106,24 @@ OperatorMethods TopupService::methods_for(const lpa::ProfileInfo& profile,
   return resolve_methods(ProfileOperator::from(profile), settings, db.get(), note);
 }
 
+OperatorMethods TopupService::methods_or_config_only(const lpa::ProfileInfo& profile,
+                                                     const TopupSettings& settings,
+                                                     std::optional<Error>& unusable_database) {
+  try {
+    return methods_for(profile, settings);
+  } catch (const Error& error) {
+    unusable_database = error;
+    return resolve_methods(ProfileOperator::from(profile), settings, nullptr, error.what());
+  }
+}
+
 TopupReply TopupService::check_balance(const lpa::ProfileInfo& profile,
                                        const TopupSettings& settings,
                                        const lpa::CancelToken* cancel) {
   require_enabled_candidate(profile);
   const ProfileOperator op = ProfileOperator::from(profile);
   std::optional<Error> unusable_database;
-  OperatorMethods methods;
-  try {
-    methods = methods_for(profile, settings);
-  } catch (const Error& error) {
-    // A broken provider-info file matters only when the config knows no method either.
-    unusable_database = error;
-    methods = resolve_methods(op, settings, nullptr, error.what());
-  }
+  const OperatorMethods methods = methods_or_config_only(profile, settings, unusable_database);
   if (methods.balance.empty()) {
     if (unusable_database) throw *unusable_database;
     throw no_method_known("check the balance",
@@ -112,26 +133,14 @@ TopupReply TopupService::check_balance(const lpa::ProfileInfo& profile,
 
   ModemManagerClient mm(settings.bus_address, timeouts_of(settings));
   const Modem modem = mm.find_modem(profile.iccid);
-  const BalanceMethod* method = first_usable(methods.balance, modem);
-  if (method == nullptr) {
-    throw method_not_supported_by_modem("check the balance of " + methods.operator_description,
-                                        "the operator's methods are " +
-                                            method_list(methods.balance) + ", and " + modem.label +
-                                            " offers " +
-                                            (modem.has_ussd        ? "USSD only"
-                                             : modem.has_messaging ? "SMS only"
-                                                                   : "neither USSD nor SMS"));
-  }
-  TopupReply reply;
-  reply.method = method->describe();
-  reply.source = method->source;
-  reply.operator_description = methods.operator_description;
-  reply.modem = modem.label;
-  if (method->channel == Channel::Ussd) {
-    reply.text = mm.run_ussd(modem, method->ussd, method->ussd, method->responses);
+  const BalanceMethod& method =
+      usable_method(methods.balance, modem, "check the balance of " + methods.operator_description);
+  TopupReply reply = reply_for(method, methods, modem);
+  if (method.channel == Channel::Ussd) {
+    reply.text = mm.run_ussd(modem, method.ussd, method.ussd, method.responses);
   } else {
-    reply.text = mm.send_sms_and_wait_reply(modem, method->sms_number, method->sms_text,
-                                            method->sms_text, method->reply_from, cancel);
+    reply.text = mm.send_sms_and_wait_reply(modem, method.sms_number, method.sms_text,
+                                            method.sms_text, method.reply_from, cancel);
   }
   return reply;
 }
@@ -141,13 +150,7 @@ TopupReply TopupService::top_up(const lpa::ProfileInfo& profile, std::string_vie
   require_enabled_candidate(profile);
   const ProfileOperator op = ProfileOperator::from(profile);
   std::optional<Error> unusable_database;
-  OperatorMethods methods;
-  try {
-    methods = methods_for(profile, settings);
-  } catch (const Error& error) {
-    unusable_database = error;
-    methods = resolve_methods(op, settings, nullptr, error.what());
-  }
+  const OperatorMethods methods = methods_or_config_only(profile, settings, unusable_database);
   if (methods.top_up.empty()) {
     if (unusable_database) throw *unusable_database;
     throw no_method_known("top up", with_notes(methods.operator_description, methods.notes),
@@ -158,33 +161,21 @@ TopupReply TopupService::top_up(const lpa::ProfileInfo& profile, std::string_vie
 
   ModemManagerClient mm(settings.bus_address, timeouts_of(settings));
   const Modem modem = mm.find_modem(profile.iccid);
-  const TopUpMethod* method = first_usable(methods.top_up, modem);
-  if (method == nullptr) {
-    throw method_not_supported_by_modem("top up " + methods.operator_description,
-                                        "the operator's methods are " +
-                                            method_list(methods.top_up) + ", and " + modem.label +
-                                            " offers " +
-                                            (modem.has_ussd        ? "USSD only"
-                                             : modem.has_messaging ? "SMS only"
-                                                                   : "neither USSD nor SMS"));
-  }
-  TopupReply reply;
-  reply.method = method->describe();
-  reply.source = method->source;
-  reply.operator_description = methods.operator_description;
-  reply.modem = modem.label;
-  if (method->channel == Channel::Ussd) {
-    const std::string command = fill_template(method->ussd_template, method->token, code);
+  const TopUpMethod& method =
+      usable_method(methods.top_up, modem, "top up " + methods.operator_description);
+  TopupReply reply = reply_for(method, methods, modem);
+  if (method.channel == Channel::Ussd) {
+    const std::string command = fill_template(method.ussd_template, method.token, code);
     if (command.size() > kMaxUssdLength) {
       throw voucher_rejected("with it the top-up code would be " + std::to_string(command.size()) +
                              " characters, more than the " + std::to_string(kMaxUssdLength) +
                              " USSD allows");
     }
-    reply.text = mm.run_ussd(modem, command, method->ussd_template, {}, code);
+    reply.text = mm.run_ussd(modem, command, method.ussd_template, {}, code);
   } else {
-    const std::string text = fill_template(method->sms_template, method->token, code);
-    reply.text = mm.send_sms_and_wait_reply(modem, method->sms_number, text, method->sms_template,
-                                            method->reply_from, cancel, code);
+    const std::string text = fill_template(method.sms_template, method.token, code);
+    reply.text = mm.send_sms_and_wait_reply(modem, method.sms_number, text, method.sms_template,
+                                            method.reply_from, cancel, code);
   }
   return reply;
 }

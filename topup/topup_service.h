@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,11 @@ class TopupService {
   // The parsed provider-info file, re-read when its size or mtime changes; nullptr with
   // `note` set when the file is not configured or cannot be read. Malformed files throw.
   std::shared_ptr<const ProviderDatabase> database(const std::string& path, std::string& note);
+  // methods_for, except that a broken provider-info file leaves the config's methods and is
+  // kept in `unusable_database`: it matters only when the config knows no method either.
+  OperatorMethods methods_or_config_only(const lpa::ProfileInfo& profile,
+                                         const TopupSettings& settings,
+                                         std::optional<Error>& unusable_database);
 
   std::mutex mutex_;
   std::shared_ptr<const ProviderDatabase> cached_;
