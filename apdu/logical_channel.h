@@ -67,6 +67,7 @@ class LogicalChannel {
 
   const TransportStats& stats() const { return stats_; }
   Card& card() { return card_; }
+  const Card& card() const { return card_; }
 
  private:
   Response exchange(const Command& command, uint8_t channel);

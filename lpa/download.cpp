@@ -58,6 +58,17 @@ std::string describe_profile(const ProfileMetadata& m) {
   return name + " (ICCID " + m.iccid + ")";
 }
 
+// What in `b` differs from `a`, as words for a message; "" when they name the same profile.
+std::string metadata_difference(const ProfileMetadata& a, const ProfileMetadata& b) {
+  if (b.iccid != a.iccid) return "ICCID " + b.iccid;
+  if (b.service_provider_name != a.service_provider_name)
+    return "service provider \"" + b.service_provider_name + "\"";
+  if (b.profile_name != a.profile_name) return "profile name \"" + b.profile_name + "\"";
+  if (b.profile_class != a.profile_class) return "another profile class";
+  if (b.profile_policy_rules != a.profile_policy_rules) return "other profile policy rules";
+  return "";
+}
+
 struct Target {
   std::string address;
   std::string matching_id;
@@ -102,6 +113,20 @@ class DownloadRun {
     return std::move(result_);
   }
 
+  // True when `e` ended this attempt because the card was reset (another program, the
+  // reader) while it held our session, before the SM-DP+ bound a package to that session:
+  // a new session from the start costs the server nothing and the card is clean. User
+  // decisions (a refusal, a missing code) and cancels are not retried.
+  bool lost_to_card_reset(const Error& e) const {
+    if (!card_session_started_ || package_requested_) return false;
+    if (e.code() == Errc::Cancelled || e.code() == Errc::InvalidArgument) return false;
+    if (o_.cancel && o_.cancel->cancelled()) return false;
+    return transport_.reset_count() != resets_at_start_;
+  }
+  // What the user already settled in this attempt, so a repeat does not ask again.
+  const std::optional<ProfileMetadata>& accepted_metadata() const { return accepted_; }
+  const std::optional<std::string>& confirmation_code_used() const { return code_used_; }
+
  private:
   Es10Transport& transport_;
   Es10Client es10_;
@@ -120,6 +145,15 @@ class DownloadRun {
   SmdpSigned2 signed2_;
   Bytes prepare_response_;
   DownloadResult result_;
+  bool card_session_started_ = false;
+  uint64_t resets_at_start_ = 0;    // the transport's reset count when the session began
+  bool package_requested_ = false;  // getBoundProfilePackage was sent: the server bound one
+  std::optional<ProfileMetadata> accepted_;
+  std::optional<std::string> code_used_;
+
+  bool card_was_reset() const {
+    return card_session_started_ && transport_.reset_count() != resets_at_start_;
+  }
 
   void progress(DownloadStage stage, double fraction) {
     if (o_.on_progress) o_.on_progress(stage, std::clamp(fraction, 0.0, 1.0));
@@ -162,6 +196,8 @@ class DownloadRun {
   void authenticate(const Target& target) {
     progress(DownloadStage::Authenticating, 0);
     checkpoint();
+    resets_at_start_ = transport_.reset_count();
+    card_session_started_ = true;
     const Bytes challenge = es10_.get_euicc_challenge();
     // The server wants EUICCInfo1 exactly as the card encoded it.
     const Bytes info1 = transport_.transceive(encode_get_euicc_info1_request());
@@ -213,6 +249,7 @@ class DownloadRun {
           CancelReason::PprNotAllowed, Errc::NotAllowed,
           "the profile policy rules of " + describe_profile(m) + " are not allowed on this device");
     checkpoint();
+    accepted_ = m;
   }
 
   void prepare() {
@@ -232,6 +269,7 @@ class DownloadRun {
                  "; ask the operator for it and retry with it");
       // Bound to the transactionId the SM-DP+ signed (smdpSigned2), digest §5.
       request.hash_cc = compute_hash_cc(*code, signed2_.transaction_id);
+      code_used_ = code;
     }
     progress(DownloadStage::Preparing, 0);
     prepare_response_ = es10_.prepare_download(request);
@@ -241,6 +279,7 @@ class DownloadRun {
   void fetch_and_install() {
     progress(DownloadStage::Downloading, 0);
     checkpoint();
+    package_requested_ = true;
     const Bytes bpp = smdp_->get_bound_profile_package(transaction_id_, prepare_response_);
     progress(DownloadStage::Downloading, 1);
     checkpoint();
@@ -312,17 +351,7 @@ class DownloadRun {
            std::string("the profile package carries unreadable metadata: ") + e.what());
     }
     const ProfileMetadata& shown = result_.metadata;
-    std::string differs;
-    if (in_package.iccid != shown.iccid)
-      differs = "ICCID " + in_package.iccid;
-    else if (in_package.service_provider_name != shown.service_provider_name)
-      differs = "service provider \"" + in_package.service_provider_name + "\"";
-    else if (in_package.profile_name != shown.profile_name)
-      differs = "profile name \"" + in_package.profile_name + "\"";
-    else if (in_package.profile_class != shown.profile_class)
-      differs = "another profile class";
-    else if (in_package.profile_policy_rules != shown.profile_policy_rules)
-      differs = "other profile policy rules";
+    const std::string differs = metadata_difference(shown, in_package);
     if (!differs.empty())
       fail(CancelReason::MetadataMismatch, Errc::ServerError,
            "the SM-DP+ sent a profile package with " + differs + ", not the " +
@@ -373,6 +402,14 @@ class DownloadRun {
     if (!session_open_) return;
     session_open_ = false;
     const std::string why = std::string(" (reason ") + cancel_reason_name(reason) + ")";
+    if (card_was_reset()) {
+      // The reset ended the session on the card; there is nothing to cancel there, and
+      // without the card's signed answer the SM-DP+ cannot be told: its session lapses.
+      log("the eUICC was reset during the session, which ended it on the card; the SM-DP+ "
+          "session is left to expire" +
+          why);
+      return;
+    }
     Bytes signed_cancel;
     try {
       signed_cancel = es10_.cancel_session(transaction_id_, reason);
@@ -397,10 +434,32 @@ class DownloadRun {
 ProfileDownloader::ProfileDownloader(Es10Transport& card, HttpClientFactory http, Es9pOptions es9p)
     : card_(card), http_(std::move(http)), es9p_options_(std::move(es9p)) {}
 
+// A card reset in the middle of a session (another PC/SC program, the reader, pcscd cleaning
+// up after a client that died holding the card) loses the session but nothing else: when it
+// happens before the SM-DP+ bound a package, the download starts once more from the top,
+// keeping the user's answers. Later, the error stands: the card dropped what it had loaded.
 DownloadResult ProfileDownloader::download(const DownloadOptions& options) {
   cleanup_errors_.clear();
-  DownloadRun run(card_, http_, es9p_options_, options, cleanup_errors_);
-  return run.run();
+  DownloadRun first(card_, http_, es9p_options_, options, cleanup_errors_);
+  try {
+    return first.run();
+  } catch (const Error& e) {
+    if (!first.lost_to_card_reset(e)) throw;
+    if (options.on_log)
+      options.on_log(std::string("the eUICC was reset during the download (") + e.what() +
+                     "); starting again with a new session");
+  }
+  DownloadOptions again = options;
+  if (first.confirmation_code_used()) again.confirmation_code = first.confirmation_code_used();
+  if (const auto& accepted = first.accepted_metadata()) {
+    again.confirm_metadata = [accepted = *accepted,
+                              ask = options.confirm_metadata](const ProfileMetadata& m) {
+      if (metadata_difference(accepted, m).empty()) return true;  // already accepted
+      return !ask || ask(m);
+    };
+  }
+  DownloadRun second(card_, http_, es9p_options_, again, cleanup_errors_);
+  return second.run();
 }
 
 }  // namespace euiccd::lpa

@@ -2,6 +2,8 @@
 // the daemon plugs real implementations in (apdu/Es10Channel over PC/SC), tests plug in theirs.
 #pragma once
 
+#include <cstdint>
+
 #include "lpa/bytes.h"
 
 namespace euiccd::lpa {
@@ -14,6 +16,12 @@ class Es10Transport {
  public:
   virtual ~Es10Transport() = default;
   virtual Bytes transceive(ByteView command) = 0;
+
+  // How many times the card was reset (by the reader, or another program on it) since this
+  // transport was made. A reset ends the card's RSP session, so the engine compares counts to
+  // tell "the card lost the session" from "the card refused". Transports that cannot tell
+  // keep the default.
+  virtual uint64_t reset_count() const { return 0; }
 };
 
 }  // namespace euiccd::lpa

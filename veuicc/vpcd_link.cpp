@@ -139,7 +139,12 @@ SessionEnd serve(int fd, Card& card, const LinkOptions& o, const FaultPlan& faul
         case 0x00:  // power off
         case 0x01:  // power on
         case 0x02:  // reset
-          if (o.verbose) std::cerr << "veuicc: control " << int(buf[0]) << " (power/reset)\n";
+          // Always logged: a reset ends the RSP session, which explains failures that follow.
+          std::cerr << "veuicc: "
+                    << (buf[0] == 0x02   ? "reset"
+                        : buf[0] == 0x01 ? "power on"
+                                         : "power off")
+                    << " after APDU #" << apdu_number << "\n";
           card.reset();
           break;
         case 0x04: {

@@ -31,6 +31,7 @@
 using namespace euiccd;
 using namespace euiccd::smdpp_test;
 using namespace std::chrono_literals;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 
 namespace {
@@ -381,6 +382,41 @@ TEST_F(DownloadE2e, CardResetDuringLoadingLeavesTheCardClean) {
   }
   expect_card_clean();
   EXPECT_EQ(download(options("PLAIN")).iccid, kPlainIccid);
+}
+
+// The same reset between AuthenticateServer and PrepareDownload (pcscd does this when a client
+// that held the card dies): the session is lost before the SM-DP+ bound a package, so the
+// engine starts once more and the download succeeds, through real pcscd and the veuicc.
+TEST_F(DownloadE2e, CardResetBeforePrepareDownloadIsSurvived) {
+  class ResetBeforePrepare : public lpa::Es10Transport {
+   public:
+    explicit ResetBeforePrepare(apdu::Es10Channel& inner) : inner_(inner) {}
+    Bytes transceive(ByteView command) override {
+      if (command.size() > 1 && command[0] == 0xBF && command[1] == 0x21 && !done_) {
+        done_ = true;
+        apdu::PcscContext other_context;
+        apdu::PcscCard other(other_context, g_rig->card->reader());
+        DWORD active = 0;
+        if (SCardReconnect(other.handle(), SCARD_SHARE_SHARED,
+                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD,
+                           &active) != SCARD_S_SUCCESS)
+          throw std::runtime_error("SCardReconnect(SCARD_RESET_CARD) failed");
+      }
+      return inner_.transceive(command);
+    }
+    uint64_t reset_count() const override { return inner_.reset_count(); }
+
+   private:
+    apdu::Es10Channel& inner_;
+    bool done_ = false;
+  } resetting(es10());
+
+  std::vector<std::string> logged;
+  lpa::DownloadOptions o = options("PLAIN");
+  o.on_log = [&](const std::string& line) { logged.push_back(line); };
+  lpa::ProfileDownloader downloader(resetting, factory());
+  EXPECT_EQ(downloader.download(o).iccid, kPlainIccid);
+  EXPECT_THAT(logged, Contains(HasSubstr("starting again with a new session")));
 }
 
 // ---- every sabotage mode on every ES9+ function ---------------------------------------------

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "apdu/pcsc_reader.h"
 #include "tests/support/dbus_test_bus.h"
 #include "tests/support/dbus_test_client.h"
 #include "tests/support/subprocess.h"
@@ -67,15 +68,6 @@ Rig& rig() {
 class DaemonKill : public ::testing::Test {
  protected:
   void SetUp() override {
-    // Known bug (docs/reliability.md): a daemon killed in the middle of an APDU exchange
-    // leaves pcscd to reset the card when it notices the dead client, and that reset can land
-    // inside the restarted daemon's first download, which then fails with a named error (the
-    // card stays clean) — so "the next download succeeds" holds only when the reset came
-    // first, which depends on timing. Fix to make: a download retries once when the card was
-    // reset before PrepareDownload. Until then these cases run only on request.
-    if (!std::getenv("EUICCD_KNOWN_BUGS"))
-      GTEST_SKIP() << "known bug: pcscd's late card reset after the kill can fail the restarted "
-                      "daemon's first download; EUICCD_KNOWN_BUGS=1 runs it";
     if (std::getenv("VPCD_PORT") == nullptr) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
     server_notifications_before_ = rig().smdp->state()["notifications"].size();
   }
@@ -292,6 +284,41 @@ TEST_F(DaemonKill, LateInInstalling) {
   kill_download_when(false, [](const std::string& stage, double progress) {
     return stage == "installing" && progress > 0.8;
   });
+}
+
+// Not a kill, but what pcscd does after one: the client that died holding the card leaves
+// pcscd to reset it, and that reset can land in the middle of the next client's session. Here
+// another PC/SC client resets the card while the daemon's download waits at the preview (the
+// card holds the session): the daemon starts a new session once, without asking the user
+// again, and the download succeeds.
+TEST_F(DaemonKill, CardResetByAnotherProgramAtThePreviewIsSurvived) {
+  start();
+  if (HasFatalFailure()) return;
+  BusReply r = client_->call(kBus, kEuicc, kEuiccIface, "DownloadProfile", "sa{sv}",
+                             code("FIRST").c_str(), 1, "confirm_metadata", "b", 1);
+  ASSERT_TRUE(r.ok()) << r.error_name() << ": " << r.error_message();
+  const std::string job = r.read_string('o');
+  ASSERT_TRUE(
+      eventually([&] { return job_string(job, "Stage") == "waiting-for-confirmation"; }, 30s))
+      << logs();
+
+  {
+    euiccd::apdu::PcscContext context;
+    euiccd::apdu::PcscCard other(context, "Virtual PCD 00 00");
+    DWORD active = 0;
+    ASSERT_EQ(SCardReconnect(other.handle(), SCARD_SHARE_SHARED,
+                             SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD, &active),
+              SCARD_S_SUCCESS);
+  }
+  r = client_->call(kBus, job, kJobIface, "Confirm", "b", 1);
+  ASSERT_TRUE(r.ok()) << r.error_name() << ": " << r.error_message();
+  ASSERT_EQ(wait_job(job), "succeeded")
+      << job_string(job, "ErrorName") << ": " << job_string(job, "ErrorMessage") << logs();
+  EXPECT_EQ(card_profile(kFirstIccid).value("size", 0), kFirstSize);
+  const std::string log = read_text(dir_.file("euiccd.log"));
+  EXPECT_NE(log.find("starting again with a new session"), std::string::npos) << logs();
+  EXPECT_NE(read_text(dir_.file("veuicc.log")).find("veuicc: reset"), std::string::npos);
+  expect_no_notification_lost();
 }
 
 }  // namespace

@@ -173,10 +173,29 @@ class FakeCard : public Es10Transport {
   std::vector<uint64_t> cancel_reasons;  // every BF41 reason received
   // Pending notifications: seq → complete TLV.
   std::map<uint64_t, Bytes> pending;
+  // Another program resets the card just before each of the next `resets_left` commands with
+  // this outer tag: the reset count goes up and the RSP session is gone until the next
+  // GetEUICCChallenge (PrepareDownload answers noSessionContext, a BPP piece fails).
+  std::optional<tlv::Tag> reset_before;
+  int resets_left = 1;
+  uint64_t resets = 0;
+  uint64_t reset_count() const override { return resets; }
 
   Bytes transceive(ByteView command) override {
     commands.emplace_back(command.begin(), command.end());
     const tlv::Tag tag = outer_tag(command);
+    if (reset_before && tag == *reset_before && resets_left > 0) {
+      --resets_left;
+      ++resets;
+      session_lost_ = true;
+    }
+    if (tag == 0xBF2E) session_lost_ = false;
+    if (session_lost_ && is_bpp_piece(tag))
+      throw Error(Errc::CardError, "fake card: no session for this profile package piece");
+    if (session_lost_ && tag == 0xBF21)
+      return tlv::Builder(0xBF21)
+          .add(tlv::Builder(0xA1).add(0x80, kTxid).add(0x02, tlv::encode_uint(4)))
+          .bytes();  // noSessionContext
     if (is_bpp_piece(tag)) return load_piece();
     const tlv::Tlv t = tlv::parse_one(command);
     switch (tag) {
@@ -274,6 +293,7 @@ class FakeCard : public Es10Transport {
 
  private:
   size_t piece_ = 0;
+  bool session_lost_ = false;
 
   static bool is_bpp_piece(tlv::Tag tag) {
     return tag == 0xBF36 || tag == 0xA0 || tag == 0xA1 || tag == 0xA2 || tag == 0xA3 ||

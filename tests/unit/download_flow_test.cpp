@@ -9,6 +9,7 @@
 #include "lpa/download.h"
 
 using namespace dltest;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -165,6 +166,69 @@ TEST_F(Fixture, MissingConfirmationCodeCancelsAsPostponed) {
   EXPECT_THAT(f.message, HasSubstr("confirmation code"));
   expect_cancelled_once(CancelReason::Postponed);
   EXPECT_TRUE(card.with_tag(0xBF21).empty());
+}
+
+// ---- a card reset by another program in the middle of the session --------------------------
+
+// Before the SM-DP+ bound a package, a reset costs one new session: the user is not asked
+// again, nothing is cancelled (the card has no session left to sign a cancel with).
+TEST_F(Fixture, ResetBeforePrepareDownloadStartsOnceMoreWithTheUsersAnswers) {
+  servers.cc_required = true;
+  card.reset_before = 0xBF21;
+  int shown = 0, asked = 0;
+  options.confirm_metadata = [&](const ProfileMetadata&) { return ++shown, true; };
+  options.ask_confirmation_code = [&](const ProfileMetadata&) {
+    ++asked;
+    return std::optional<std::string>("9876");
+  };
+  std::vector<std::string> logged;
+  options.on_log = [&](const std::string& line) { logged.push_back(line); };
+
+  EXPECT_EQ(download().iccid, kIccid);
+  EXPECT_EQ(shown, 1);
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(card.with_tag(0xBF2E).size(), 2u);
+  EXPECT_EQ(card.with_tag(0xBF21).size(), 2u);
+  EXPECT_EQ(to_hex(tlv::parse_one(card.with_tag(0xBF21).at(1)).require(0x04, "").value),
+            to_hex(crypto::hash_confirmation_code("9876", kTxid)));
+  std::vector<std::string> functions;
+  for (const auto& c : servers.calls) functions.push_back(c.function);
+  EXPECT_THAT(functions,
+              ElementsAre("initiateAuthentication", "authenticateClient", "initiateAuthentication",
+                          "authenticateClient", "getBoundProfilePackage", "handleNotification"));
+  expect_not_cancelled();
+  EXPECT_THAT(logged, Contains(HasSubstr("starting again with a new session")));
+}
+
+TEST_F(Fixture, ResetAgainInTheSecondSessionGivesUpWithTheCardsAnswer) {
+  card.reset_before = 0xBF21;
+  card.resets_left = 2;
+  const Failure f = failing_download();
+  EXPECT_EQ(f.code, Errc::CardError);
+  EXPECT_THAT(f.message, HasSubstr("noSessionContext"));
+  EXPECT_EQ(servers.calls_to("initiateAuthentication").size(), 2u);
+  EXPECT_TRUE(servers.calls_to("getBoundProfilePackage").empty());
+  expect_not_cancelled();
+}
+
+// Once the server bound a package to the session, a new session may be refused (the order is
+// used): the error stands, and the card holds nothing of the profile.
+TEST_F(Fixture, ResetWhileLoadingIsNotRetried) {
+  card.reset_before = 0xBF36;
+  const Failure f = failing_download();
+  EXPECT_EQ(f.code, Errc::CardError);
+  EXPECT_THAT(f.message, HasSubstr("loading the profile into the eUICC failed"));
+  EXPECT_EQ(servers.calls_to("initiateAuthentication").size(), 1u);
+  expect_not_cancelled();
+  EXPECT_TRUE(card.pending.empty());
+}
+
+// The same refusal without a reset is the card's answer, not a lost session.
+TEST_F(Fixture, RefusalWithoutAResetIsNotRetried) {
+  card.prepare_error = 4;
+  const Failure f = failing_download();
+  EXPECT_EQ(f.code, Errc::CardError);
+  EXPECT_EQ(servers.calls_to("initiateAuthentication").size(), 1u);
 }
 
 TEST_F(Fixture, ActivationCodeRequiringACodeFailsBeforeContactingAnyone) {
