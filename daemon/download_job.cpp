@@ -1,11 +1,45 @@
 #include "daemon/download_job.h"
 
+#include <string>
+#include <vector>
+
 #include "lpa/activation_code.h"
 #include "lpa/download.h"
 
 namespace euiccd::daemon {
 
-void run_download(CardSession& session, JobContext& context, const DownloadRequest& request) {
+namespace {
+
+// What a download must not repeat: the matching id, which a server may quote in a refusal
+// ("matchingId 'X' is refused"), and the confirmation code. Those texts go to the log and to
+// the Job's ErrorMessage, which every bus user can read. Secrets shorter than 4 characters
+// are guessable anyway, and hiding them would garble the text.
+class Secrets {
+ public:
+  explicit Secrets(const DownloadRequest& request) {
+    if (!request.activation_code.empty())
+      add(lpa::parse_activation_code(request.activation_code).matching_id);
+    if (request.confirmation_code) add(*request.confirmation_code);
+  }
+
+  std::string hide(std::string text) const {
+    const std::string hidden = "[hidden]";
+    for (const auto& secret : secrets_)
+      for (size_t at = text.find(secret); at != std::string::npos;
+           at = text.find(secret, at + hidden.size()))
+        text.replace(at, secret.size(), hidden);
+    return text;
+  }
+
+ private:
+  void add(const std::string& secret) {
+    if (secret.size() >= 4) secrets_.push_back(secret);
+  }
+  std::vector<std::string> secrets_;
+};
+
+void download(CardSession& session, JobContext& context, const DownloadRequest& request,
+              const Secrets& secrets) {
   const EngineSettings& settings = context.settings();
   lpa::DownloadOptions o;
   o.activation_code = request.activation_code;
@@ -18,7 +52,9 @@ void run_download(CardSession& session, JobContext& context, const DownloadReque
     context.fields().stage = name;
     context.update([name, fraction](Job& job) { job.set_stage(name, fraction); });
   };
-  o.on_log = [&context](const std::string& line) { context.log(Level::Warning, line); };
+  o.on_log = [&context, &secrets](const std::string& line) {
+    context.log(Level::Warning, secrets.hide(line));
+  };
   o.confirm_metadata = [&context, &request](const lpa::ProfileMetadata& metadata) {
     context.fields().iccid = metadata.iccid;
     context.update([metadata](Job& job) { job.set_metadata(metadata); });
@@ -43,7 +79,8 @@ void run_download(CardSession& session, JobContext& context, const DownloadReque
   try {
     result = downloader.download(o);
   } catch (...) {
-    for (const auto& line : downloader.cleanup_errors()) context.log(Level::Warning, line);
+    for (const auto& line : downloader.cleanup_errors())
+      context.log(Level::Warning, secrets.hide(line));
     throw;
   }
   context.fields().iccid = result.iccid;
@@ -59,6 +96,20 @@ void run_download(CardSession& session, JobContext& context, const DownloadReque
   if (request.enable) {
     session.client().enable_profile(lpa::ProfileIdentifier::from_iccid(result.iccid), true);
     context.log(Level::Notice, "profile enabled");
+  }
+}
+
+}  // namespace
+
+void run_download(CardSession& session, JobContext& context, const DownloadRequest& request) {
+  const Secrets secrets(request);
+  try {
+    download(session, context, request, secrets);
+  } catch (const Error& e) {
+    // The job logs the error and shows it as its ErrorMessage.
+    const std::string text = secrets.hide(e.what());
+    if (text == e.what()) throw;  // as it was (its type too: CardResetError, ...)
+    throw Error(e.code(), text);
   }
 }
 

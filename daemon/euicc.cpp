@@ -70,6 +70,12 @@ void Euicc::change(const std::string& operation, CardOp op, Done done, bool hold
     done(busy_error());
     return;
   }
+  if (waiting_.size() >= kMaxQueuedChanges) {
+    done(Error(Errc::Busy, "the eUICC already has " + std::to_string(waiting_.size()) +
+                               " changes queued (at most " + std::to_string(kMaxQueuedChanges) +
+                               "); try again when they have finished"));
+    return;
+  }
   const uint64_t request = next_request_++;
   waiting_[request] = std::move(done);
   // The worker may outlive this object (it finishes its task after a removal): it captures

@@ -6,6 +6,9 @@
 // - A job (download, discovery) holds the card until it ends: while it runs, every other
 //   change and every new job is refused at once with Errc::Busy instead of waiting for it
 //   (a download may wait minutes for the user's Confirm).
+// - At most kMaxQueuedChanges changes wait for one eUICC (the running one included); beyond
+//   that a change is refused at once with Errc::Busy, so a caller looping on SetNickname at a
+//   slow card cannot grow the daemon without bound.
 #pragma once
 
 #include <functional>
@@ -28,6 +31,10 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   using Done = std::function<void(const std::optional<Error>& error)>;
   using CardOp = std::function<void(CardSession&)>;
 
+  // Far more than people or scripts queue on purpose (each change takes a fraction of a
+  // second on a real card); a bound on what a flood of calls can pile up.
+  static constexpr size_t kMaxQueuedChanges = 32;
+
   Euicc(unsigned index, std::string reader, EuiccSnapshot snapshot,
         std::unique_ptr<CardWorker> worker, LoopQueue& loop, const EngineSettings& settings);
   ~Euicc();
@@ -41,9 +48,10 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   std::function<void(const EuiccSnapshot& before)> on_snapshot_changed;
 
   // Runs `op` on the card, re-reads the snapshot, then calls `done` on the loop thread (after
-  // on_snapshot_changed). Busy while a job runs. `done` is not called once the eUICC is shut
-  // down: whoever waits on it learns that from its removal. `hold_card`: run inside a PC/SC
-  // transaction (false for operations that wait on servers, e.g. notification delivery).
+  // on_snapshot_changed). Busy while a job runs or kMaxQueuedChanges are waiting. `done` is
+  // not called once the eUICC is shut down: whoever waits on it learns that from its removal.
+  // `hold_card`: run inside a PC/SC transaction (false for operations that wait on servers,
+  // e.g. notification delivery).
   void change(const std::string& operation, CardOp op, Done done, bool hold_card = true);
 
   // Long operations; the Job is returned already queued. Throw Error(Busy) while a job runs.
