@@ -12,7 +12,7 @@ enum ExitCode : int {
   kExitUsage = 2,          // bad command line
   kExitNotFound = 3,       // no such profile or eUICC
   kExitNotAuthorized = 4,  // polkit said no
-  kExitUnavailable = 5,    // euiccd is not running / not reachable
+  kExitUnavailable = 5,    // euiccd not running / not reachable, or no ModemManager/modem
   kExitCancelled = 6,      // declined at a prompt, or the operation was cancelled
   kExitInterrupted = 130,  // Ctrl-C (a running job is cancelled first)
 };

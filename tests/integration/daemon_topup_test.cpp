@@ -57,6 +57,13 @@ std::string modem_with(const std::string& ussd_script, const std::string& sim = 
          "}]}";
 }
 
+// One modem without USSD (SMS only) whose network answers SMS as `sms_replies` (JSON object,
+// keyed by the number written to) says.
+std::string sms_only_modem(const std::string& sms_replies) {
+  return std::string(R"({"modems": [{"sim": ")") + kPrepaidIccid +
+         R"(", "model": "EG25", "ussd": false, "sms_replies": )" + sms_replies + "}]}";
+}
+
 // The card-side PKI, made once for all tests (key generation is the slow part).
 const TempDir& pki() {
   static TempDir dir;
@@ -288,6 +295,76 @@ TEST_F(DaemonTopupTest, TopUpSendsTheTemplateWithTheVoucherAndNeverLogsIt) {
   EXPECT_EQ(log().find("987654321098"), std::string::npos) << log();
   EXPECT_EQ(log().find("9876 5432"), std::string::npos) << log();
   EXPECT_EQ(text_of(dir_.file("state/prepaid.json")).find("987654321098"), std::string::npos);
+}
+
+// Another program left a USSD session open on the modem: it is cancelled first (ModemManager
+// refuses Initiate while one is active), then the balance code goes out.
+TEST_F(DaemonTopupTest, BusyUssdSessionIsCancelledFirst) {
+  start_modem_manager(
+      std::string(R"({"modems": [{"sim": ")") + kPrepaidIccid +
+      R"(", "ussd_state": 2, "ussd_script": {"*122#": {"reply": "Balance 90 AMD"}}}]})");
+  start_all();
+  allow({kCheckBalance});
+  BusReply reply = call(kPrepaid, "CheckBalance");
+  ASSERT_TRUE(reply.ok()) << reply.error_name() << ": " << reply.error_message() << log();
+  EXPECT_EQ(reply.read_string(), "Balance 90 AMD");
+  EXPECT_EQ(mm_->calls({"Initiate", "Cancel"}),
+            (std::vector<std::string>{"Cancel", "Initiate \"*122#\""}));
+}
+
+// The operator's codes from the config: top-up by SMS to 5555 with the voucher in the text,
+// the answer from another sender ("MyOperator"), after an unrelated SMS. The reply is the
+// method's answer; the voucher is only in the SMS.
+TEST_F(DaemonTopupTest, SmsTopUpWaitsForTheOperatorsReplySms) {
+  write_config(
+      "TopUpSmsNumber=5555\nTopUpSmsText=LOAD PIN\nTopUpReplacement=PIN\n"
+      "SmsReplyFrom=MyOperator\n");
+  start_modem_manager(sms_only_modem(R"({"5555": [
+      {"from": "+37412345678", "text": "Hi, dinner at 8?", "delay": 0.1},
+      {"from": "MyOperator", "text": "Voucher accepted, new balance 2500 AMD", "delay": 0.3,
+       "receiving": 0.2}]})"));
+  start_all();
+  allow({kTopup});
+
+  BusReply reply = call(kPrepaid, "TopUp", "987654321098");
+  ASSERT_TRUE(reply.ok()) << reply.error_name() << ": " << reply.error_message() << log();
+  EXPECT_EQ(reply.read_string(), "Voucher accepted, new balance 2500 AMD");
+  EXPECT_EQ(mm_->calls({"Create", "Send"}),
+            (std::vector<std::string>{R"(Create {"number": "5555", "text": "LOAD 987654321098"})",
+                                      "Send"}));
+  EXPECT_TRUE(ussd_sent().empty());
+  EXPECT_EQ(log().find("987654321098"), std::string::npos) << log();
+}
+
+// Balance by SMS: the answer is kept like a USSD one, with its amount.
+TEST_F(DaemonTopupTest, SmsBalanceCheckKeepsTheReplySms) {
+  write_config("BalanceSmsNumber=18258\nBalanceSmsText=SALDO\n");
+  start_modem_manager(sms_only_modem(R"({"18258": [
+      {"from": "18258", "text": "Balance 320 AMD", "delay": 0.2}]})"));
+  start_all();
+  allow({kCheckBalance});
+
+  BusReply reply = call(kPrepaid, "CheckBalance");
+  ASSERT_TRUE(reply.ok()) << reply.error_name() << ": " << reply.error_message() << log();
+  EXPECT_EQ(reply.read_string(), "Balance 320 AMD");
+  EXPECT_EQ(mm_->calls({"Create"}),
+            std::vector<std::string>{R"(Create {"number": "18258", "text": "SALDO"})"});
+  EXPECT_EQ(get(kPrepaid, "Balance"), "Balance 320 AMD");
+  EXPECT_EQ(get(kPrepaid, "BalanceAmount"), "320 AMD");
+}
+
+// The network refuses the SMS: Rejected, and no answer is waited for.
+TEST_F(DaemonTopupTest, SmsRefusedByTheNetworkIsRejected) {
+  write_config("TopUpSmsNumber=5555\nTopUpSmsText=LOAD CODE\n");
+  start_modem_manager(std::string(R"({"modems": [{"sim": ")") + kPrepaidIccid +
+                      R"(", "ussd": false, "sms_send_error":
+                      "org.freedesktop.ModemManager1.Error.MessageError.NetworkTimeout"}]})");
+  start_all();
+  allow({kTopup});
+  const auto start = std::chrono::steady_clock::now();
+  BusReply reply = call(kPrepaid, "TopUp", "1234");
+  EXPECT_EQ(reply.error_name(), "org.euiccd1.Error.Rejected") << reply.error_message() << log();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
 TEST_F(DaemonTopupTest, DisabledProfileGetsAClearError) {

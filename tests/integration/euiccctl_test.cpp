@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/dbusmock_modemmanager.h"
 #include "tests/support/subprocess.h"
 #include "tests/unit/smdpp_process.h"
 
@@ -212,7 +213,10 @@ struct World {
     std::ofstream(dir.file("euiccd.conf"))
         << "[Readers]\nAllow=Virtual PCD 00 00\n"
            "[Notifications]\n# the test sends them itself with 'notifications process'\n"
-           "AutoProcess=no\nRetryIntervalSec=0\n";
+           "AutoProcess=no\nRetryIntervalSec=0\n"
+           // The test operator's prepaid codes (the test profiles' owner is in no database).
+           "[Profile:"
+        << kTravelIccid << "]\nBalanceUssd=*100#\nTopUpUssd=*101*CODE#\n";
     daemon = std::make_unique<Subprocess>(
         std::vector<std::string>{
             kEuiccd, "--bus", bus_address, "--config", dir.file("euiccd.conf"), "--config-dir",
@@ -546,6 +550,58 @@ TEST_F(Euiccctl, PolkitRefusalIsNotAuthorized) {
   // Reading needs no authorization; the allowed action still works.
   EXPECT_EQ(ctl({"list"}).status, 0);
   EXPECT_EQ(ctl({"enable", kTravelIccid}).status, 0);
+}
+
+// balance and topup, default target the enabled profile, through the ModemManager stand-in
+// on the same bus (the daemon finds ModemManager on the system bus, which is this one here).
+TEST_F(Euiccctl, BalanceAndTopUpPrintTheNetworksReply) {
+  download("TRAVEL");
+  ASSERT_EQ(ctl({"enable", kTravelIccid}).status, 0);
+  euiccd::testing::ModemManagerMock mm(
+      g_world->bus_address, g_world->dir.path(),
+      std::string(R"({"modems": [{"sim": ")") + kTravelIccid + R"(", "ussd_script": {
+          "*100#": {"reply": "Your balance is 4.20 EUR"},
+          "*101*12345678#": {"reply": "Top-up of 10.00 EUR accepted"}}}]})");
+
+  Outcome balance = ctl({"balance"});
+  ASSERT_EQ(balance.status, 0) << describe(balance) << g_world->log_tail();
+  EXPECT_EQ(balance.out, "Your balance is 4.20 EUR\n");
+  const json as_json = ctl_json({"balance", kTravelIccid});
+  EXPECT_EQ(as_json.value("reply", ""), "Your balance is 4.20 EUR");
+  EXPECT_EQ(as_json.value("iccid", ""), kTravelIccid);
+
+  Outcome topup = ctl({"topup", "1234-5678"});
+  ASSERT_EQ(topup.status, 0) << describe(topup);
+  EXPECT_EQ(topup.out, "Top-up of 10.00 EUR accepted\n");
+  EXPECT_EQ(mm.calls({"Initiate"}),
+            (std::vector<std::string>{"Initiate \"*100#\"", "Initiate \"*100#\"",
+                                      "Initiate \"*101*12345678#\""}));
+
+  // A voucher with letters never reaches the network; polkit's refusal is status 4.
+  Outcome bad = ctl({"topup", "12AB"});
+  EXPECT_EQ(bad.status, 1) << describe(bad);
+  EXPECT_THAT(bad.err, HasSubstr("euiccctl: org.euiccd1.Error.InvalidArgument: "));
+  EXPECT_THAT(bad.err, HasSubstr("voucher"));
+  g_world->allow_only({"org.euiccd1.check-balance"});
+  Outcome refused = ctl({"topup", "12345678", "--no-ask-password"});
+  EXPECT_EQ(refused.status, 4) << describe(refused);
+  EXPECT_EQ(mm.calls({"Initiate"}).size(), 3u);
+}
+
+TEST_F(Euiccctl, BalanceWithoutAModemOrForADisabledProfile) {
+  download("TRAVEL");
+  ASSERT_EQ(ctl({"enable", kTravelIccid}).status, 0);
+  Outcome no_mm = ctl({"balance"});
+  EXPECT_EQ(no_mm.status, 5) << describe(no_mm);  // a service it needs is not there
+  EXPECT_THAT(no_mm.err, HasSubstr("euiccctl: org.euiccd1.Error.NoModem: "));
+
+  ASSERT_EQ(ctl({"disable", kTravelIccid}).status, 0);
+  Outcome disabled = ctl({"balance", kTravelIccid});
+  EXPECT_EQ(disabled.status, 1) << describe(disabled);
+  EXPECT_THAT(disabled.err, HasSubstr("org.euiccd1.Error.WrongState"));
+  // No enabled profile and none named: a usage error that says so.
+  Outcome none = ctl({"balance"});
+  EXPECT_NE(none.status, 0) << describe(none);
 }
 
 TEST_F(Euiccctl, NotificationsListAndProcess) {

@@ -94,6 +94,19 @@ inline std::string read_text_file(const std::string& path) {
   return text.str();
 }
 
+// Whether `name` is owned on the bus at `address` (throws topup::BusFailure when the bus
+// does not answer).
+inline bool bus_name_has_owner(const std::string& address, const std::string& name) {
+  topup::Bus bus(address);
+  topup::MessagePtr reply =
+      bus.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+               "NameHasOwner", std::chrono::seconds(5),
+               [&](sd_bus_message* m) { sd_bus_message_append(m, "s", name.c_str()); });
+  int owned = 0;
+  sd_bus_message_read(reply.get(), "b", &owned);
+  return owned != 0;
+}
+
 // dbus-daemon on unix:path=<tmp>/bus, nobody else's bus touched.
 class PrivateBus {
  public:
@@ -151,16 +164,7 @@ class PrivateBus {
     }
   }
 
-  bool name_has_owner(const std::string& name) {
-    topup::Bus bus(address_);
-    topup::MessagePtr reply =
-        bus.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                 "NameHasOwner", std::chrono::seconds(5),
-                 [&](sd_bus_message* m) { sd_bus_message_append(m, "s", name.c_str()); });
-    int owned = 0;
-    sd_bus_message_read(reply.get(), "b", &owned);
-    return owned != 0;
-  }
+  bool name_has_owner(const std::string& name) { return bus_name_has_owner(address_, name); }
 
  private:
   std::string dir_;
@@ -172,15 +176,19 @@ class PrivateBus {
 class ModemManagerMock {
  public:
   ModemManagerMock(PrivateBus& bus, const std::string& parameters_json)
-      : log_path_(bus.dir() + "/mm-calls.log"), output_path_(bus.dir() + "/mm-output.log") {
+      : ModemManagerMock(bus.address(), bus.dir(), parameters_json) {}
+  // On any bus (`address`), keeping its call log and output in `dir`.
+  ModemManagerMock(const std::string& address, const std::string& dir,
+                   const std::string& parameters_json)
+      : log_path_(dir + "/mm-calls.log"), output_path_(dir + "/mm-output.log") {
     const std::string template_path =
         std::string(EUICCD_SOURCE_DIR) + "/tests/support/dbusmock_modemmanager.py";
     process_ = std::make_unique<SpawnedProcess>(
         std::vector<std::string>{"/usr/bin/python3", "-m", "dbusmock", "--session", "--template",
                                  template_path, "-l", log_path_, "-p", parameters_json},
-        std::vector<std::string>{"DBUS_SESSION_BUS_ADDRESS=" + bus.address()}, output_path_);
+        std::vector<std::string>{"DBUS_SESSION_BUS_ADDRESS=" + address}, output_path_);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!bus.name_has_owner("org.freedesktop.ModemManager1")) {
+    while (!bus_name_has_owner(address, "org.freedesktop.ModemManager1")) {
       if (std::chrono::steady_clock::now() > deadline || !process_->running()) {
         throw std::runtime_error("the ModemManager mock did not start: " + output());
       }
