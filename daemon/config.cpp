@@ -466,8 +466,9 @@ class FileParser {
   }
 
   // inih's ini_reader: hands out the next line (with '\n', within `num` bytes). Section
-  // headers are consumed here and given to inih as blank lines; leading whitespace is dropped
-  // so an indented line is never taken as a continuation of the previous value.
+  // headers and comments are consumed here and given to inih as blank lines (so neither can
+  // overrun its buffer, however long); leading whitespace is dropped so an indented line is
+  // never taken as a continuation of the previous value.
   char* read_line(char* str, int num) {
     finish_line();
     if (pos_ >= text_.size() || num < 2) return nullptr;
@@ -486,13 +487,15 @@ class FileParser {
     } else if (line.starts_with('[')) {
       enter_section(line);
       out = {};
-    } else if (!line.empty() && !line.starts_with('#') && !line.starts_with(';')) {
-      if (line.size() + 2 > static_cast<size_t>(num)) {
-        diagnose("the line is longer than " + std::to_string(num - 2) + " characters");
-        out = {};
-      } else {
-        expect_assignment_ = true;
-      }
+    } else if (line.starts_with('#') || line.starts_with(';')) {
+      out = {};
+    } else if (!line.empty()) {
+      expect_assignment_ = true;
+    }
+    if (out.size() + 2 > static_cast<size_t>(num)) {  // with its "\n\0", it must fit in `str`
+      diagnose("the line is longer than " + std::to_string(num - 2) + " characters");
+      out = {};
+      expect_assignment_ = false;
     }
     if (!out.empty()) std::memcpy(str, out.data(), out.size());  // data() is null when empty
     str[out.size()] = '\n';
@@ -693,7 +696,11 @@ void load_config_file(const fs::path& file, LoadedConfig& into) {
     if (!problem.empty()) into.diagnostics.push_back({file.string(), 0, problem});
     return;
   }
-  FileParser(file.string(), *text, into).run();
+  load_config_text(*text, file.string(), into);
+}
+
+void load_config_text(std::string_view text, const std::string& file_name, LoadedConfig& into) {
+  FileParser(file_name, text, into).run();
 }
 
 LoadedConfig load_config(const fs::path& main_file, const fs::path& dropin_dir) {

@@ -142,6 +142,10 @@ LoadedConfig load_config(const std::filesystem::path& main_file,
 // and for `euiccd --config` layering.
 void load_config_file(const std::filesystem::path& file, LoadedConfig& into);
 
+// Applies a file's text once it is read (what load_config_file does after reading it);
+// `file_name` is what diagnostics name. For the fuzz target, which has no file.
+void load_config_text(std::string_view text, const std::string& file_name, LoadedConfig& into);
+
 // Parses a systemd-style time span: "90", "90s", "5min", "1h 30min", "2d", "500ms".
 // A bare number is seconds. std::nullopt on anything else.
 std::optional<std::chrono::milliseconds> parse_time_span(std::string_view text);

@@ -15,6 +15,32 @@ namespace {
   throw Error(Errc::InvalidArgument, message);
 }
 
+// The caller's text in our message, which goes back to it and into the log: control
+// characters (C0, DEL, C1) become '?', and a long text is cut (on a character boundary). The
+// text is UTF-8: D-Bus refuses anything else before it reaches us.
+std::string quoted(std::string_view text) {
+  constexpr size_t kMaxShown = 64;
+  std::string out = "\"";
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool continues = (c & 0xC0) == 0x80;
+    if (i >= kMaxShown && !continues) {
+      out += "...";
+      break;
+    }
+    if (c < 0x20 || c == 0x7F) {
+      out += '?';
+    } else if (c == 0xC2 && i + 1 < text.size() &&
+               (static_cast<unsigned char>(text[i + 1]) & 0xE0) == 0x80) {
+      out += '?';  // U+0080..U+009F
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 void check(int r, const char* what) {
   if (r < 0) invalid(std::string("cannot read ") + what + ": " + std::strerror(-r));
 }
@@ -39,9 +65,14 @@ void validate_text(std::string_view value, std::string_view what, size_t max_byt
   if (value.size() > max_bytes)
     invalid(std::string(what) + " is too long: " + std::to_string(value.size()) +
             " bytes, at most " + std::to_string(max_bytes) + " allowed");
-  // D-Bus already guarantees UTF-8 for strings; control characters we refuse ourselves.
-  for (unsigned char c : value)
-    if (c < 0x20 || c == 0x7F) invalid(std::string(what) + " contains a control character");
+  // D-Bus already guarantees UTF-8 for strings; control characters we refuse ourselves: C0,
+  // DEL, and C1 (U+0080..U+009F, encoded C2 80..C2 9F).
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    const bool c1 = c == 0xC2 && i + 1 < value.size() &&
+                    (static_cast<unsigned char>(value[i + 1]) & 0xE0) == 0x80;
+    if (c < 0x20 || c == 0x7F || c1) invalid(std::string(what) + " contains a control character");
+  }
 }
 
 void validate_nickname(std::string_view nickname) {
@@ -49,8 +80,7 @@ void validate_nickname(std::string_view nickname) {
 }
 
 void validate_iccid(std::string_view iccid) {
-  if (!lpa::is_valid_iccid(iccid))
-    invalid("\"" + std::string(iccid) + "\" is not an ICCID (18 to 20 digits)");
+  if (!lpa::is_valid_iccid(iccid)) invalid(quoted(iccid) + " is not an ICCID (18 to 20 digits)");
 }
 
 void validate_optional_address(std::string_view address, std::string_view what) {
@@ -104,8 +134,8 @@ daemon::DownloadRequest read_download_request(sd_bus_message* m) {
     } else if (name == "confirm_metadata") {
       request.confirm_metadata = read_bool_variant(m, name);
     } else {
-      invalid("unknown option \"" + name +
-              "\"; known: confirmation_code (s), enable (b), nickname (s), imei (s), "
+      invalid("unknown option " + quoted(name) +
+              "; known: confirmation_code (s), enable (b), nickname (s), imei (s), "
               "confirm_metadata (b)");
     }
     check(sd_bus_message_exit_container(m), "the options");
