@@ -332,6 +332,14 @@ const KeyRule<TopUpConfig> kTopUpKeys[] = {
        t.provider_info_path = std::string(v);  // empty: don't read it
        return {};
      }},
+    {"UssdTimeoutSec",
+     [](TopUpConfig& t, std::string_view v) {
+       return set_duration(t.ussd_timeout, v, TopUpConfig{}.ussd_timeout, false);
+     }},
+    {"SmsReplyTimeoutSec",
+     [](TopUpConfig& t, std::string_view v) {
+       return set_duration(t.sms_reply_timeout, v, TopUpConfig{}.sms_reply_timeout, false);
+     }},
 };
 
 const KeyRule<OperatorCodes> kOperatorKeys[] = {

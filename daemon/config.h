@@ -83,6 +83,8 @@ struct OperatorCodes {
 struct TopUpConfig {
   std::string provider_info_path =  // `ProviderInfo=`; empty = don't read it
       "/usr/share/mobile-broadband-provider-info/serviceproviders.xml";
+  std::chrono::milliseconds ussd_timeout{60'000};        // `UssdTimeoutSec=`: one USSD exchange
+  std::chrono::milliseconds sms_reply_timeout{120'000};  // `SmsReplyTimeoutSec=`: the answer SMS
   // [TopUp:<MCCMNC>] sections, keyed by 5 or 6 digits ("310260", "26201"), and
   // [TopUp:<MCCMNC>/<GID1>] for an operator whose brands differ by EF.GID1, keyed
   // "26201/0A" (GID1 in upper-case hex, trailing FF padding dropped).

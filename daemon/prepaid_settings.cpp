@@ -26,6 +26,8 @@ topup::OperatorCodes to_topup_codes(const OperatorCodes& codes) {
 PrepaidSettings prepaid_settings(const Config& config, const std::string& modem_manager_bus) {
   PrepaidSettings s;
   s.topup.provider_info_path = config.topup.provider_info_path;
+  s.topup.ussd_timeout = config.topup.ussd_timeout;
+  s.topup.sms_reply_timeout = config.topup.sms_reply_timeout;
   for (const auto& [key, codes] : config.topup.operators)
     s.topup.operators[key] = to_topup_codes(codes);
   for (const auto& [iccid, profile] : config.profiles) {

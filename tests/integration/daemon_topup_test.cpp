@@ -367,6 +367,44 @@ TEST_F(DaemonTopupTest, SmsRefusedByTheNetworkIsRejected) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
+// The network does not answer within [TopUp] UssdTimeoutSec: Timeout, and the session is
+// cancelled so the next code can go out.
+TEST_F(DaemonTopupTest, UnansweredUssdIsATimeoutAndTheSessionIsCancelled) {
+  std::ofstream(dir_.file("euiccd.conf")) << "[TopUp]\nUssdTimeoutSec=0.5\n";
+  start_modem_manager(modem_with(R"({"*122#": {"reply": "late", "delay": 2.0}})"));
+  start_all();
+  allow({kCheckBalance});
+  const auto start = std::chrono::steady_clock::now();
+  BusReply reply = call(kPrepaid, "CheckBalance");
+  EXPECT_EQ(reply.error_name(), "org.euiccd1.Error.Timeout") << reply.error_message() << log();
+  EXPECT_NE(reply.error_message().find("*122#"), std::string::npos) << reply.error_message();
+  // The mock answers one call at a time: the Cancel after the timeout waits for its delayed
+  // Initiate (2 s). Without the timeout the call would wait for "late" and succeed.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  EXPECT_TRUE(eventually([&] { return !mm_->calls({"Cancel"}).empty(); }, 5s)) << log();
+  EXPECT_EQ(get(kPrepaid, "Balance"), "");
+}
+
+// Bahrain's Batelco (426 01) is in Debian's database with APNs only: a named error that says
+// how to add the codes.
+TEST_F(DaemonTopupTest, OperatorWithoutCodesSaysHowToAddThem) {
+  std::string seed = kSeed;
+  for (size_t at = seed.find("82F340"); at != std::string::npos; at = seed.find("82F340"))
+    seed.replace(at, 6, "24F610");  // MCC 426, MNC 01
+  std::ofstream(dir_.file("seed.json")) << seed;
+  start_modem_manager(modem_with(R"({})"));
+  start_all();
+  allow({kCheckBalance, kTopup});
+
+  BusReply balance = call(kPrepaid, "CheckBalance");
+  EXPECT_EQ(balance.error_name(), "org.euiccd1.Error.NotSupported") << balance.error_message();
+  EXPECT_NE(balance.error_message().find("[TopUp:42601]"), std::string::npos)
+      << balance.error_message();
+  BusReply top_up = call(kPrepaid, "TopUp", "1234");
+  EXPECT_EQ(top_up.error_name(), "org.euiccd1.Error.NotSupported") << top_up.error_message();
+  EXPECT_TRUE(ussd_sent().empty());
+}
+
 TEST_F(DaemonTopupTest, DisabledProfileGetsAClearError) {
   start_modem_manager(modem_with(R"({"*122#": {"reply": "Balance 1500 AMD"}})"));
   start_all();

@@ -75,6 +75,8 @@ TEST_F(ConfigTest, NoFilesMeansDefaults) {
   EXPECT_TRUE(c.boot.fallback);
   EXPECT_EQ(c.topup.provider_info_path,
             "/usr/share/mobile-broadband-provider-info/serviceproviders.xml");
+  EXPECT_EQ(c.topup.ussd_timeout, seconds(60));
+  EXPECT_EQ(c.topup.sms_reply_timeout, seconds(120));
   EXPECT_THAT(c.profiles, IsEmpty());
   EXPECT_EQ(c.profile(kIccid1), nullptr);
 }
@@ -110,6 +112,8 @@ Fallback=off
 
 [TopUp]
 ProviderInfo=/opt/spi.xml
+UssdTimeoutSec=1.5
+SmsReplyTimeoutSec=5min
 
 [TopUp:310260]
 BalanceUssd=*225#
@@ -154,6 +158,8 @@ PlanExpiryReminderDays=7
   EXPECT_FALSE(c.boot.fallback);
 
   EXPECT_EQ(c.topup.provider_info_path, "/opt/spi.xml");
+  EXPECT_EQ(c.topup.ussd_timeout, milliseconds(1500));
+  EXPECT_EQ(c.topup.sms_reply_timeout, seconds(300));
   const OperatorCodes* op = c.operator_codes("310260");
   ASSERT_NE(op, nullptr);
   EXPECT_EQ(op->balance_ussd, "*225#");
