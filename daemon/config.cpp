@@ -17,6 +17,7 @@
 
 #include "lpa/error.h"
 #include "lpa/iccid.h"
+#include "topup/ussd_string.h"
 
 namespace euiccd::daemon {
 namespace fs = std::filesystem;
@@ -143,6 +144,15 @@ Apply set_optional_text(std::optional<std::string>& out, std::string_view v, siz
 }
 
 // USSD strings and their templates: printable ASCII, no spaces ("*123*CODE#").
+// A code sent as it is (BalanceUssd=): dialable characters only, as the network takes them.
+Apply set_dialable_ussd(std::optional<std::string>& out, std::string_view v) {
+  if (const std::string problem = topup::ussd_string_problem(v, ""); !v.empty() && !problem.empty())
+    return in_quotes(v) + " is not a USSD code: " + problem;
+  return set_optional_text(out, v, topup::kMaxUssdLength, "the USSD code");
+}
+
+// A template (TopUpUssd=): its replacement token may be set later in the section, so only the
+// shape is checked here; the whole code is checked when it is sent.
 Apply set_ussd(std::optional<std::string>& out, std::string_view v) {
   bool printable = std::all_of(v.begin(), v.end(), [](char c) { return c > ' ' && c < 0x7f; });
   if (!printable) return in_quotes(v) + " is not a USSD code (printable characters, no spaces)";
@@ -344,7 +354,7 @@ const KeyRule<TopUpConfig> kTopUpKeys[] = {
 
 const KeyRule<OperatorCodes> kOperatorKeys[] = {
     {"BalanceUssd",
-     [](OperatorCodes& c, std::string_view v) { return set_ussd(c.balance_ussd, v); }},
+     [](OperatorCodes& c, std::string_view v) { return set_dialable_ussd(c.balance_ussd, v); }},
     {"BalanceUssdResponses",
      [](OperatorCodes& c, std::string_view v) {
        return append_ussd_responses(c.balance_ussd_responses, v);

@@ -293,6 +293,7 @@ TEST_F(ConfigTest, EachKindOfBadValueNamesTheKeyAndLine) {
       {"[Network]\nResolve=smdp.example.com:http:127.0.0.1\n", "has no valid port"},
       {"[Network]\nConnectTimeoutSec=100000d\n", "is not a time span"},
       {"[TopUp:26201]\nBalanceUssd=*100 #\n", "is not a USSD code"},
+      {"[TopUp:26201]\nBalanceUssd=abc\n", "'abc' is not a USSD code"},
       {"[TopUp:26201]\nBalanceSmsNumber=call me\n", "is not a phone number"},
       {"[TopUp:26201]\nVoucherCharset=0123456789#\n", "must not contain '*' or '#'"},
       {"[TopUp:26201]\nTopUpReplacement=A B\n", "must not contain spaces"},
