@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -347,31 +348,42 @@ TEST_F(DownloadE2e, NotificationsStayUntilTheServerAcknowledges) {
   client().disable_profile(lpa::ProfileIdentifier::from_iccid(kPlainIccid), false);
 }
 
+// The engine's card, but another PC/SC client resets the card (SCardReconnect with
+// SCARD_RESET_CARD, as pcscd does for a client that died holding the card) once, right before
+// the first command `reset_before` picks.
+class ResetByAnotherClient : public lpa::Es10Transport {
+ public:
+  ResetByAnotherClient(apdu::Es10Channel& inner, std::function<bool(ByteView)> reset_before)
+      : inner_(inner), reset_before_(std::move(reset_before)) {}
+  Bytes transceive(ByteView command) override {
+    if (!done_ && reset_before_(command)) {
+      done_ = true;
+      apdu::PcscContext other_context;
+      apdu::PcscCard other(other_context, g_rig->card->reader());
+      DWORD active = 0;
+      if (SCardReconnect(other.handle(), SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                         SCARD_RESET_CARD, &active) != SCARD_S_SUCCESS)
+        throw std::runtime_error("SCardReconnect(SCARD_RESET_CARD) failed");
+    }
+    return inner_.transceive(command);
+  }
+  uint64_t reset_count() const override { return inner_.reset_count(); }
+
+ private:
+  apdu::Es10Channel& inner_;
+  std::function<bool(ByteView)> reset_before_;
+  bool done_ = false;
+};
+
 // Another PC/SC client resets the card between two profile segments: the veuicc drops the
 // session with everything received, the engine's retry of the segment on a fresh channel is
-// refused, and nothing is left behind: no profile, no notification, no session.
+// refused, and nothing is left behind: no profile, no notification, no session. The SM-DP+
+// already bound the package, so the engine does not start again.
 TEST_F(DownloadE2e, CardResetDuringLoadingLeavesTheCardClean) {
-  class ResetBeforeSecondSegment : public lpa::Es10Transport {
-   public:
-    explicit ResetBeforeSecondSegment(lpa::Es10Transport& inner) : inner_(inner) {}
-    Bytes transceive(ByteView command) override {
-      if (!command.empty() && command[0] == 0x86 && ++segments_ == 2) {
-        apdu::PcscContext other_context;
-        apdu::PcscCard other(other_context, g_rig->card->reader());
-        DWORD active = 0;
-        if (SCardReconnect(other.handle(), SCARD_SHARE_SHARED,
-                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD,
-                           &active) != SCARD_S_SUCCESS)
-          throw std::runtime_error("SCardReconnect(SCARD_RESET_CARD) failed");
-      }
-      return inner_.transceive(command);
-    }
-
-   private:
-    lpa::Es10Transport& inner_;
-    int segments_ = 0;
-  } resetting(es10());
-
+  int segments = 0;
+  ResetByAnotherClient resetting(es10(), [&](ByteView command) {
+    return !command.empty() && command[0] == 0x86 && ++segments == 2;
+  });
   lpa::ProfileDownloader downloader(resetting, factory());
   try {
     downloader.download(options("PLAIN"));
@@ -384,33 +396,12 @@ TEST_F(DownloadE2e, CardResetDuringLoadingLeavesTheCardClean) {
   EXPECT_EQ(download(options("PLAIN")).iccid, kPlainIccid);
 }
 
-// The same reset between AuthenticateServer and PrepareDownload (pcscd does this when a client
-// that held the card dies): the session is lost before the SM-DP+ bound a package, so the
-// engine starts once more and the download succeeds, through real pcscd and the veuicc.
+// The same reset between AuthenticateServer and PrepareDownload: the session is lost before
+// the SM-DP+ bound a package, so the engine starts once more and the download succeeds.
 TEST_F(DownloadE2e, CardResetBeforePrepareDownloadIsSurvived) {
-  class ResetBeforePrepare : public lpa::Es10Transport {
-   public:
-    explicit ResetBeforePrepare(apdu::Es10Channel& inner) : inner_(inner) {}
-    Bytes transceive(ByteView command) override {
-      if (command.size() > 1 && command[0] == 0xBF && command[1] == 0x21 && !done_) {
-        done_ = true;
-        apdu::PcscContext other_context;
-        apdu::PcscCard other(other_context, g_rig->card->reader());
-        DWORD active = 0;
-        if (SCardReconnect(other.handle(), SCARD_SHARE_SHARED,
-                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD,
-                           &active) != SCARD_S_SUCCESS)
-          throw std::runtime_error("SCardReconnect(SCARD_RESET_CARD) failed");
-      }
-      return inner_.transceive(command);
-    }
-    uint64_t reset_count() const override { return inner_.reset_count(); }
-
-   private:
-    apdu::Es10Channel& inner_;
-    bool done_ = false;
-  } resetting(es10());
-
+  ResetByAnotherClient resetting(es10(), [](ByteView command) {
+    return command.size() > 1 && command[0] == 0xBF && command[1] == 0x21;  // PrepareDownload
+  });
   std::vector<std::string> logged;
   lpa::DownloadOptions o = options("PLAIN");
   o.on_log = [&](const std::string& line) { logged.push_back(line); };
