@@ -178,12 +178,25 @@ void LogicalChannel::close() {
 
 Response LogicalChannel::transmit(const Command& command) {
   open();
+  Response r;
   try {
-    return exchange(command, number_);
+    r = exchange(command, number_);
   } catch (const Error& e) {
     if (e.code() == Errc::CardRemoved) open_ = false;  // the channel does not survive that
     throw;
   }
+  if (r.sw == sw::kLogicalChannelNotSupported) {
+    // The card no longer knows the channel it opened for us: it was reset and PC/SC did not
+    // say so (a reader that lost and found the card between two polls). The command did not
+    // run. Treated as the reset it is, so the caller opens a new channel and whoever held a
+    // session on the card learns that it is gone (the reset count).
+    open_ = false;
+    card_.reconnect();
+    throw CardResetError("the card no longer knows logical channel " + std::to_string(number_) +
+                         " (6881): it was reset without the reader reporting it; the command "
+                         "was not run");
+  }
+  return r;
 }
 
 }  // namespace euiccd::apdu

@@ -192,8 +192,10 @@ int run_vpcd_link(Card& card, const LinkOptions& o, const FaultPlan& faults,
       return first ? 1 : 0;
     }
     Socket socket(fd);
-    if (o.verbose || first)
-      std::cerr << "veuicc: connected to vpcd at " << o.host << ":" << o.port << "\n";
+    // Always logged: every new connection is a card reset (channels and RSP session gone),
+    // which explains what fails after it.
+    std::cerr << "veuicc: connected to vpcd at " << o.host << ":" << o.port
+              << (first ? "" : " again (the card is reset)") << "\n";
     first = false;
     card.reset();
     const SessionEnd end = serve(fd, card, o, faults, apdu_number, stop);
@@ -203,8 +205,9 @@ int run_vpcd_link(Card& card, const LinkOptions& o, const FaultPlan& faults,
       if (!faults.remove_for_ms) return 0;
       ::shutdown(fd, SHUT_RDWR);
       sleep_interruptible(*faults.remove_for_ms, stop);
-    } else if (o.verbose) {
-      std::cerr << "veuicc: vpcd closed the connection; reconnecting\n";
+    } else {
+      std::cerr << "veuicc: vpcd closed the connection after APDU #" << apdu_number
+                << "; reconnecting\n";
     }
   }
   return 0;

@@ -279,6 +279,22 @@ TEST(LogicalChannel, ResetWhileReadingTheAnswerIsNotRetryable) {
   EXPECT_FALSE(channel.is_open());
 }
 
+// A reset nobody reported: the card answers 6881 on the channel it no longer has. That is a
+// reset (count up, channel closed), and the next use opens a new channel.
+TEST(LogicalChannel, ChannelTheCardForgotIsAReset) {
+  ScriptedCard card;
+  script_open(card, 1, 0x01);
+  card.expect("81 E2 91 00 06 BF3E035C015A", "6881");
+  LogicalChannel channel(card);
+  EXPECT_THROW(channel.transmit(kGetEid), CardResetError);
+  EXPECT_FALSE(channel.is_open());
+  EXPECT_EQ(card.reset_count(), 1u);
+  script_open(card, 1, 0x01);
+  card.expect("81 E2 91 00 06 BF3E035C015A", "9000");
+  EXPECT_TRUE(channel.transmit(kGetEid).ok());
+  card.expect("00 70 80 01 00", "9000");
+}
+
 TEST(LogicalChannel, CloseAfterResetSendsNothing) {
   ScriptedCard card;
   script_open(card, 1, 0x01);
