@@ -88,8 +88,8 @@ void download(CardSession& session, JobContext& context, const DownloadRequest& 
   context.log(Level::Notice, "profile installed");
   if (result.notifications.failed > 0)
     context.log(Level::Warning,
-                "the install notification could not be delivered; it stays on the card for "
-                "ProcessNotifications");
+                "the install notification could not be delivered; it stays on the card and is "
+                "retried ([Notifications] RetryIntervalSec=, or ProcessNotifications)");
 
   if (request.nickname && !request.nickname->empty())
     session.client().set_nickname(result.iccid, *request.nickname);

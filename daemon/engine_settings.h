@@ -37,8 +37,12 @@ struct EngineSettings {
   // How long a download waits at the metadata for Job.Confirm before it gives up (cancelled
   // with reason timeout).
   std::chrono::milliseconds confirm_timeout{std::chrono::minutes(10)};
-  // Deliver the card's pending notifications right after each change and download.
+  // Deliver the card's pending notifications right after each change and download, and when
+  // an eUICC appears.
   bool auto_process_notifications = true;
+  // With auto-processing: first wait before notifications that stayed on the card are tried
+  // again (doubling per failed retry, daemon/notification_retry.h); 0 = no retry timer.
+  std::chrono::seconds notification_retry_interval{3600};
   // How long a finished Job object stays on the bus for its properties to be read.
   std::chrono::milliseconds job_linger{std::chrono::minutes(5)};
 };

@@ -1,6 +1,9 @@
 #include "daemon/euicc.h"
 
+#include <chrono>
+#include <memory>
 #include <set>
+#include <string>
 #include <tuple>
 
 #include "apdu/pcsc_reader.h"
@@ -20,6 +23,14 @@ bool same_profile(const lpa::ProfileInfo& a, const lpa::ProfileInfo& b) {
          a.profile_owner == b.profile_owner;
 }
 
+// "90 s", "2 min", "4 h": for log lines about the next retry.
+std::string wait_text(std::chrono::seconds wait) {
+  const auto n = wait.count();
+  if (n >= 3600 && n % 3600 == 0) return std::to_string(n / 3600) + " h";
+  if (n >= 60 && n % 60 == 0) return std::to_string(n / 60) + " min";
+  return std::to_string(n) + " s";
+}
+
 bool same_snapshot(const EuiccSnapshot& a, const EuiccSnapshot& b) {
   if (std::tie(a.eid, a.free_nvm, a.svn, a.default_smdp_address, a.root_smds_address,
                a.pending_notifications) != std::tie(b.eid, b.free_nvm, b.svn,
@@ -35,13 +46,15 @@ bool same_snapshot(const EuiccSnapshot& a, const EuiccSnapshot& b) {
 }  // namespace
 
 Euicc::Euicc(unsigned index, std::string reader, EuiccSnapshot snapshot,
-             std::unique_ptr<CardWorker> worker, LoopQueue& loop, const EngineSettings& settings)
+             std::unique_ptr<CardWorker> worker, sd_event* event, LoopQueue& loop,
+             const EngineSettings& settings)
     : index_(index),
       reader_(std::move(reader)),
       snapshot_(std::move(snapshot)),
       worker_(std::move(worker)),
       loop_(loop),
-      settings_(settings) {}
+      settings_(settings),
+      notification_retry_(event, settings.notification_retry_interval) {}
 
 // The registry shuts every eUICC down before dropping it; this only covers early exits.
 Euicc::~Euicc() {
@@ -178,19 +191,123 @@ std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body) {
 void Euicc::auto_deliver_notifications(const std::string& after_operation) {
   static const std::set<std::string> kQueueingOperations = {"enable", "disable", "delete",
                                                             "boot-enable", "download"};
-  if (!settings_.auto_process_notifications || snapshot_.pending_notifications == 0 ||
-      !kQueueingOperations.count(after_operation) || active_job_ || !worker_)
+  if (settings_.auto_process_notifications && snapshot_.pending_notifications > 0 &&
+      kQueueingOperations.count(after_operation) && !active_job_ && worker_ &&
+      deliveries_in_flight_ == 0)
+    queue_notification_delivery("auto-notifications", false);
+  keep_retry_timer_in_step();
+}
+
+void Euicc::deliver_pending_notifications() {
+  if (!settings_.auto_process_notifications || snapshot_.pending_notifications == 0 || !worker_ ||
+      active_job_ || deliveries_in_flight_ > 0)
     return;
-  const LogFields fields{.eid = snapshot_.eid, .operation = "auto-notifications"};
+  log(Level::Info, {.eid = snapshot_.eid, .operation = "auto-notifications"},
+      std::to_string(snapshot_.pending_notifications) +
+          " notification(s) pending on the card; delivering them");
+  queue_notification_delivery("auto-notifications", false);
+}
+
+void Euicc::queue_notification_delivery(const std::string& operation, bool retry) {
+  const LogFields fields{.eid = snapshot_.eid, .operation = operation};
+  // Filled on the card worker before its result is posted to the loop thread.
+  auto report = std::make_shared<lpa::NotificationReport>();
+  std::weak_ptr<Euicc> weak = weak_from_this();
+  ++deliveries_in_flight_;
   change(
-      "auto-notifications",
-      [settings = &settings_, fields](CardSession& session) {
-        deliver_notifications(session, *settings, fields);
+      operation,
+      [settings = &settings_, fields, report](CardSession& session) {
+        *report = deliver_notifications(session, *settings, fields);
       },
-      [fields](const std::optional<Error>& error) {
-        if (error) log(Level::Warning, fields, error->what());
+      [weak, fields, report, retry](const std::optional<Error>& error) {
+        auto self = weak.lock();
+        if (!self) return;
+        --self->deliveries_in_flight_;
+        if (retry)
+          self->notification_retry_done(fields, *report, error);
+        else if (error)
+          log(Level::Warning, fields, error->what());
       },
       false);
+  // A change refused at once (a full queue) has called back already: nothing is on its way.
+  keep_retry_timer_in_step();
+}
+
+void Euicc::keep_retry_timer_in_step() {
+  if (!worker_) return;
+  if (snapshot_.pending_notifications == 0) {
+    notification_retry_.cancel();
+    notification_retry_.reset();
+    return;
+  }
+  if (!settings_.auto_process_notifications || !notification_retry_.enabled() ||
+      notification_retry_.armed() || deliveries_in_flight_ > 0)
+    return;
+  log(Level::Info, {.eid = snapshot_.eid, .operation = "notification-retry"},
+      std::to_string(snapshot_.pending_notifications) +
+          " notification(s) stay on the card; next delivery attempt in " +
+          wait_text(notification_retry_.delay()));
+  arm_notification_retry();
+}
+
+void Euicc::arm_notification_retry() {
+  std::weak_ptr<Euicc> weak = weak_from_this();
+  notification_retry_.arm([weak] {
+    if (auto self = weak.lock()) self->retry_notifications();
+  });
+}
+
+void Euicc::retry_notifications() {
+  if (!worker_ || !settings_.auto_process_notifications) return;
+  if (active_job_) {
+    // A job holds the card (a download may wait minutes for Confirm); its end delivers what
+    // it queued, and this timer covers the rest.
+    log(Level::Debug, {.eid = snapshot_.eid, .operation = "notification-retry"},
+        "the card is busy with a profile " + active_job_->operation() + "; notification retry in " +
+            wait_text(notification_retry_.delay()));
+    arm_notification_retry();
+    return;
+  }
+  // A delivery on its way covers the same notifications; its end re-arms the timer.
+  if (deliveries_in_flight_ > 0) return;
+  if (snapshot_.pending_notifications == 0) {
+    notification_retry_.reset();
+    return;
+  }
+  queue_notification_delivery("notification-retry", true);
+}
+
+void Euicc::notification_retry_done(const LogFields& fields, const lpa::NotificationReport& report,
+                                    const std::optional<Error>& error) {
+  if (!worker_) return;
+  const unsigned left = snapshot_.pending_notifications;
+  if (left == 0) {
+    notification_retry_.reset();
+    if (error)
+      log(Level::Warning, fields, std::string("notification retry: ") + error->what());
+    else
+      log(Level::Info, fields,
+          "notification retry delivered " + std::to_string(report.sent) +
+              " notification(s); none left on the card");
+    return;
+  }
+  std::string why;
+  if (error) {
+    why = error->what();
+  } else {
+    for (const auto& outcome : report.outcomes)
+      if (!outcome.error.empty()) {
+        why = outcome.error;
+        break;
+      }
+  }
+  notification_retry_.back_off();
+  arm_notification_retry();
+  log(Level::Warning, fields,
+      "notification retry: " + std::to_string(report.sent) + " delivered, " + std::to_string(left) +
+          " still on the card" + (why.empty() ? "" : " (" + why + ")") +
+          (notification_retry_.armed() ? "; next try in " + wait_text(notification_retry_.delay())
+                                       : std::string("; no further try")));
 }
 
 std::shared_ptr<Job> Euicc::start_download(uint64_t job_id, const std::string& owner,
@@ -217,6 +334,8 @@ std::unique_ptr<CardWorker> Euicc::shut_down(lpa::CancelReason reason, const Err
     active_job_.reset();
   }
   waiting_.clear();  // their callers learn of the removal from the D-Bus layer
+  notification_retry_.cancel();
+  deliveries_in_flight_ = 0;
   if (worker_) worker_->stop();
   return std::move(worker_);
 }

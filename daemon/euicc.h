@@ -9,6 +9,9 @@
 // - At most kMaxQueuedChanges changes wait for one eUICC (the running one included); beyond
 //   that a change is refused at once with Errc::Busy, so a caller looping on SetNickname at a
 //   slow card cannot grow the daemon without bound.
+// - With [Notifications] AutoProcess=, pending notifications are delivered (a queued change)
+//   when the eUICC appears and after each change that queues them; those that stay on the
+//   card are tried again on a timer (daemon/notification_retry.h) until none is left.
 #pragma once
 
 #include <functional>
@@ -22,7 +25,10 @@
 #include "daemon/engine_settings.h"
 #include "daemon/euicc_snapshot.h"
 #include "daemon/job.h"
+#include "daemon/log.h"
 #include "daemon/loop_queue.h"
+#include "daemon/notification_retry.h"
+#include "lpa/notifications.h"
 
 namespace euiccd::daemon {
 
@@ -35,8 +41,10 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   // second on a real card); a bound on what a flood of calls can pile up.
   static constexpr size_t kMaxQueuedChanges = 32;
 
+  // `event`: the loop's, for the notification retry timer.
   Euicc(unsigned index, std::string reader, EuiccSnapshot snapshot,
-        std::unique_ptr<CardWorker> worker, LoopQueue& loop, const EngineSettings& settings);
+        std::unique_ptr<CardWorker> worker, sd_event* event, LoopQueue& loop,
+        const EngineSettings& settings);
   ~Euicc();
 
   unsigned index() const { return index_; }
@@ -61,9 +69,15 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
                                        std::string smds_address);
   const std::shared_ptr<Job>& active_job() const { return active_job_; }
 
+  // When the eUICC appears: delivers what the card holds pending if auto-processing is on
+  // (left by a crash, a power cut, a server that was down); the retry timer takes over for
+  // what stays.
+  void deliver_pending_notifications();
+
   // The card went away or the daemon stops: the running job is cancelled with `reason` (a
   // download ends its session on card and server) and ends now with `why`; queued changes are
-  // dropped. Returns the worker so the caller can reap its thread once it has finished.
+  // dropped; the notification retry timer is removed. Returns the worker so the caller can
+  // reap its thread once it has finished.
   std::unique_ptr<CardWorker> shut_down(lpa::CancelReason reason, const Error& why);
   bool is_shut_down() const { return !worker_; }
 
@@ -74,6 +88,16 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   // After a change that queued notifications (enable, disable, delete, download), deliver them
   // when the configuration says so (Notifications AutoProcess=).
   void auto_deliver_notifications(const std::string& after_operation);
+  // Queues a delivery as a change; `retry`: the timer's, whose outcome is logged and decides
+  // the next wait.
+  void queue_notification_delivery(const std::string& operation, bool retry);
+  // After every change: a timer while notifications are pending and none is on its way to
+  // the servers; none once the card holds nothing pending.
+  void keep_retry_timer_in_step();
+  void arm_notification_retry();
+  void retry_notifications();
+  void notification_retry_done(const LogFields& fields, const lpa::NotificationReport& report,
+                               const std::optional<Error>& error);
   Error busy_error() const;
 
   unsigned index_;
@@ -86,6 +110,10 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   // Callers' continuations stay on the loop thread; the worker reports back by request id.
   uint64_t next_request_ = 1;
   std::map<uint64_t, Done> waiting_;
+  NotificationRetry notification_retry_;
+  // Automatic deliveries queued and not yet finished: each covers what the card holds when
+  // it runs, so another one meanwhile would only ask the servers twice.
+  unsigned deliveries_in_flight_ = 0;
 };
 
 }  // namespace euiccd::daemon

@@ -9,9 +9,9 @@
 
 namespace euiccd::daemon {
 
-EuiccRegistry::EuiccRegistry(LoopQueue& loop, const EngineSettings& settings,
+EuiccRegistry::EuiccRegistry(sd_event* event, LoopQueue& loop, const EngineSettings& settings,
                              ReaderFilter reader_allowed)
-    : loop_(loop), settings_(settings), reader_allowed_(std::move(reader_allowed)) {}
+    : event_(event), loop_(loop), settings_(settings), reader_allowed_(std::move(reader_allowed)) {}
 
 EuiccRegistry::~EuiccRegistry() {
   shut_down();
@@ -125,12 +125,15 @@ void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
     return;
   }
   auto euicc = std::make_shared<Euicc>(index, reader, std::move(*snapshot), std::move(worker),
-                                       loop_, settings_);
+                                       event_, loop_, settings_);
   euiccs_[index] = euicc;
   log(Level::Notice, {.eid = euicc->eid()},
       "eUICC in " + reader + " with " + std::to_string(euicc->snapshot().profiles.size()) +
           " profile(s)");
   if (on_added) on_added(euicc);
+  // Notifications left on the card by a crash, a power cut or a server that was down: after
+  // the publication, so that PendingNotifications follows the delivery on the bus.
+  if (!euicc->is_shut_down()) euicc->deliver_pending_notifications();
 }
 
 void EuiccRegistry::withdraw(const std::string& reader, const Error& why) {

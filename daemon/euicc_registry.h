@@ -22,8 +22,10 @@ namespace euiccd::daemon {
 class EuiccRegistry {
  public:
   using ReaderFilter = std::function<bool(const std::string& reader)>;
-  // `reader_allowed`: which readers to use (null = all).
-  EuiccRegistry(LoopQueue& loop, const EngineSettings& settings, ReaderFilter reader_allowed);
+  // `reader_allowed`: which readers to use (null = all). `event` (the loop's; it must outlive
+  // the registry) carries the eUICCs' timers.
+  EuiccRegistry(sd_event* event, LoopQueue& loop, const EngineSettings& settings,
+                ReaderFilter reader_allowed);
   ~EuiccRegistry();
 
   // From the hotplug watcher.
@@ -33,7 +35,8 @@ class EuiccRegistry {
   const std::map<unsigned, std::shared_ptr<Euicc>>& euiccs() const { return euiccs_; }
   std::shared_ptr<Euicc> find(unsigned index) const;
 
-  // Fired after an eUICC is published / before it is withdrawn (it is shut down after).
+  // Fired after an eUICC is published (then its pending notifications are delivered, when the
+  // configuration says so) / before it is withdrawn (it is shut down after).
   std::function<void(const std::shared_ptr<Euicc>&)> on_added;
   std::function<void(const std::shared_ptr<Euicc>&)> on_removed;
 
@@ -54,6 +57,7 @@ class EuiccRegistry {
   void retire(std::unique_ptr<CardWorker> worker);
   void reap();
 
+  sd_event* event_;
   LoopQueue& loop_;
   const EngineSettings& settings_;
   ReaderFilter reader_allowed_;

@@ -85,6 +85,7 @@ EngineSettings engine_settings(const Config& config, const CommandLine& cl) {
   for (const auto& aid : config.readers.extra_isd_r_aids) s.card.isd_r_aids.push_back(aid);
   s.card.segment_size = config.readers.segment_size;
   s.auto_process_notifications = config.notifications.auto_process;
+  s.notification_retry_interval = config.notifications.retry_interval;
   return s;
 }
 
@@ -201,7 +202,7 @@ int run(int argc, char** argv) {
   {
     LoopQueue loop(event);
     const std::optional<std::string> reader_part = cl.reader;
-    EuiccRegistry registry(loop, settings, [&config, reader_part](const std::string& name) {
+    EuiccRegistry registry(event, loop, settings, [&config, reader_part](const std::string& name) {
       if (reader_part && name.find(*reader_part) == std::string::npos) return false;
       return config.readers.reader_allowed(name);
     });

@@ -402,10 +402,12 @@ TEST_F(DaemonSecurity, QueuedChangesAreBounded) {
   const json pending = json::array(
       {{{"seq", 1}, {"event", "disable"}, {"address", server.address()}, {"iccid", kHomeIccid}}});
   // The delivery waits in the TLS handshake, which the connect timeout bounds: far beyond
-  // this test, so that only let_go() ends it.
-  DaemonRig rig({.card_seed = seed(pending),
-                 .daemon_config = "[Network]\nConnectTimeoutSec=120\n",
-                 .daemon_args = {"--resolve", server.resolve_entry()}});
+  // this test, so that only let_go() ends it. AutoProcess=no: the daemon would otherwise
+  // deliver the pending notification at start itself, ahead of the blocker.
+  DaemonRig rig(
+      {.card_seed = seed(pending),
+       .daemon_config = "[Network]\nConnectTimeoutSec=120\n[Notifications]\nAutoProcess=no\n",
+       .daemon_args = {"--resolve", server.resolve_entry()}});
   rig.allow({"org.euiccd1.process-notifications", "org.euiccd1.rename"});
   const std::string euicc = DaemonRig::euicc_path();
   const std::string travel = DaemonRig::profile_path(kTravelIccid);
