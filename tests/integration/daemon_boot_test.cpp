@@ -1,33 +1,24 @@
 // The [Boot] policy through the daemon: euiccd started with a euiccd.conf whose [Boot] lists
 // preferred ICCIDs, the virtual eUICC behind the sandbox's pcscd + vpcd, a private dbus-daemon
-// and python-dbusmock as ModemManager (tests/support/dbusmock_modemmanager.py). What the card
-// ends up with is read back as the Profile objects' State over D-Bus; why, from the daemon's
-// log.
+// and python-dbusmock as ModemManager (tests/support/dbusmock_modemmanager.py), all from
+// tests/support/daemon_rig.h. What the card ends up with is read back as the Profile objects'
+// State over D-Bus; why, from the daemon's log.
 // Runs inside tests/integration/pcsc-sandbox.sh (VPCD_PORT set); skipped elsewhere.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <stdlib.h>
 
 #include <chrono>
-#include <fstream>
-#include <memory>
+#include <optional>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
-#include "tests/support/dbus_test_client.h"
-#include "tests/support/dbusmock_modemmanager.h"
-#include "tests/support/subprocess.h"
+#include "tests/support/daemon_rig.h"
 
 using namespace euiccd::testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-constexpr char kBus[] = "org.euiccd1";
-constexpr char kEuicc[] = "/org/euiccd1/euicc/0";
-constexpr char kEid[] = "89049032123451234512345678901235";
-constexpr char kProfileIface[] = "org.euiccd1.Profile";
 constexpr char kFirst[] = "8937404000000000012";
 constexpr char kSecond[] = "8937404000000000020";
 constexpr char kMissing[] = "8937404000000000038";  // preferred, but not on the card
@@ -56,78 +47,29 @@ std::string modems(const std::vector<std::pair<std::string, int>>& sims) {
   return R"({"modems": [)" + list + "]}";
 }
 
-std::string profile_path(const std::string& iccid) {
-  return std::string(kEuicc) + "/profile/" + iccid;
-}
-
-// The card-side PKI, made once for all tests (key generation is the slow part).
-const TempDir& pki() {
-  static TempDir dir;
-  static const bool made = [] {
-    std::string out;
-    return run_command({std::string(EUICCD_SOURCE_DIR) + "/tests/pki/make-test-pki.sh", dir.path()},
-                       &out, 60s) == 0;
-  }();
-  if (!made) throw std::runtime_error("make-test-pki.sh failed");
-  return dir;
-}
-
 class DaemonBootTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::getenv("VPCD_PORT") == nullptr) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
-    bus_ = std::make_unique<PrivateBus>();
-    // The daemon finds ModemManager on --modem-manager-bus; the system bus address points there
-    // too, so that nothing falls through to a real system bus.
-    setenv("DBUS_SYSTEM_BUS_ADDRESS", bus_->address().c_str(), 1);
-    client_ = std::make_unique<BusClient>(bus_->address());
+    if (!DaemonRig::sandboxed()) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
   }
 
-  void TearDown() override {
-    daemon_.reset();
-    card_.reset();
-    mm_.reset();
-  }
-
-  void start(const std::string& enabled, const std::string& preferred) {
-    std::ofstream(dir_.file("seed.json")) << seed(enabled);
-    std::ofstream(dir_.file("euiccd.conf"))
-        << "[Boot]\nPreferredProfiles=" << preferred << "\nRegistrationTimeoutSec=1\n";
-    card_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{std::string(EUICCD_BINARY_DIR) + "/veuicc/veuicc", "--state",
-                                 dir_.file("card.json"), "--seed", dir_.file("seed.json"),
-                                 "--euicc-cert", pki().file("euicc.pem"), "--euicc-key",
-                                 pki().file("euicc.key"), "--eum-cert", pki().file("eum.pem"),
-                                 "--ci-cert", pki().file("ci.pem")},
-        dir_.file("veuicc.log"));
-    daemon_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{std::string(EUICCD_BINARY_DIR) + "/daemon/euiccd", "--bus",
-                                 bus_->address(), "--modem-manager-bus", bus_->address(),
-                                 "--config", dir_.file("euiccd.conf"), "--config-dir",
-                                 dir_.file("none.conf.d"), "--state-dir", dir_.file("state"),
-                                 "--ca", pki().file("ci.pem"), "--verbose"},
-        dir_.file("euiccd.log"));
-    ASSERT_TRUE(eventually(
-        [&] { return client_->get_string(kBus, kEuicc, "org.euiccd1.Euicc", "Eid") == kEid; }, 15s))
-        << log();
-  }
-
-  void start_modem_manager(const std::string& parameters) {
-    mm_ = std::make_unique<ModemManagerMock>(*bus_, parameters);
+  // Card with `enabled` enabled, [Boot] preferring `preferred`, ModemManager (when given) on
+  // the bus before the daemon starts.
+  void start(const std::string& enabled, const std::string& preferred,
+             std::optional<std::string> modem_manager = std::nullopt) {
+    rig_.emplace(RigOptions{
+        .card_seed = seed(enabled),
+        .daemon_config = "[Boot]\nPreferredProfiles=" + preferred + "\nRegistrationTimeoutSec=1\n",
+        .modem_manager = std::move(modem_manager)});
   }
 
   std::string state(const std::string& iccid) {
-    return client_->get_string(kBus, profile_path(iccid), kProfileIface, "State");
+    return rig_->get_string(DaemonRig::profile_path(iccid), kProfileIface, "State");
   }
-  bool log_has(const std::string& text) const { return log().find(text) != std::string::npos; }
-  std::string log() const { return read_text_file(dir_.file("euiccd.log")); }
+  bool log_has(const std::string& text) const { return rig_->daemon_log_has(text); }
+  std::string log() const { return rig_->daemon_log(); }
 
-  TempDir dir_;
-  std::unique_ptr<PrivateBus> bus_;
-  std::unique_ptr<BusClient> client_;
-  std::unique_ptr<ModemManagerMock> mm_;
-  std::unique_ptr<Subprocess> card_;
-  std::unique_ptr<Subprocess> daemon_;
+  std::optional<DaemonRig> rig_;
 };
 
 TEST_F(DaemonBootTest, EnablesTheFirstInstalledPreferredProfileAtStart) {
@@ -142,8 +84,7 @@ TEST_F(DaemonBootTest, EnablesTheFirstInstalledPreferredProfileAtStart) {
 }
 
 TEST_F(DaemonBootTest, LeavesAnAlreadyEnabledPreferredProfileAlone) {
-  start_modem_manager(modems({{kFirst, 8}}));
-  start(kFirst, std::string(kFirst) + " " + kSecond);
+  start(kFirst, std::string(kFirst) + " " + kSecond, modems({{kFirst, 8}}));
   EXPECT_TRUE(eventually([&] { return log_has(std::string(kFirst) + " is already enabled"); }, 10s))
       << log();
   EXPECT_TRUE(eventually([&] { return log_has("boot policy done"); }, 15s)) << log();
@@ -154,8 +95,7 @@ TEST_F(DaemonBootTest, LeavesAnAlreadyEnabledPreferredProfileAlone) {
 
 TEST_F(DaemonBootTest, FallsBackWhenTheModemDoesNotRegister) {
   // The modem carrying the first profile stays "searching" (7); the second one registers.
-  start_modem_manager(modems({{kFirst, 7}, {kSecond, 8}}));
-  start(kMissing, std::string(kFirst) + " " + kSecond);
+  start(kMissing, std::string(kFirst) + " " + kSecond, modems({{kFirst, 7}, {kSecond, 8}}));
   EXPECT_TRUE(eventually([&] { return state(kSecond) == "enabled"; }, 20s)) << log();
   EXPECT_EQ(state(kFirst), "disabled");
   EXPECT_TRUE(log_has(std::string(kFirst) + " did not register within 1 s")) << log();
@@ -165,8 +105,7 @@ TEST_F(DaemonBootTest, FallsBackWhenTheModemDoesNotRegister) {
 }
 
 TEST_F(DaemonBootTest, StaysWhenTheModemRegisters) {
-  start_modem_manager(modems({{kFirst, 8}}));
-  start(kMissing, std::string(kFirst) + " " + kSecond);
+  start(kMissing, std::string(kFirst) + " " + kSecond, modems({{kFirst, 8}}));
   EXPECT_TRUE(eventually([&] { return log_has(std::string(kFirst) + " registered: "); }, 20s))
       << log();
   EXPECT_TRUE(eventually([&] { return log_has("boot policy done"); }, 5s)) << log();

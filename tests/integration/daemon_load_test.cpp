@@ -9,36 +9,27 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "tests/support/dbus_test_bus.h"
-#include "tests/support/dbus_test_client.h"
-#include "tests/support/subprocess.h"
-#include "tests/unit/smdpp_process.h"
+#include "tests/support/daemon_rig.h"
 
 using namespace euiccd::testing;
-using namespace euiccd::smdpp_test;
 using namespace std::chrono_literals;
+using json = nlohmann::json;
+namespace smdpp_test = euiccd::smdpp_test;
 
 namespace {
 
-constexpr char kBus[] = "org.euiccd1";
-constexpr char kManager[] = "/org/euiccd1";
 constexpr char kEuicc[] = "/org/euiccd1/euicc/0";
-constexpr char kEuiccIface[] = "org.euiccd1.Euicc";
-constexpr char kJobIface[] = "org.euiccd1.Job";
 constexpr char kProperties[] = "org.freedesktop.DBus.Properties";
-constexpr char kEid[] = "89049032123451234512345678901235";  // tests/pki/make-test-pki.sh
 constexpr char kIccid[] = "8944000000000000017";
 constexpr int kClients = 50;
 constexpr int kRounds = 3;
@@ -46,20 +37,9 @@ constexpr int kRounds = 3;
 // than sd-bus's default 25 s, so a call the daemon dropped shows up as a timeout.
 constexpr uint64_t kCallTimeoutUsec = 15'000'000;
 
-struct Rig {
-  TempDir dir;
-  std::string pki = shared_test_pki();
-  std::unique_ptr<Server> smdp;
-
-  Rig() {
-    json profile = order("LOAD", kIccid, 12000);
-    smdp = std::make_unique<Server>(pki, smdp_config(kSmdpHost, {profile}), dir.file("smdp.log"));
-  }
-};
-
-Rig& rig() {
-  static Rig r;
-  return r;
+SharedSmdp& smdp() {
+  static SharedSmdp s(json::array({smdpp_test::order("LOAD", kIccid, 12000)}));
+  return s;
 }
 
 // VmRSS of a process in kB (0 when unreadable).
@@ -94,12 +74,13 @@ class LoadClient {
     const std::string big(1 << 20, 'x');
     for (int round = 0; round < kRounds; ++round) {
       // Reads.
-      expect_ok(call(kManager, kProperties, "Get", "ss", "org.euiccd1.Manager", "Version"));
-      expect_ok(call(kManager, kProperties, "GetAll", "s", "org.euiccd1.Manager"));
+      expect_ok(call(kManagerPath, kProperties, "Get", "ss", kManagerIface, "Version"));
+      expect_ok(call(kManagerPath, kProperties, "GetAll", "s", kManagerIface));
       expect_ok(call(kEuicc, kProperties, "GetAll", "s", kEuiccIface));
       expect_ok(call(kEuicc, kProperties, "Get", "ss", kEuiccIface, "PendingNotifications"));
-      expect_ok(call(kManager, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", nullptr));
-      expect_ok(call(kManager, "org.freedesktop.DBus.Introspectable", "Introspect", nullptr));
+      expect_ok(
+          call(kManagerPath, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", nullptr));
+      expect_ok(call(kManagerPath, "org.freedesktop.DBus.Introspectable", "Introspect", nullptr));
       expect_ok(call(kEuicc, "org.freedesktop.DBus.Introspectable", "Introspect", nullptr));
       // Bad calls: each must get an error, never silence.
       expect_error(call(kEuicc, kEuiccIface, "DownloadProfile", "s", code_.c_str()),
@@ -108,7 +89,7 @@ class LoadClient {
                    "org.freedesktop.DBus.Error.UnknownMethod");
       expect_error(call(kEuicc, kEuiccIface, "DownloadProfile", "sa{sv}", big.c_str(), 0),
                    "1 MB activation code");
-      expect_error(call(kManager, kProperties, "Get", "ss", big.c_str(), "Version"),
+      expect_error(call(kManagerPath, kProperties, "Get", "ss", big.c_str(), "Version"),
                    "1 MB interface name");
       for (const char* iccid : {"123", "89440000000000000170000", "89440000000000000X7", "_"}) {
         const std::string path = std::string(kEuicc) + "/profile/" + iccid;
@@ -131,7 +112,8 @@ class LoadClient {
   BusReply call(const std::string& path, const char* iface, const char* member, const char* types,
                 Args... args) {
     sd_bus_message* m = nullptr;
-    int r = sd_bus_message_new_method_call(client_.bus(), &m, kBus, path.c_str(), iface, member);
+    int r =
+        sd_bus_message_new_method_call(client_.bus(), &m, kEuiccdBus, path.c_str(), iface, member);
     if (r >= 0 && types) r = sd_bus_message_append(m, types, args...);
     if (r < 0) {
       sd_bus_message_unref(m);
@@ -208,66 +190,35 @@ void expect_all_answered(const LoadPass& pass) {
 }
 
 TEST(DaemonLoad, FiftyClientsWhileADownloadRuns) {
-  if (std::getenv("VPCD_PORT") == nullptr) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
-  TempDir dir;
-  PrivateBus bus;
-  PolkitMock polkit(bus);
-  BusClient client(bus.address());
-  ASSERT_TRUE(eventually([&] { return client.has_owner("org.freedesktop.PolicyKit1"); }));
-  const std::string& pki = rig().pki;
+  if (!DaemonRig::sandboxed()) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
   // 10 ms per APDU: the download lasts a few seconds, so the load overlaps it.
-  Subprocess card(
-      {EUICCD_BINARY_DIR "/veuicc/veuicc", "--state", dir.file("state.json"), "--euicc-cert",
-       pki + "/euicc.pem", "--euicc-key", pki + "/euicc.key", "--eum-cert", pki + "/eum.pem",
-       "--ci-cert", pki + "/ci.pem", "--latency-ms", "10"},
-      dir.file("veuicc.log"));
-  Subprocess daemon({EUICCD_BINARY_DIR "/daemon/euiccd", "--bus", bus.address(), "--config",
-                     dir.file("none.conf"), "--config-dir", dir.file("none.d"), "--ca",
-                     pki + "/ci.pem", "--resolve", rig().smdp->resolve_entry()},
-                    dir.file("euiccd.log"));
-  const auto log = [&] { return "\n--- euiccd log ---\n" + read_text(dir.file("euiccd.log")); };
-  ASSERT_TRUE(
-      eventually([&] { return client.get_string(kBus, kEuicc, kEuiccIface, "Eid") == kEid; }, 20s))
-      << log();
-  BusReply allowed =
-      client.call("org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
-                  "org.freedesktop.DBus.Mock", "SetAllowed", "as", 1, "org.euiccd1.download");
-  ASSERT_TRUE(allowed.ok()) << allowed.error_message();
+  DaemonRig rig(
+      {.card_args = {"--latency-ms", "10"}, .verbose = false, .smdp = smdp().server.get()});
+  rig.allow({"org.euiccd1.download"});
 
-  const std::string code = "LPA:1$" + rig().smdp->address() + "$LOAD";
-  const long rss_before = rss_kb(daemon.pid());
+  const std::string code = smdp().activation_code("LOAD");
+  const long rss_before = rss_kb(rig.daemon().pid());
   ASSERT_GT(rss_before, 0);
 
-  BusReply r = client.call(kBus, kEuicc, kEuiccIface, "DownloadProfile", "sa{sv}", code.c_str(), 0);
-  ASSERT_TRUE(r.ok()) << r.error_name() << ": " << r.error_message();
-  const std::string job = r.read_string('o');
-
-  const auto load = run_load(bus.address(), code,
-                             [&] { return client.get_string(kBus, job, kJobIface, "State"); });
+  const std::string job = rig.start_download(code);
+  const auto load = run_load(rig.bus_address(), code, [&] { return rig.job_string(job, "State"); });
   // The download was running while the clients were at it.
   const bool overlapped = load.job_state_at_start == "running";
-  std::string job_state;
-  ASSERT_TRUE(eventually(
-      [&] {
-        job_state = client.get_string(kBus, job, kJobIface, "State");
-        return job_state != "running";
-      },
-      90s));
-  EXPECT_EQ(job_state, "succeeded")
-      << client.get_string(kBus, job, kJobIface, "ErrorName") << ": "
-      << client.get_string(kBus, job, kJobIface, "ErrorMessage") << log();
+  const std::string job_state = rig.wait_job(job, 90s);
+  ASSERT_FALSE(job_state.empty()) << "the download did not end" << rig.logs();
+  EXPECT_EQ(job_state, "succeeded") << rig.job_error(job) << rig.logs();
   EXPECT_TRUE(overlapped) << "the download ended before the load began";
   expect_all_answered(load);
-  EXPECT_TRUE(daemon.running()) << log();
-  const long rss_after = rss_kb(daemon.pid());
+  EXPECT_TRUE(rig.daemon().running()) << rig.logs();
+  const long rss_after = rss_kb(rig.daemon().pid());
 
   // The same load again, the card idle: memory that grows per call shows up again here, while
   // what the first pass left (allocator arenas of the threads, sd-bus buffers at their high
   // water mark, the job and profile objects) does not.
-  const auto again = run_load(bus.address(), code);
+  const auto again = run_load(rig.bus_address(), code);
   expect_all_answered(again);
-  EXPECT_TRUE(daemon.running()) << log();
-  const long rss_again = rss_kb(daemon.pid());
+  EXPECT_TRUE(rig.daemon().running()) << rig.logs();
+  const long rss_again = rss_kb(rig.daemon().pid());
 
   std::cout << "[ measured ] " << load.calls << " calls from " << kClients << " clients in "
             << load.milliseconds << " ms during the download, " << again.calls << " in "

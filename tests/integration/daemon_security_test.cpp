@@ -99,55 +99,16 @@ class SilentServer {
   std::vector<int> clients_;
 };
 
-// One asynchronous call's answer.
-struct AsyncCall {
-  bool done = false;
-  std::string error_name;
-  std::string error_message;
-};
-
-int on_async_reply(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* call = static_cast<AsyncCall*>(userdata);
-  call->done = true;
-  if (const sd_bus_error* e = sd_bus_message_get_error(m)) {
-    call->error_name = e->name;
-    call->error_message = e->message ? e->message : "";
-  }
-  return 0;
-}
-
-// Dispatches `client`'s connection until `condition` holds or the deadline passes.
-bool pump_until(BusClient& client, const std::function<bool()>& condition,
-                std::chrono::milliseconds deadline) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  for (;;) {
-    while (sd_bus_process(client.bus(), nullptr) > 0) {
-    }
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() > end) return false;
-    sd_bus_wait(client.bus(), 20'000);
-  }
-}
-
-size_t count_done(const std::vector<AsyncCall>& calls) {
+size_t count_done(const std::vector<AsyncReply>& calls) {
   size_t n = 0;
   for (const auto& c : calls) n += c.done;
   return n;
 }
 
 std::vector<std::string> job_paths(DaemonRig& rig) {
-  BusReply objects =
-      rig.call(kManagerPath, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
   std::vector<std::string> jobs;
-  sd_bus_message* m = objects.message();
-  if (!objects.ok() || sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}") < 0) return jobs;
-  while (sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}") > 0) {
-    const char* path = nullptr;
-    sd_bus_message_read(m, "o", &path);
-    if (std::string(path).starts_with("/org/euiccd1/job/")) jobs.emplace_back(path);
-    sd_bus_message_skip(m, "a{sa{sv}}");
-    sd_bus_message_exit_container(m);
-  }
+  for (const std::string& path : rig.managed_objects())
+    if (path.starts_with("/org/euiccd1/job/")) jobs.push_back(path);
   return jobs;
 }
 
@@ -411,31 +372,24 @@ TEST_F(DaemonSecurity, QueuedChangesAreBounded) {
   rig.allow({"org.euiccd1.process-notifications", "org.euiccd1.rename"});
   const std::string euicc = DaemonRig::euicc_path();
   const std::string travel = DaemonRig::profile_path(kTravelIccid);
-  sd_bus* bus = rig.client().bus();
 
-  AsyncCall blocker;
-  ASSERT_GE(sd_bus_call_method_async(bus, nullptr, kEuiccdBus, euicc.c_str(), kEuiccIface,
-                                     "ProcessNotifications", on_async_reply, &blocker, nullptr),
-            0);
+  AsyncReply blocker;
+  ASSERT_TRUE(rig.call_async(blocker, euicc, kEuiccIface, "ProcessNotifications"));
   ASSERT_TRUE(server.wait_for_client(15s)) << "the notification never left" << rig.logs();
 
   // The blocker is the first of the kQueueLimit; kQueueLimit - 1 renames join it.
   constexpr size_t kRenames = kQueueLimit + 5;
   const size_t expected_busy = kRenames - (kQueueLimit - 1);
-  std::vector<AsyncCall> renames(kRenames);
+  std::vector<AsyncReply> renames(kRenames);
   for (size_t i = 0; i < kRenames; ++i) {
     const std::string nickname = "Queued-" + std::to_string(i);
-    ASSERT_GE(
-        sd_bus_call_method_async(bus, nullptr, kEuiccdBus, travel.c_str(), kProfileIface,
-                                 "SetNickname", on_async_reply, &renames[i], "s", nickname.c_str()),
-        0);
+    ASSERT_TRUE(
+        rig.call_async(renames[i], travel, kProfileIface, "SetNickname", "s", nickname.c_str()));
   }
-  ASSERT_TRUE(pump_until(
-      rig.client(), [&] { return count_done(renames) >= expected_busy; }, 20s))
+  ASSERT_TRUE(rig.pump_until([&] { return count_done(renames) >= expected_busy; }, 20s))
       << count_done(renames) << " answered" << rig.logs();
   // No more answers while the card worker is held: the others are queued, not lost.
-  pump_until(
-      rig.client(), [] { return false; }, 500ms);
+  rig.pump_until([] { return false; }, 500ms);
   EXPECT_EQ(count_done(renames), expected_busy);
   EXPECT_FALSE(blocker.done);
 
@@ -448,8 +402,7 @@ TEST_F(DaemonSecurity, QueuedChangesAreBounded) {
       << refused.error_message();
 
   server.let_go();  // the delivery fails at once; the queue runs
-  ASSERT_TRUE(pump_until(
-      rig.client(), [&] { return blocker.done && count_done(renames) == kRenames; }, 30s))
+  ASSERT_TRUE(rig.pump_until([&] { return blocker.done && count_done(renames) == kRenames; }, 30s))
       << count_done(renames) << " answered" << rig.logs();
   // The connection closed in the TLS handshake: Network or Tls, by curl's reading of it.
   EXPECT_FALSE(blocker.error_name.empty()) << "the notification cannot have been delivered";

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <stdexcept>
 
 namespace euiccd::testing {
@@ -30,6 +31,7 @@ std::string SharedSmdp::activation_code(const std::string& matching_id) const {
 
 DaemonRig::DaemonRig(RigOptions options)
     : options_(std::move(options)), pki_(smdpp_test::shared_test_pki()) {
+  if (options_.smdp) smdp_notifications_at_start_ = options_.smdp->state()["notifications"].size();
   if (!options_.card_seed.empty()) std::ofstream(dir_.file("seed.json")) << options_.card_seed;
   if (!options_.daemon_config.empty()) write_daemon_config(options_.daemon_config);
   bus_ = std::make_unique<PrivateBus>();
@@ -38,15 +40,17 @@ DaemonRig::DaemonRig(RigOptions options)
                                "polkitd"},
       std::vector<std::string>{"DBUS_SESSION_BUS_ADDRESS=" + bus_->address()},
       dir_.file("polkit-mock.log"));
+  // The mocks and the card come up side by side; the daemon needs ModemManager at its start
+  // (the boot policy) but polkit only when it is called.
+  if (options_.start) start_card();
   if (options_.modem_manager) start_modem_manager(*options_.modem_manager);
   client_ = std::make_unique<BusClient>(bus_->address());
+  if (options_.start) start_daemon();
   if (!eventually([&] { return client_->has_owner(kPolkitBus); }, 20s))
     throw std::runtime_error("the polkit mock did not come up: " +
                              read_text_file(dir_.file("polkit-mock.log")));
-  if (!options_.start) return;
-  start_card();
-  start_daemon();
-  if (!wait_for_euicc()) throw std::runtime_error("the eUICC did not come up on the bus" + logs());
+  if (options_.start && !wait_for_euicc())
+    throw std::runtime_error("the eUICC did not come up on the bus" + logs());
 }
 
 DaemonRig::~DaemonRig() {
@@ -151,6 +155,53 @@ std::string DaemonRig::profile_path(const std::string& iccid, unsigned index) {
   return euicc_path(index) + "/profile/" + iccid;
 }
 
+std::vector<std::string> DaemonRig::managed_objects() {
+  BusReply objects = call(kManagerPath, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
+  sd_bus_message* m = objects.message();
+  if (!objects.ok() || sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}") < 0)
+    throw std::runtime_error("GetManagedObjects: " + objects.error_message());
+  std::vector<std::string> paths;
+  while (sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}") > 0) {
+    const char* path = nullptr;
+    sd_bus_message_read(m, "o", &path);
+    paths.emplace_back(path);
+    sd_bus_message_skip(m, "a{sa{sv}}");
+    sd_bus_message_exit_container(m);
+  }
+  return paths;
+}
+
+bool DaemonRig::daemon_answers() {
+  try {
+    return daemon_ && daemon_->running() &&
+           !get_string(kManagerPath, kManagerIface, "Version").empty();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+int DaemonRig::on_async_reply(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* reply = static_cast<AsyncReply*>(userdata);
+  reply->done = true;
+  if (const sd_bus_error* e = sd_bus_message_get_error(m)) {
+    reply->error_name = e->name;
+    reply->error_message = e->message ? e->message : "";
+  }
+  return 0;
+}
+
+bool DaemonRig::pump_until(const std::function<bool()>& condition,
+                           std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    while (sd_bus_process(client_->bus(), nullptr) > 0) {
+    }
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() > end) return false;
+    sd_bus_wait(client_->bus(), 20'000);
+  }
+}
+
 std::string DaemonRig::start_download(const std::string& activation_code) {
   BusReply r =
       call(euicc_path(), kEuiccIface, "DownloadProfile", "sa{sv}", activation_code.c_str(), 0);
@@ -169,6 +220,10 @@ std::string DaemonRig::wait_job(const std::string& job, std::chrono::millisecond
   return ended ? state : "";
 }
 
+std::string DaemonRig::job_error(const std::string& job) {
+  return job_string(job, "ErrorName") + ": " + job_string(job, "ErrorMessage");
+}
+
 json DaemonRig::card_state() const {
   std::ifstream in(dir_.file("card.json"));
   return json::parse(in);
@@ -179,6 +234,31 @@ json DaemonRig::card_profile(const std::string& iccid) const {
   for (const auto& p : state.at("profiles"))
     if (p.at("iccid") == iccid) return p;
   return nullptr;
+}
+
+bool DaemonRig::wait_notifications_sent(std::chrono::milliseconds deadline) {
+  return eventually(
+      [&] { return get<uint32_t>(euicc_path(), kEuiccIface, "PendingNotifications", 'u') == 0; },
+      deadline);
+}
+
+std::vector<long> DaemonRig::lost_notifications() const {
+  const json state = card_state();
+  std::set<long> kept;
+  for (const auto& n : state.value("notifications", json::array()))
+    kept.insert(n.at("seq").get<long>());
+  std::set<long> received;
+  if (options_.smdp) {
+    const json all = options_.smdp->state()["notifications"];
+    for (size_t i = smdp_notifications_at_start_; i < all.size(); ++i)
+      if (all[i].contains("seqNumber") && all[i]["seqNumber"].is_number())
+        received.insert(all[i]["seqNumber"].get<long>());
+  }
+  std::vector<long> lost;
+  const long next = state.value("next_seq_number", 1L);
+  for (long seq = 1; seq < next; ++seq)
+    if (!kept.count(seq) && !received.count(seq)) lost.push_back(seq);
+  return lost;
 }
 
 std::string DaemonRig::daemon_log() const {

@@ -20,6 +20,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -53,6 +54,13 @@ struct SharedSmdp {
 
   // "LPA:1$<host:port>$<matching_id>".
   std::string activation_code(const std::string& matching_id) const;
+};
+
+// The answer to DaemonRig::call_async, filled in while DaemonRig::pump_until dispatches.
+struct AsyncReply {
+  bool done = false;
+  std::string error_name;  // "" for success
+  std::string error_message;
 };
 
 // Members have default initializers so that designated initializers may leave any out.
@@ -132,6 +140,21 @@ class DaemonRig {
   T get(const std::string& path, const char* iface, const char* name, char type) {
     return client_->get_basic<T>(kEuiccdBus, path, iface, name, type);
   }
+  // Every object path the Manager's ObjectManager lists; throws when it does not answer.
+  std::vector<std::string> managed_objects();
+  // Running, and its Manager answers on the bus.
+  bool daemon_answers();
+
+  // Sends the call without waiting; `reply` is filled in by pump_until. False when it could
+  // not be sent.
+  template <typename... Args>
+  bool call_async(AsyncReply& reply, const std::string& path, const char* iface, const char* member,
+                  const char* types = nullptr, Args... args) {
+    return sd_bus_call_method_async(client_->bus(), nullptr, kEuiccdBus, path.c_str(), iface,
+                                    member, on_async_reply, &reply, types, args...) >= 0;
+  }
+  // Dispatches the rig's connection until `condition` holds or the deadline passes.
+  bool pump_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline);
 
   // ---- jobs ----
   // DownloadProfile(code, {}) on eUICC 0; throws with the D-Bus error when refused.
@@ -139,6 +162,8 @@ class DaemonRig {
   std::string job_string(const std::string& job, const char* name) {
     return get_string(job, kJobIface, name);
   }
+  // "ErrorName: ErrorMessage", for failure messages.
+  std::string job_error(const std::string& job);
   // Waits for the job to end; returns its final State ("" if it did not end in time).
   std::string wait_job(const std::string& job,
                        std::chrono::milliseconds deadline = std::chrono::seconds(60));
@@ -146,6 +171,14 @@ class DaemonRig {
   // ---- the card's own view: veuicc's state file ----
   nlohmann::json card_state() const;
   nlohmann::json card_profile(const std::string& iccid) const;  // null when absent
+
+  // ---- notifications ----
+  // Waits until the daemon has no notification pending on eUICC 0.
+  bool wait_notifications_sent(std::chrono::milliseconds deadline = std::chrono::seconds(20));
+  // Sequence numbers the card handed out that are neither still on the card nor received by
+  // the options' SM-DP+ since this rig started. The card is read first: a notification
+  // delivered meanwhile is then on the server.
+  std::vector<long> lost_notifications() const;
 
   // ---- files and logs ----
   const TempDir& dir() const { return dir_; }
@@ -158,6 +191,8 @@ class DaemonRig {
   ModemManagerMock* modem_manager() { return modem_manager_.get(); }
 
  private:
+  static int on_async_reply(sd_bus_message* m, void* userdata, sd_bus_error*);
+
   RigOptions options_;
   TempDir dir_;
   std::string pki_;
@@ -167,6 +202,7 @@ class DaemonRig {
   std::unique_ptr<BusClient> client_;
   std::unique_ptr<Subprocess> card_;
   std::unique_ptr<Subprocess> daemon_;
+  size_t smdp_notifications_at_start_ = 0;
 };
 
 }  // namespace euiccd::testing
