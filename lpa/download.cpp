@@ -114,11 +114,11 @@ class DownloadRun {
   }
 
   // True when `e` ended this attempt because the card was reset (another program, the
-  // reader) while it held our session, before the SM-DP+ bound a package to that session:
-  // a new session from the start costs the server nothing and the card is clean. User
+  // reader) while it held our session, before it answered with an installation result: the
+  // reset took the session and whatever was loaded with it, so the card is clean. User
   // decisions (a refusal, a missing code) and cancels are not retried.
   bool lost_to_card_reset(const Error& e) const {
-    if (!card_session_started_ || package_requested_) return false;
+    if (!card_session_started_ || installation_reported_) return false;
     if (e.code() == Errc::Cancelled || e.code() == Errc::InvalidArgument) return false;
     if (o_.cancel && o_.cancel->cancelled()) return false;
     return transport_.reset_count() != resets_at_start_;
@@ -126,6 +126,8 @@ class DownloadRun {
   // What the user already settled in this attempt, so a repeat does not ask again.
   const std::optional<ProfileMetadata>& accepted_metadata() const { return accepted_; }
   const std::optional<std::string>& confirmation_code_used() const { return code_used_; }
+  // getBoundProfilePackage was sent: the SM-DP+ bound a package to this session.
+  bool package_bound() const { return package_requested_; }
 
  private:
   Es10Transport& transport_;
@@ -146,8 +148,9 @@ class DownloadRun {
   Bytes prepare_response_;
   DownloadResult result_;
   bool card_session_started_ = false;
-  uint64_t resets_at_start_ = 0;    // the transport's reset count when the session began
-  bool package_requested_ = false;  // getBoundProfilePackage was sent: the server bound one
+  uint64_t resets_at_start_ = 0;        // the transport's reset count when the session began
+  bool package_requested_ = false;      // getBoundProfilePackage was sent: the server bound one
+  bool installation_reported_ = false;  // the card answered with a ProfileInstallationResult
   std::optional<ProfileMetadata> accepted_;
   std::optional<std::string> code_used_;
 
@@ -325,6 +328,7 @@ class DownloadRun {
     // From here the session is over on both sides: the card reported, and the report (a
     // signed PIR, also kept as pending notification) is what the server must get.
     session_open_ = false;
+    installation_reported_ = true;
     if (pir->transaction_id != transaction_id_)
       log("the installation result names transaction " + to_hex(pir->transaction_id) +
           ", not ours (" + to_hex(transaction_id_) + ")");
@@ -435,12 +439,15 @@ ProfileDownloader::ProfileDownloader(Es10Transport& card, HttpClientFactory http
     : card_(card), http_(std::move(http)), es9p_options_(std::move(es9p)) {}
 
 // A card reset in the middle of a session (another PC/SC program, the reader, pcscd cleaning
-// up after a client that died holding the card) loses the session but nothing else: when it
-// happens before the SM-DP+ bound a package, the download starts once more from the top,
-// keeping the user's answers. Later, the error stands: the card dropped what it had loaded.
+// up after a client that died holding the card) loses the session and what was loaded with
+// it, nothing else: the download starts once more from the top, keeping the user's answers.
+// Before the SM-DP+ bound a package that costs the server nothing. After, the server may
+// refuse a second session for the same order (many do): then the reset is the error the user
+// gets, since it is what went wrong, and the refusal goes to the log.
 DownloadResult ProfileDownloader::download(const DownloadOptions& options) {
   cleanup_errors_.clear();
   DownloadRun first(card_, http_, es9p_options_, options, cleanup_errors_);
+  std::optional<Error> reset_after_binding;
   try {
     return first.run();
   } catch (const Error& e) {
@@ -448,6 +455,7 @@ DownloadResult ProfileDownloader::download(const DownloadOptions& options) {
     if (options.on_log)
       options.on_log(std::string("the eUICC was reset during the download (") + e.what() +
                      "); starting again with a new session");
+    if (first.package_bound()) reset_after_binding = e;
   }
   DownloadOptions again = options;
   if (first.confirmation_code_used()) again.confirmation_code = first.confirmation_code_used();
@@ -459,7 +467,13 @@ DownloadResult ProfileDownloader::download(const DownloadOptions& options) {
     };
   }
   DownloadRun second(card_, http_, es9p_options_, again, cleanup_errors_);
-  return second.run();
+  if (!reset_after_binding) return second.run();
+  try {
+    return second.run();
+  } catch (const Error& e) {
+    if (options.on_log) options.on_log(std::string("starting again failed too: ") + e.what());
+    throw *reset_after_binding;
+  }
 }
 
 }  // namespace euiccd::lpa

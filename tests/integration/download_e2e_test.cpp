@@ -41,6 +41,7 @@ constexpr char kEid[] = "89049032123451234512345678901235";  // tests/pki/make-t
 constexpr char kPlainIccid[] = "8944000000000000017";
 constexpr char kCcIccid[] = "8944000000000000025";
 constexpr char kEventIccid[] = "8944000000000000033";
+constexpr char kOnceIccid[] = "8944000000000000043";  // an order that can be downloaded once
 constexpr char kCode[] = "1234";
 // `slow` sabotage: the server waits this long; the client gives up after kShortTimeout.
 constexpr auto kSlowSeconds = 2.0;
@@ -86,8 +87,9 @@ struct Rig {
     cc["confirmationCode"] = kCode;
     smdp = std::make_unique<Server>(
         pki,
-        smdp_config(kSmdpHost, {reusable(order("PLAIN", kPlainIccid, 5000)), reusable(cc),
-                                reusable(order("EVT-1", kEventIccid, 8000))}),
+        smdp_config(kSmdpHost,
+                    {reusable(order("PLAIN", kPlainIccid, 5000)), reusable(cc),
+                     reusable(order("EVT-1", kEventIccid, 8000)), order("ONCE", kOnceIccid, 5000)}),
         dir.file("smdp.log"));
     // demo-smds.json style: one event for our EID pointing at the SM-DP+.
     smds = std::make_unique<Server>(
@@ -377,23 +379,38 @@ class ResetByAnotherClient : public lpa::Es10Transport {
 
 // Another PC/SC client resets the card between two profile segments: the veuicc drops the
 // session with everything received, the engine's retry of the segment on a fresh channel is
-// refused, and nothing is left behind: no profile, no notification, no session. The SM-DP+
-// already bound the package, so the engine does not start again.
-TEST_F(DownloadE2e, CardResetDuringLoadingLeavesTheCardClean) {
+// refused, and the engine starts once more with a new session, which this order allows.
+TEST_F(DownloadE2e, CardResetDuringLoadingStartsOnceMore) {
   int segments = 0;
   ResetByAnotherClient resetting(es10(), [&](ByteView command) {
     return !command.empty() && command[0] == 0x86 && ++segments == 2;
   });
   lpa::ProfileDownloader downloader(resetting, factory());
+  EXPECT_EQ(downloader.download(options("PLAIN")).iccid, kPlainIccid);
+  EXPECT_TRUE(has_profile(kPlainIccid));
+  EXPECT_TRUE(client().list_notifications().empty());
+}
+
+// The same with an order the SM-DP+ serves once: the second session is refused, the reset is
+// the error, and nothing is left behind: no profile, no notification, no session.
+TEST_F(DownloadE2e, CardResetDuringLoadingOfAUsedOrderLeavesTheCardClean) {
+  int segments = 0;
+  ResetByAnotherClient resetting(es10(), [&](ByteView command) {
+    return !command.empty() && command[0] == 0x86 && ++segments == 2;
+  });
+  std::vector<std::string> logged;
+  lpa::DownloadOptions o = options("ONCE");
+  o.on_log = [&](const std::string& line) { logged.push_back(line); };
+  lpa::ProfileDownloader downloader(resetting, factory());
   try {
-    downloader.download(options("PLAIN"));
-    FAIL() << "the download survived a card reset";
+    downloader.download(o);
+    FAIL() << "the download survived a card reset on an order that can be served once";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), Errc::CardError) << errc_name(e.code()) << ": " << e.what();
     EXPECT_THAT(e.what(), HasSubstr("loading the profile into the eUICC failed"));
   }
+  EXPECT_THAT(logged, Contains(HasSubstr("starting again failed too")));
   expect_card_clean();
-  EXPECT_EQ(download(options("PLAIN")).iccid, kPlainIccid);
 }
 
 // The same reset between AuthenticateServer and PrepareDownload: the session is lost before

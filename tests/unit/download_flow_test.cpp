@@ -211,15 +211,35 @@ TEST_F(Fixture, ResetAgainInTheSecondSessionGivesUpWithTheCardsAnswer) {
   expect_not_cancelled();
 }
 
-// Once the server bound a package to the session, a new session may be refused (the order is
-// used): the error stands, and the card holds nothing of the profile.
-TEST_F(Fixture, ResetWhileLoadingIsNotRetried) {
+// A reset while loading takes the loaded pieces with the session: the download starts once
+// more, and this SM-DP+ binds a new package to the new session.
+TEST_F(Fixture, ResetWhileLoadingStartsOnceMore) {
   card.reset_before = 0xBF36;
+  EXPECT_EQ(download().iccid, kIccid);
+  std::vector<std::string> functions;
+  for (const auto& c : servers.calls) functions.push_back(c.function);
+  EXPECT_THAT(functions,
+              ElementsAre("initiateAuthentication", "authenticateClient", "getBoundProfilePackage",
+                          "initiateAuthentication", "authenticateClient", "getBoundProfilePackage",
+                          "handleNotification"));
+  expect_not_cancelled();
+}
+
+// Many SM-DP+s refuse a second session for an order they already bound a package for: the
+// reset is what went wrong, so it is the error; the refusal is in the log.
+TEST_F(Fixture, ResetWhileLoadingThenRefusedReportsTheReset) {
+  card.reset_before = 0xBF36;
+  std::vector<std::string> logged;
+  options.on_log = [&](const std::string& line) {
+    logged.push_back(line);
+    if (line.find("starting again with a new session") != std::string::npos)
+      servers.fail_reply["authenticateClient"] = FakeServers::failed("8.2.6", "3.8");
+  };
   const Failure f = failing_download();
   EXPECT_EQ(f.code, Errc::CardError);
   EXPECT_THAT(f.message, HasSubstr("loading the profile into the eUICC failed"));
-  EXPECT_EQ(servers.calls_to("initiateAuthentication").size(), 1u);
-  expect_not_cancelled();
+  EXPECT_THAT(logged, Contains(HasSubstr("starting again failed too")));
+  EXPECT_EQ(servers.calls_to("initiateAuthentication").size(), 2u);
   EXPECT_TRUE(card.pending.empty());
 }
 
