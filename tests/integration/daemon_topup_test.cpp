@@ -1,10 +1,10 @@
 // Prepaid balance and top-up through the daemon, driven over D-Bus the way a shell or euiccctl
-// does: a real dbus-daemon, python-dbusmock as polkit and as ModemManager
-// (tests/support/dbusmock_modemmanager.py) on that same private bus, the virtual eUICC behind
-// the sandbox's pcscd + vpcd, and the euiccd binary with its state directory. Its enabled
-// profile belongs to Karabakh Telecom (MCC 283, MNC 04), whose codes come from Debian's
-// mobile-broadband-provider-info: balance *122#, top-up *123*CODE#.
-// Runs inside tests/integration/pcsc-sandbox.sh (VPCD_PORT set); skipped elsewhere.
+// does, on the shared daemon rig (tests/support/daemon_rig.h): a real dbus-daemon,
+// python-dbusmock as polkit and as ModemManager (tests/support/dbusmock_modemmanager.py) on
+// that same private bus, the virtual eUICC behind the sandbox's pcscd + vpcd, and the euiccd
+// binary with its state directory. Its enabled profile belongs to Karabakh Telecom (MCC 283,
+// MNC 04), whose codes come from Debian's mobile-broadband-provider-info: balance *122#,
+// top-up *123*CODE#. Runs inside tests/integration/pcsc-sandbox.sh; skipped elsewhere.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -16,23 +16,16 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/dbus_test_client.h"
-#include "tests/support/dbusmock_modemmanager.h"
-#include "tests/support/subprocess.h"
+#include "tests/support/daemon_rig.h"
 
 using namespace euiccd::testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-constexpr char kBus[] = "org.euiccd1";
-constexpr char kEuicc[] = "/org/euiccd1/euicc/0";
 constexpr char kPrepaidIccid[] = "8937404000000000012";
 constexpr char kPrepaid[] = "/org/euiccd1/euicc/0/profile/8937404000000000012";  // enabled
 constexpr char kSpare[] = "/org/euiccd1/euicc/0/profile/8937404000000000020";    // disabled
-constexpr char kEid[] = "89049032123451234512345678901235";
-constexpr char kProfileIface[] = "org.euiccd1.Profile";
-constexpr char kPolkitPath[] = "/org/freedesktop/PolicyKit1/Authority";
 constexpr char kCheckBalance[] = "org.euiccd1.check-balance";
 constexpr char kTopup[] = "org.euiccd1.topup";
 constexpr char kConfigure[] = "org.euiccd1.configure";
@@ -64,18 +57,6 @@ std::string sms_only_modem(const std::string& sms_replies) {
          R"(", "model": "EG25", "ussd": false, "sms_replies": )" + sms_replies + "}]}";
 }
 
-// The card-side PKI, made once for all tests (key generation is the slow part).
-const TempDir& pki() {
-  static TempDir dir;
-  static const bool made = [] {
-    std::string out;
-    return run_command({std::string(EUICCD_SOURCE_DIR) + "/tests/pki/make-test-pki.sh", dir.path()},
-                       &out, 60s) == 0;
-  }();
-  if (!made) throw std::runtime_error("make-test-pki.sh failed");
-  return dir;
-}
-
 uint64_t now_usec() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
@@ -105,150 +86,91 @@ int on_plan_expiring(sd_bus_message* m, void* userdata, sd_bus_error*) {
 class DaemonTopupTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::getenv("VPCD_PORT") == nullptr) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
-    std::ofstream(dir_.file("seed.json")) << kSeed;
-    write_config("");
-    bus_ = std::make_unique<PrivateBus>();
-    polkit_ = std::make_unique<SpawnedProcess>(
-        std::vector<std::string>{"/usr/bin/python3", "-m", "dbusmock", "--session", "--template",
-                                 "polkitd"},
-        std::vector<std::string>{"DBUS_SESSION_BUS_ADDRESS=" + bus_->address()},
-        dir_.file("polkit-mock.log"));
-    client_ = std::make_unique<BusClient>(bus_->address());
-    ASSERT_TRUE(eventually([&] { return client_->has_owner("org.freedesktop.PolicyKit1"); }))
-        << "the polkit mock did not come up";
-    sd_bus_match_signal(client_->bus(), nullptr, nullptr, kPrepaid, kProfileIface, "BalanceLow",
-                        on_balance_low, &signals_);
-    sd_bus_match_signal(client_->bus(), nullptr, nullptr, kPrepaid, kProfileIface, "PlanExpiring",
-                        on_plan_expiring, &signals_);
+    if (!DaemonRig::sandboxed()) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
+    make_rig(kSeed);
   }
 
-  void TearDown() override {
-    daemon_.reset();
-    card_.reset();
-    mm_.reset();
+  // The bus and the polkit mock (refusing everything) with `seed` for the card; card, daemon
+  // and ModemManager start when the test says.
+  void make_rig(const std::string& seed) {
+    rig_.reset();
+    rig_ = std::make_unique<DaemonRig>(RigOptions{.card_seed = seed, .start = false});
+    write_config("");
+    sd_bus_match_signal(rig_->client().bus(), nullptr, nullptr, kPrepaid, kProfileIface,
+                        "BalanceLow", on_balance_low, &signals_);
+    sd_bus_match_signal(rig_->client().bus(), nullptr, nullptr, kPrepaid, kProfileIface,
+                        "PlanExpiring", on_plan_expiring, &signals_);
   }
 
   void write_config(const std::string& profile_section) {
-    std::ofstream(dir_.file("euiccd.conf")) << "[Profile:" << kPrepaidIccid << "]\n"
-                                            << profile_section;
-  }
-
-  void start_card() {
-    card_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{std::string(EUICCD_BINARY_DIR) + "/veuicc/veuicc", "--state",
-                                 dir_.file("card.json"), "--seed", dir_.file("seed.json"),
-                                 "--euicc-cert", pki().file("euicc.pem"), "--euicc-key",
-                                 pki().file("euicc.key"), "--eum-cert", pki().file("eum.pem"),
-                                 "--ci-cert", pki().file("ci.pem")},
-        dir_.file("veuicc.log"));
-  }
-
-  void start_daemon() {
-    daemon_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{std::string(EUICCD_BINARY_DIR) + "/daemon/euiccd", "--bus",
-                                 bus_->address(), "--modem-manager-bus", bus_->address(),
-                                 "--config", dir_.file("euiccd.conf"), "--config-dir",
-                                 dir_.file("none.conf.d"), "--state-dir", dir_.file("state"),
-                                 "--ca", pki().file("ci.pem"), "--verbose"},
-        dir_.file("euiccd.log"));
-    ASSERT_TRUE(eventually(
-        [&] { return client_->get_string(kBus, kEuicc, "org.euiccd1.Euicc", "Eid") == kEid; }, 15s))
-        << log();
+    rig_->write_daemon_config(std::string("[Profile:") + kPrepaidIccid + "]\n" + profile_section);
   }
 
   void start_all() {
-    start_card();
-    start_daemon();
+    rig_->start_card();
+    rig_->start_daemon();
+    ASSERT_TRUE(rig_->wait_for_euicc(15s)) << log();
   }
 
   void restart_daemon() {
-    ASSERT_EQ(daemon_->stop(SIGTERM, 10s), 0) << log();
-    start_daemon();
+    ASSERT_EQ(rig_->stop_daemon(SIGTERM), 0) << log();
+    rig_->start_daemon();
+    ASSERT_TRUE(rig_->wait_for_euicc(15s)) << log();
   }
 
-  void start_modem_manager(const std::string& parameters) {
-    mm_.reset();
-    mm_ = std::make_unique<ModemManagerMock>(*bus_, parameters);
-  }
+  void start_modem_manager(const std::string& parameters) { rig_->start_modem_manager(parameters); }
+  ModemManagerMock& mm() { return *rig_->modem_manager(); }
 
-  void allow(const std::vector<std::string>& actions) {
-    sd_bus_message* m = nullptr;
-    sd_bus_message_new_method_call(client_->bus(), &m, "org.freedesktop.PolicyKit1", kPolkitPath,
-                                   "org.freedesktop.DBus.Mock", "SetAllowed");
-    sd_bus_message_open_container(m, 'a', "s");
-    for (const auto& a : actions) sd_bus_message_append(m, "s", a.c_str());
-    sd_bus_message_close_container(m);
-    BusReply r = client_->call_message(m);
-    sd_bus_message_unref(m);
-    ASSERT_TRUE(r.ok()) << r.error_message();
-  }
+  void allow(const std::vector<std::string>& actions) { rig_->allow(actions); }
 
   // Generous: the daemon waits for ModemManager, not the other way round.
   BusReply call(const char* path, const char* member, const char* voucher = nullptr) {
     sd_bus_message* m = nullptr;
-    sd_bus_message_new_method_call(client_->bus(), &m, kBus, path, kProfileIface, member);
+    sd_bus_message_new_method_call(rig_->client().bus(), &m, kEuiccdBus, path, kProfileIface,
+                                   member);
     if (voucher) sd_bus_message_append(m, "s", voucher);
-    BusReply r = client_->call_message(m, 30'000'000);
+    BusReply r = rig_->client().call_message(m, 30'000'000);
     sd_bus_message_unref(m);
     return r;
   }
 
   BusReply set_plan_expires_at(uint64_t usec) {
     sd_bus_message* m = nullptr;
-    sd_bus_message_new_method_call(client_->bus(), &m, kBus, kPrepaid,
+    sd_bus_message_new_method_call(rig_->client().bus(), &m, kEuiccdBus, kPrepaid,
                                    "org.freedesktop.DBus.Properties", "Set");
     sd_bus_message_append(m, "ssv", kProfileIface, "PlanExpiresAt", "t", usec);
-    BusReply r = client_->call_message(m);
+    BusReply r = rig_->client().call_message(m);
     sd_bus_message_unref(m);
     return r;
   }
 
   std::string get(const char* path, const char* name) {
-    return client_->get_string(kBus, path, kProfileIface, name);
+    return rig_->get_string(path, kProfileIface, name);
   }
   uint64_t get_t(const char* path, const char* name) {
-    return client_->get_basic<uint64_t>(kBus, path, kProfileIface, name, 't');
+    return rig_->get<uint64_t>(path, kProfileIface, name, 't');
   }
 
-  // Dispatches what has arrived on the test's connection (signals) for `span`.
+  // Dispatches what arrives on the test's connection (signals) for `span`, or until
+  // `condition` holds.
   void pump(std::chrono::milliseconds span) {
-    const auto end = std::chrono::steady_clock::now() + span;
-    while (std::chrono::steady_clock::now() < end) {
-      while (sd_bus_process(client_->bus(), nullptr) > 0) {
-      }
-      sd_bus_wait(client_->bus(), 20'000);
-    }
+    rig_->pump_until([] { return false; }, span);
   }
   bool pump_until(const std::function<bool()>& condition,
                   std::chrono::milliseconds deadline = 10s) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    for (;;) {
-      while (sd_bus_process(client_->bus(), nullptr) > 0) {
-      }
-      if (condition()) return true;
-      if (std::chrono::steady_clock::now() > end) return false;
-      sd_bus_wait(client_->bus(), 20'000);
-    }
+    return rig_->pump_until(condition, deadline);
   }
 
-  std::vector<std::string> ussd_sent() const {
-    return mm_ ? mm_->calls({"Initiate", "Respond"}) : std::vector<std::string>{};
+  std::vector<std::string> ussd_sent() {
+    return rig_->modem_manager() ? mm().calls({"Initiate", "Respond"}) : std::vector<std::string>{};
   }
 
-  std::string text_of(const std::string& path) const {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
+  std::string prepaid_state_file() const {
+    return read_text_file(rig_->state_dir() + "/prepaid.json");
   }
-  std::string log() const { return "--- euiccd log ---\n" + text_of(dir_.file("euiccd.log")); }
+  std::string log() const { return "--- euiccd log ---\n" + rig_->daemon_log(); }
 
-  TempDir dir_;
-  std::unique_ptr<PrivateBus> bus_;
-  std::unique_ptr<SpawnedProcess> polkit_;
-  std::unique_ptr<BusClient> client_;
-  std::unique_ptr<ModemManagerMock> mm_;
-  std::unique_ptr<Subprocess> card_;
-  std::unique_ptr<Subprocess> daemon_;
+  std::unique_ptr<DaemonRig> rig_;
   Signals signals_;
 };
 
@@ -271,7 +193,7 @@ TEST_F(DaemonTopupTest, CheckBalanceReturnsTheNetworkReplyAndKeepsItAcrossRestar
   const uint64_t checked_at = get_t(kPrepaid, "BalanceCheckedAt");
   EXPECT_GE(checked_at, before);
   EXPECT_LE(checked_at, after);
-  EXPECT_TRUE(std::filesystem::exists(dir_.file("state/prepaid.json")));
+  EXPECT_TRUE(std::filesystem::exists(rig_->state_dir() + "/prepaid.json"));
 
   restart_daemon();
   EXPECT_EQ(get(kPrepaid, "Balance"), "Balance 1500 AMD");
@@ -294,7 +216,7 @@ TEST_F(DaemonTopupTest, TopUpSendsTheTemplateWithTheVoucherAndNeverLogsIt) {
   EXPECT_EQ(get(kPrepaid, "Balance"), "");
   EXPECT_EQ(log().find("987654321098"), std::string::npos) << log();
   EXPECT_EQ(log().find("9876 5432"), std::string::npos) << log();
-  EXPECT_EQ(text_of(dir_.file("state/prepaid.json")).find("987654321098"), std::string::npos);
+  EXPECT_EQ(prepaid_state_file().find("987654321098"), std::string::npos);
 }
 
 // Another program left a USSD session open on the modem: it is cancelled first (ModemManager
@@ -308,7 +230,7 @@ TEST_F(DaemonTopupTest, BusyUssdSessionIsCancelledFirst) {
   BusReply reply = call(kPrepaid, "CheckBalance");
   ASSERT_TRUE(reply.ok()) << reply.error_name() << ": " << reply.error_message() << log();
   EXPECT_EQ(reply.read_string(), "Balance 90 AMD");
-  EXPECT_EQ(mm_->calls({"Initiate", "Cancel"}),
+  EXPECT_EQ(mm().calls({"Initiate", "Cancel"}),
             (std::vector<std::string>{"Cancel", "Initiate \"*122#\""}));
 }
 
@@ -329,7 +251,7 @@ TEST_F(DaemonTopupTest, SmsTopUpWaitsForTheOperatorsReplySms) {
   BusReply reply = call(kPrepaid, "TopUp", "987654321098");
   ASSERT_TRUE(reply.ok()) << reply.error_name() << ": " << reply.error_message() << log();
   EXPECT_EQ(reply.read_string(), "Voucher accepted, new balance 2500 AMD");
-  EXPECT_EQ(mm_->calls({"Create", "Send"}),
+  EXPECT_EQ(mm().calls({"Create", "Send"}),
             (std::vector<std::string>{R"(Create {"number": "5555", "text": "LOAD 987654321098"})",
                                       "Send"}));
   EXPECT_TRUE(ussd_sent().empty());
@@ -347,7 +269,7 @@ TEST_F(DaemonTopupTest, SmsBalanceCheckKeepsTheReplySms) {
   BusReply reply = call(kPrepaid, "CheckBalance");
   ASSERT_TRUE(reply.ok()) << reply.error_name() << ": " << reply.error_message() << log();
   EXPECT_EQ(reply.read_string(), "Balance 320 AMD");
-  EXPECT_EQ(mm_->calls({"Create"}),
+  EXPECT_EQ(mm().calls({"Create"}),
             std::vector<std::string>{R"(Create {"number": "18258", "text": "SALDO"})"});
   EXPECT_EQ(get(kPrepaid, "Balance"), "Balance 320 AMD");
   EXPECT_EQ(get(kPrepaid, "BalanceAmount"), "320 AMD");
@@ -370,7 +292,7 @@ TEST_F(DaemonTopupTest, SmsRefusedByTheNetworkIsRejected) {
 // The network does not answer within [TopUp] UssdTimeoutSec: Timeout, and the session is
 // cancelled so the next code can go out.
 TEST_F(DaemonTopupTest, UnansweredUssdIsATimeoutAndTheSessionIsCancelled) {
-  std::ofstream(dir_.file("euiccd.conf")) << "[TopUp]\nUssdTimeoutSec=0.5\n";
+  rig_->write_daemon_config("[TopUp]\nUssdTimeoutSec=0.5\n");
   start_modem_manager(modem_with(R"({"*122#": {"reply": "late", "delay": 2.0}})"));
   start_all();
   allow({kCheckBalance});
@@ -381,7 +303,7 @@ TEST_F(DaemonTopupTest, UnansweredUssdIsATimeoutAndTheSessionIsCancelled) {
   // The mock answers one call at a time: the Cancel after the timeout waits for its delayed
   // Initiate (2 s). Without the timeout the call would wait for "late" and succeed.
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
-  EXPECT_TRUE(eventually([&] { return !mm_->calls({"Cancel"}).empty(); }, 5s)) << log();
+  EXPECT_TRUE(eventually([&] { return !mm().calls({"Cancel"}).empty(); }, 5s)) << log();
   EXPECT_EQ(get(kPrepaid, "Balance"), "");
 }
 
@@ -391,7 +313,7 @@ TEST_F(DaemonTopupTest, OperatorWithoutCodesSaysHowToAddThem) {
   std::string seed = kSeed;
   for (size_t at = seed.find("82F340"); at != std::string::npos; at = seed.find("82F340"))
     seed.replace(at, 6, "24F610");  // MCC 426, MNC 01
-  std::ofstream(dir_.file("seed.json")) << seed;
+  make_rig(seed);
   start_modem_manager(modem_with(R"({})"));
   start_all();
   allow({kCheckBalance, kTopup});
