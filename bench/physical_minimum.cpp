@@ -2,24 +2,12 @@
 
 #include <algorithm>
 
+#include "lpa/es10_download.h"
+
 namespace euiccd::bench {
 namespace {
 
 constexpr size_t kMaxResponsePerApdu = 256;
-
-bool is_bpp_command(uint32_t tag) {
-  switch (tag) {
-    case 0xBF36:
-    case 0xA0:
-    case 0xA1:
-    case 0xA2:
-    case 0xA3:
-    case 0x86:
-    case 0x87:
-    case 0x88: return true;
-    default: return false;
-  }
-}
 
 bool essential(Work work, uint32_t tag) {
   switch (work) {
@@ -31,7 +19,7 @@ bool essential(Work work, uint32_t tag) {
     case Work::Nickname: return tag == 0xBF29;
     case Work::Download:
       return tag == 0xBF2E || tag == 0xBF20 || tag == 0xBF38 || tag == 0xBF21 ||
-             is_bpp_command(tag) || tag == 0xBF30;
+             lpa::is_bound_profile_package_tag(tag) || tag == 0xBF30;
     case Work::Notifications: return tag == 0xBF30;  // BF2B is folded into one below
   }
   return false;

@@ -68,11 +68,6 @@ tlv::Tag outer_tag(ByteView command) {
   return tag;
 }
 
-bool is_bpp_piece(tlv::Tag tag) {
-  return tag == 0xBF36 || tag == 0xA0 || tag == 0xA1 || tag == 0xA2 || tag == 0xA3 || tag == 0x88 ||
-         tag == 0x86;
-}
-
 class Card : public Es10Transport {
  public:
   explicit Card(fuzz::Input& in) : in_(in) {}
@@ -100,7 +95,7 @@ class Card : public Es10Transport {
       if (tag == 0xBF38) {
         decode_authenticate_server_response(response);
         session_opened = true;
-      } else if (is_bpp_piece(tag) && !response.empty()) {
+      } else if (is_bound_profile_package_tag(tag) && !response.empty()) {
         decode_profile_installation_result(response);
         reported = true;
       }

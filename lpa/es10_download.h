@@ -127,6 +127,11 @@ struct BoundProfilePackageCommands {
 // Checks the outer structure (BF36 with BF23, A0 with one 87, A1 with 88s, optional A2 with
 // one 87, A3 with 86s, in this order, nothing else) and throws Malformed naming the problem.
 BoundProfilePackageCommands split_bound_profile_package(ByteView bpp);
+// Whether an ES10 command with this outer tag is a piece of LoadBoundProfilePackage: BF36 (its
+// header with BF23), the A0..A3 containers or their headers, the 86/87/88 segments.
+bool is_bound_profile_package_tag(uint32_t outer_tag);
+// The same for a command as sent; the pieces are not complete TLVs, so only the tag is read.
+bool is_bound_profile_package_piece(ByteView command);
 
 // BppCommandId and the ErrorReason of ProfileInstallationResult.
 const char* bpp_command_name(uint64_t bpp_command_id);

@@ -369,6 +369,26 @@ BoundProfilePackageCommands split_bound_profile_package(ByteView bpp) {
   return out;
 }
 
+bool is_bound_profile_package_tag(uint32_t outer_tag) {
+  switch (outer_tag) {
+    case 0xBF36:
+    case 0xA0:
+    case 0xA1:
+    case 0xA2:
+    case 0xA3:
+    case 0x86:
+    case 0x87:
+    case 0x88: return true;
+    default: return false;
+  }
+}
+
+bool is_bound_profile_package_piece(ByteView command) {
+  if (command.size() >= 2 && command[0] == 0xBF)
+    return is_bound_profile_package_tag(0xBF00u | command[1]);
+  return !command.empty() && is_bound_profile_package_tag(command[0]);
+}
+
 const char* bpp_command_name(uint64_t id) {
   switch (id) {
     case 0: return "initialiseSecureChannel";

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lpa/error.h"
+#include "lpa/es10_download.h"
 #include "lpa/iccid.h"
 
 namespace euiccd::veuicc {
@@ -18,7 +19,7 @@ const Es10Function* find_es10_function(tlv::Tag tag) {
 }
 
 Bytes dispatch_es10(ByteView request, Es10Context& ctx) {
-  if (is_bound_profile_package_piece(request)) return load_bound_profile_package(request, ctx);
+  if (lpa::is_bound_profile_package_piece(request)) return load_bound_profile_package(request, ctx);
   const tlv::Tlv tlv = tlv::parse_one(request);
   const Es10Function* f = find_es10_function(tlv.tag);
   if (!f)

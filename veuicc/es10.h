@@ -67,8 +67,8 @@ std::span<const Es10Function> es10c_functions();
 std::span<const Es10Function> es10b_download_functions();  // BF38, BF21, BF41
 
 // LoadBoundProfilePackage (BF36) does not fit the table: its pieces are not complete TLVs (the
-// first is the BF36 header + BF23, then A0..A3 headers, 87/88/86 TLVs; SGP.22 §2.5.5).
-bool is_bound_profile_package_piece(ByteView request);
+// first is the BF36 header + BF23, then A0..A3 headers, 87/88/86 TLVs; SGP.22 §2.5.5), told
+// apart by lpa::is_bound_profile_package_piece.
 // Takes one piece; returns nothing until the last one, then (or at the first error) the
 // ProfileInstallationResult BF37. Throws Error(WrongState) without a prepared session.
 Bytes load_bound_profile_package(ByteView piece, Es10Context& ctx);

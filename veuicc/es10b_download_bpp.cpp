@@ -320,21 +320,6 @@ class BppStream {
 
 }  // namespace
 
-bool is_bound_profile_package_piece(ByteView request) {
-  if (request.size() >= 2 && request[0] == 0xBF && request[1] == 0x36) return true;
-  if (request.empty()) return false;
-  switch (request[0]) {
-    case 0xA0:
-    case 0xA1:
-    case 0xA2:
-    case 0xA3:
-    case 0x86:
-    case 0x87:
-    case 0x88: return true;
-    default: return false;
-  }
-}
-
 Bytes load_bound_profile_package(ByteView piece, Es10Context& ctx) {
   auto& session = ctx.session.download;
   if (!session || session->phase == DownloadPhase::Authenticated)

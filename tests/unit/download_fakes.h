@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "lpa/error.h"
+#include "lpa/es10_download.h"
 #include "lpa/es9p_base64.h"
 #include "lpa/http.h"
 #include "lpa/http_client_factory.h"
@@ -190,13 +191,13 @@ class FakeCard : public Es10Transport {
       session_lost_ = true;
     }
     if (tag == 0xBF2E) session_lost_ = false;
-    if (session_lost_ && is_bpp_piece(tag))
+    if (session_lost_ && is_bound_profile_package_tag(tag))
       throw Error(Errc::CardError, "fake card: no session for this profile package piece");
     if (session_lost_ && tag == 0xBF21)
       return tlv::Builder(0xBF21)
           .add(tlv::Builder(0xA1).add(0x80, kTxid).add(0x02, tlv::encode_uint(4)))
           .bytes();  // noSessionContext
-    if (is_bpp_piece(tag)) return load_piece();
+    if (is_bound_profile_package_tag(tag)) return load_piece();
     const tlv::Tlv t = tlv::parse_one(command);
     switch (tag) {
       case 0xBF2E: return tlv::Builder(0xBF2E).add(0x80, kChallenge).bytes();
@@ -287,18 +288,13 @@ class FakeCard : public Es10Transport {
   std::vector<Bytes> bpp_pieces() const {
     std::vector<Bytes> out;
     for (const Bytes& c : commands)
-      if (is_bpp_piece(outer_tag(c))) out.push_back(c);
+      if (is_bound_profile_package_tag(outer_tag(c))) out.push_back(c);
     return out;
   }
 
  private:
   size_t piece_ = 0;
   bool session_lost_ = false;
-
-  static bool is_bpp_piece(tlv::Tag tag) {
-    return tag == 0xBF36 || tag == 0xA0 || tag == 0xA1 || tag == 0xA2 || tag == 0xA3 ||
-           tag == 0x88 || tag == 0x86;
-  }
 
   Bytes load_piece() {
     const size_t index = piece_++;
