@@ -118,10 +118,10 @@ class DownloadRun {
   // reset took the session and whatever was loaded with it, so the card is clean. User
   // decisions (a refusal, a missing code) and cancels are not retried.
   bool lost_to_card_reset(const Error& e) const {
-    if (!card_session_started_ || installation_reported_) return false;
+    if (installation_reported_) return false;
     if (e.code() == Errc::Cancelled || e.code() == Errc::InvalidArgument) return false;
     if (o_.cancel && o_.cancel->cancelled()) return false;
-    return transport_.reset_count() != resets_at_start_;
+    return card_was_reset();
   }
   // What the user already settled in this attempt, so a repeat does not ask again.
   const std::optional<ProfileMetadata>& accepted_metadata() const { return accepted_; }
