@@ -1,5 +1,7 @@
 #include "daemon/job.h"
 
+#include "daemon/job_progress.h"
+
 namespace euiccd::daemon {
 
 const char* job_state_name(JobState state) {
@@ -72,6 +74,11 @@ void Job::set_stage(const std::string& stage, double progress) {
   if (progress != progress_) fields |= kProgress;
   stage_ = stage;
   progress_ = progress;
+  if (auto overall = daemon::overall_progress(operation_, stage, progress);
+      overall && *overall > overall_progress_) {
+    overall_progress_ = *overall;
+    fields |= kOverallProgress;
+  }
   changed(fields);
 }
 
@@ -111,7 +118,9 @@ void Job::finish(const std::optional<Error>& error) {
   } else {
     state_ = JobState::Succeeded;
     if (progress_ != 1.0) fields |= kProgress;
+    if (overall_progress_ != 1.0) fields |= kOverallProgress;
     progress_ = 1.0;
+    overall_progress_ = 1.0;
   }
   if (stage_ != "done") fields |= kStage;
   stage_ = "done";

@@ -69,6 +69,7 @@ class Job {
     kResult = 16,
     kError = 32,
     kEvents = 64,
+    kOverallProgress = 128,
   };
 
   Job(uint64_t id, std::string operation, unsigned euicc_index, std::string owner);
@@ -79,7 +80,10 @@ class Job {
   // The D-Bus unique name that started the job (it may Confirm/Cancel without polkit).
   const std::string& owner() const { return owner_; }
   const std::string& stage() const { return stage_; }
-  double progress() const { return progress_; }
+  double progress() const { return progress_; }  // within the current stage
+  // The whole job, 0..1, never going back (a download that starts over after a card reset
+  // holds its figure until it passes it again); 1 when succeeded.
+  double overall_progress() const { return overall_progress_; }
   JobState state() const { return state_; }
   bool finished() const;
   const std::optional<lpa::ProfileMetadata>& metadata() const { return metadata_; }
@@ -110,6 +114,7 @@ class Job {
   std::string owner_;
   std::string stage_ = "queued";
   double progress_ = 0;
+  double overall_progress_ = 0;
   JobState state_ = JobState::Running;
   std::optional<lpa::ProfileMetadata> metadata_;
   std::string result_iccid_;

@@ -68,6 +68,8 @@ const sd_bus_vtable JobObject::kVtable[] = {
     SD_BUS_PROPERTY("Stage", "s", &JobObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Progress", "d", &JobObject::get_property, 0,
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("OverallProgress", "d", &JobObject::get_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("State", "s", &JobObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Metadata", "a{sv}", &JobObject::get_property, 0,
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -110,6 +112,7 @@ void JobObject::changed(unsigned fields) {
   std::vector<const char*> names;
   if (fields & daemon::Job::kStage) names.push_back("Stage");
   if (fields & daemon::Job::kProgress) names.push_back("Progress");
+  if (fields & daemon::Job::kOverallProgress) names.push_back("OverallProgress");
   if (fields & daemon::Job::kState) names.push_back("State");
   if (fields & daemon::Job::kMetadata) names.push_back("Metadata");
   if (fields & daemon::Job::kResult) names.push_back("Result");
@@ -150,6 +153,7 @@ int JobObject::get_property(sd_bus* bus, const char*, const char*, const char* p
     if (name == "Operation") return str(job.operation());
     if (name == "Stage") return str(job.stage());
     if (name == "Progress") return sd_bus_message_append(reply, "d", job.progress());
+    if (name == "OverallProgress") return sd_bus_message_append(reply, "d", job.overall_progress());
     if (name == "State") return str(daemon::job_state_name(job.state()));
     if (name == "Metadata") return append_metadata(reply, job.metadata());
     if (name == "Result") {

@@ -2,6 +2,15 @@
 
 namespace euiccctl {
 
+bool daemon_unreachable(const std::string& name) {
+  return name == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+         name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
+         name == "org.freedesktop.DBus.Error.NoServer" ||
+         name == "org.freedesktop.DBus.Error.NoReply" ||
+         name == "org.freedesktop.DBus.Error.Disconnected" ||
+         name.starts_with("org.freedesktop.DBus.Error.Spawn.");
+}
+
 ExitCode exit_code_for_error(const std::string& name) {
   if (name == "org.euiccd1.Error.NotAuthorized" ||
       name == "org.freedesktop.DBus.Error.AccessDenied" ||
@@ -12,14 +21,7 @@ ExitCode exit_code_for_error(const std::string& name) {
     return kExitNotFound;
   }
   if (name == "org.euiccd1.Error.Cancelled") return kExitCancelled;
-  if (name == "org.freedesktop.DBus.Error.ServiceUnknown" ||
-      name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
-      name == "org.freedesktop.DBus.Error.NoServer" ||
-      name == "org.freedesktop.DBus.Error.NoReply" ||
-      name == "org.freedesktop.DBus.Error.Disconnected" || name == "org.euiccd1.Error.NoModem" ||
-      name.starts_with("org.freedesktop.DBus.Error.Spawn.")) {
-    return kExitUnavailable;
-  }
+  if (daemon_unreachable(name) || name == "org.euiccd1.Error.NoModem") return kExitUnavailable;
   return kExitFailed;
 }
 

@@ -29,4 +29,8 @@ class CliError : public std::runtime_error {
 // The exit code for a D-Bus error name.
 ExitCode exit_code_for_error(const std::string& dbus_error_name);
 
+// True when the error says euiccd itself did not answer (not running, not activatable, gone
+// mid-call), as opposed to an answer from euiccd such as org.euiccd1.Error.NoModem.
+bool daemon_unreachable(const std::string& dbus_error_name);
+
 }  // namespace euiccctl

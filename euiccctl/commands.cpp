@@ -274,7 +274,7 @@ json run_job(Bus& bus, const std::string& path, const Options& options, bool ask
     if (job_finished(job)) {
       progress.clear();
     } else {
-      progress.show(text(job, "Stage"), job.value("Progress", 0.0));
+      progress.show(text(job, "Stage"), job.value("OverallProgress", 0.0));
     }
   };
   hooks.on_waiting = [&](const json& job) {

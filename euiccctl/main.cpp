@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
   } catch (const BusCallError& e) {
     ExitCode code = exit_code_for_error(e.name());
     std::cerr << "euiccctl: " << e.name() << ": " << e.what() << "\n";
-    if (code == kExitUnavailable) {
+    if (daemon_unreachable(e.name())) {
       std::cerr << "euiccctl: is euiccd running? (systemctl status euiccd)\n";
     }
     return code;

@@ -114,6 +114,10 @@ constexpr std::array kStatusTable = {
 
 }  // namespace
 
+std::span<const ServerStatusCode> server_status_codes() {
+  return kStatusTable;
+}
+
 std::optional<ServerStatusCode> find_server_status(std::string_view subject,
                                                    std::string_view reason) {
   for (const ServerStatusCode& entry : kStatusTable) {

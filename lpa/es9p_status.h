@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ struct ServerStatusCode {
   std::string_view meaning;  // plain words, no trailing period
   Errc errc;
 };
+
+// Every pair the table knows (for the API doc's check that each resulting error is listed).
+std::span<const ServerStatusCode> server_status_codes();
 
 // The entry for a subject/reason pair, or nullopt for a pair the table does not know.
 std::optional<ServerStatusCode> find_server_status(std::string_view subject,

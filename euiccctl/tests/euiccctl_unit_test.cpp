@@ -77,6 +77,17 @@ TEST(ExitCodes, FollowTheErrorName) {
   EXPECT_EQ(exit_code_for_error("org.euiccd1.Error.Cancelled"), kExitCancelled);
   EXPECT_EQ(exit_code_for_error("org.freedesktop.DBus.Error.ServiceUnknown"), kExitUnavailable);
   EXPECT_EQ(exit_code_for_error("org.euiccd1.Error.CardRemoved"), kExitFailed);
+  EXPECT_EQ(exit_code_for_error("org.euiccd1.Error.NoModem"), kExitUnavailable);
+}
+
+// The "is euiccd running?" hint is for errors where euiccd did not answer; NoModem shares the
+// exit code but comes from a running euiccd.
+TEST(ExitCodes, OnlyAnUnansweredCallMeansTheDaemonIsUnreachable) {
+  EXPECT_TRUE(daemon_unreachable("org.freedesktop.DBus.Error.ServiceUnknown"));
+  EXPECT_TRUE(daemon_unreachable("org.freedesktop.DBus.Error.NoReply"));
+  EXPECT_TRUE(daemon_unreachable("org.freedesktop.DBus.Error.Spawn.ChildExited"));
+  EXPECT_FALSE(daemon_unreachable("org.euiccd1.Error.NoModem"));
+  EXPECT_FALSE(daemon_unreachable("org.euiccd1.Error.Busy"));
 }
 
 TEST(Terminal, ProgressLine) {

@@ -103,6 +103,10 @@ TEST_F(DaemonDownload, StopsAtThePreviewAndInstallsOnConfirm) {
   ASSERT_TRUE(eventually([&] { return rig().job_string(job, "State") == "waiting"; }, 30s))
       << rig().logs();
   EXPECT_EQ(rig().job_string(job, "Stage"), "waiting-for-confirmation");
+  // Authenticated, nothing prepared yet: the overall figure sits between the two.
+  const double at_preview = rig().get<double>(job, kJobIface, "OverallProgress", 'd');
+  EXPECT_GT(at_preview, 0.0);
+  EXPECT_LT(at_preview, 0.5);
   EXPECT_EQ(metadata(job, "iccid"), kPlainIccid);
   EXPECT_EQ(metadata(job, "service_provider_name"), "Test Telecom");
   EXPECT_EQ(metadata(job, "profile_name"), "Profile PLAIN");
@@ -114,6 +118,7 @@ TEST_F(DaemonDownload, StopsAtThePreviewAndInstallsOnConfirm) {
   r = rig().call(job, kJobIface, "Confirm", "b", 1);
   ASSERT_TRUE(r.ok()) << r.error_message();
   ASSERT_EQ(rig().wait_job(job), "succeeded") << rig().job_error(job) << rig().logs();
+  EXPECT_EQ(rig().get<double>(job, kJobIface, "OverallProgress", 'd'), 1.0);
   const std::string profile = DaemonRig::profile_path(kPlainIccid);
   EXPECT_EQ(rig().get_path(job, kJobIface, "Result"), profile);
   EXPECT_EQ(rig().get_string(profile, kProfileIface, "State"), "disabled");

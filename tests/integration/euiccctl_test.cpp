@@ -594,6 +594,8 @@ TEST_F(Euiccctl, BalanceWithoutAModemOrForADisabledProfile) {
   Outcome no_mm = ctl({"balance"});
   EXPECT_EQ(no_mm.status, 5) << describe(no_mm);  // a service it needs is not there
   EXPECT_THAT(no_mm.err, HasSubstr("euiccctl: org.euiccd1.Error.NoModem: "));
+  // euiccd answered: no hint that it might not be running.
+  EXPECT_THAT(no_mm.err, Not(HasSubstr("is euiccd running?")));
 
   ASSERT_EQ(ctl({"disable", kTravelIccid}).status, 0);
   Outcome disabled = ctl({"balance", kTravelIccid});

@@ -2,9 +2,12 @@
 // JobControl, where a download on the card worker waits for Confirm, a cancel or a deadline.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "daemon/job.h"
 
@@ -78,7 +81,7 @@ TEST(DbusJob, ReportsWhatChangedAndFinishesOnce) {
   EXPECT_EQ(job.stage(), "queued");
   EXPECT_EQ(job.state(), JobState::Running);
   job.set_stage("authenticating", 0.5);
-  EXPECT_EQ(fields, Job::kStage | Job::kProgress);
+  EXPECT_EQ(fields, Job::kStage | Job::kProgress | Job::kOverallProgress);
   fields = 0;
   job.set_stage("authenticating", 0.5);
   EXPECT_EQ(fields, 0U) << "no change, no report";
@@ -98,6 +101,48 @@ TEST(DbusJob, ReportsWhatChangedAndFinishesOnce) {
   fields = 0;
   job.set_stage("installing", 0.1);
   EXPECT_EQ(fields, 0U);
+}
+
+// Progress restarts with each stage; OverallProgress is what a progress bar binds to, so it
+// must only go up, across stages and across a download that starts over after a card reset.
+TEST(DbusJob, OverallProgressOnlyGoesUp) {
+  Job job(3, "download", 0, "");
+  std::vector<double> seen;
+  job.on_changed = [&](unsigned f) {
+    if (f & Job::kOverallProgress) seen.push_back(job.overall_progress());
+  };
+  job.set_stage("queued", 0);
+  EXPECT_EQ(job.overall_progress(), 0.0);
+  const std::vector<std::pair<std::string, double>> steps = {
+      {"authenticating", 0}, {"authenticating", 1}, {"waiting-for-confirmation", 0},
+      {"preparing", 0},      {"preparing", 1},      {"downloading", 0.5},
+      {"installing", 0},     {"installing", 0.5},   {"authenticating", 0},  // card reset
+      {"authenticating", 1}, {"preparing", 1},      {"downloading", 1},
+      {"installing", 0.5},   {"installing", 0.9},   {"notifying", 0}};
+  double before = 0;
+  for (const auto& [stage, fraction] : steps) {
+    job.set_stage(stage, fraction);
+    EXPECT_GE(job.overall_progress(), before) << stage << " " << fraction;
+    EXPECT_LT(job.overall_progress(), 1.0) << stage << " " << fraction;
+    before = job.overall_progress();
+  }
+  EXPECT_GT(job.overall_progress(), 0.9) << "notifying is the last stage";
+  job.finish(std::nullopt);
+  EXPECT_EQ(job.overall_progress(), 1.0);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.back(), 1.0);
+
+  // Within a stage the figure moves with the stage's own progress.
+  Job other(4, "download", 0, "");
+  other.set_stage("installing", 0.2);
+  const double at_20 = other.overall_progress();
+  other.set_stage("installing", 0.8);
+  EXPECT_GT(other.overall_progress(), at_20);
+
+  // A failed job keeps the figure it reached.
+  other.finish(Error(Errc::CardRemoved, "pulled"));
+  EXPECT_LT(other.overall_progress(), 1.0);
 }
 
 TEST(DbusJob, CancelledAndFailedAreToldApart) {
