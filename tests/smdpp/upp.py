@@ -257,6 +257,23 @@ def generate(iccid, size, profile_type="euiccd test profile"):
     return out
 
 
+BROKEN_PROFILES = ("profile-without-end", "profile-other-iccid")
+OTHER_ICCID = "8999999999999999999"
+
+
+def broken(upp, how):
+    """A profile package a card must refuse (sabotage): without its PE-End, or with a ProfileHeader
+    naming OTHER_ICCID instead of the ordered one (same size)."""
+    elements = der.parse_all(upp)
+    if how == "profile-without-end":
+        return b"".join(e.raw for e in elements[:-1])
+    if how == "profile-other-iccid":
+        fields = [der.tlv(0x83, bcd_plain(OTHER_ICCID)) if f.tag == 0x83 else f.raw
+                  for f in elements[0].children()]
+        return der.tlv(elements[0].tag, b"".join(fields)) + b"".join(e.raw for e in elements[1:])
+    raise ValueError("unknown broken profile %r" % how)
+
+
 def header_iccid(upp):
     """ICCID digits from the ProfileHeader (A0 / 83) of a UPP, or None."""
     first, _ = der.parse_one(upp, 0)
