@@ -298,7 +298,10 @@ SaipError::SaipError(SaipProblem problem, const std::string& detail)
       problem_(problem) {}
 
 SaipSummary check_saip(ByteView package) {
-  std::vector<std::string_view> types;
+  // Element names seen (a set: the count is bounded only by the 32768 identification numbers).
+  std::set<std::string_view> seen;
+  std::string_view last;
+  size_t count = 0;
   std::set<uint32_t> identifications;
   Header header;
   size_t pos = 0;
@@ -308,33 +311,33 @@ SaipSummary check_saip(ByteView package) {
     if (name.empty() || !pe.constructed)
       fail(SaipProblem::UnknownElement, "tag " + tag_hex(pe.tag) + " is no ProfileElement");
     check_tree(pe.value, 1);
-    if (types.empty() != (name == "header"))
+    if ((count == 0) != (name == "header"))
       fail(SaipProblem::HeaderNotFirst, "the ProfileHeader must come first, once");
-    if ((types.size() == 1) != (name == "mf"))
+    if ((count == 1) != (name == "mf"))
       fail(SaipProblem::MfNotSecond, "PE-MF must be the second element, once");
-    if (!types.empty() && types.back() == "end")
-      fail(SaipProblem::EndNotLast, "an element follows PE-End");
+    if (last == "end") fail(SaipProblem::EndNotLast, "an element follows PE-End");
+    if (std::find(kOnce.begin(), kOnce.end(), name) != kOnce.end() && seen.count(name))
+      fail(SaipProblem::DuplicateElement, std::string(name) + " occurs twice");
     if (name == "header") {
       header = check_profile_header(pe);
     } else if (!identifications.insert(element_identification(pe)).second) {
       fail(SaipProblem::DuplicateIdentification, "identification used twice");
     }
-    if (std::find(kOnce.begin(), kOnce.end(), name) != kOnce.end() &&
-        std::find(types.begin(), types.end(), name) != types.end())
-      fail(SaipProblem::DuplicateElement, std::string(name) + " occurs twice");
     for (const auto& [element, base] : kNeeds)
-      if (name == element && std::find(types.begin(), types.end(), base) == types.end())
+      if (name == element && !seen.count(base))
         fail(SaipProblem::MissingBaseElement, std::string(name) + " without " + std::string(base));
-    types.push_back(name);
+    seen.insert(name);
+    last = name;
+    ++count;
   }
-  if (types.empty()) fail(SaipProblem::HeaderNotFirst, "empty profile package");
-  if (types.size() < 2) fail(SaipProblem::MfNotSecond, "no PE-MF");
-  if (types.back() != "end") fail(SaipProblem::EndNotLast, "the last element is not PE-End");
+  if (count == 0) fail(SaipProblem::HeaderNotFirst, "empty profile package");
+  if (count < 2) fail(SaipProblem::MfNotSecond, "no PE-MF");
+  if (last != "end") fail(SaipProblem::EndNotLast, "the last element is not PE-End");
   for (const auto& [bit, naa] : kNaaServices)
-    if (header.services.count(bit) && std::find(types.begin(), types.end(), naa) == types.end())
+    if (header.services.count(bit) && !seen.count(naa))
       fail(SaipProblem::MissingMandatoryService,
            "the header mandates " + std::string(naa) + " but no such PE follows");
-  return {header.iccid, types.size()};
+  return {header.iccid, count};
 }
 
 }  // namespace euiccd::veuicc

@@ -120,10 +120,10 @@ TEST(VeuiccSaip, TagsAndHeaders) {
   v.insert(v.begin() + 7, from_hex("A1058103016363"));  // a PE without its PEHeader [0]
   EXPECT_EQ(problem_of(join(v)), SaipProblem::BadElementHeader);
   v = g;
-  v.back() = from_hex("AA05A003810264");  // identification 0x64 written in 2 bytes
+  v.back() = from_hex("AA06A00481020064");  // identification 0x64 written in 2 bytes
   EXPECT_EQ(problem_of(join(v)), SaipProblem::BadElementHeader);
   v = g;
-  v.back() = from_hex("AA0AA0038101648101FF");  // PE-End with more than its header
+  v.back() = from_hex("AA08A0038101648101FF");  // PE-End with more than its header
   EXPECT_EQ(problem_of(join(v)), SaipProblem::BadElementHeader);
 
   // ProfileHeader: the ICCID left out; major-version 1 (not a SAIP version this card has).
