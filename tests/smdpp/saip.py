@@ -115,13 +115,22 @@ class Oid(Type):
         return der.decode_oid(t.value)
 
 
+def _check_der_header(t, path):
+    """DER: the tag and length as the shortest encoding writes them (der.py reads BER lengths)."""
+    if der.encode_tag(t.tag) + der.encode_len(len(t.value)) != t.raw[:len(t.raw) - len(t.value)]:
+        raise SaipError("%s: length not in DER (minimal) form" % path)
+
+
 def _children(t, path):
     if not t.constructed:
         raise SaipError("%s: primitive encoding of a constructed type" % path)
     try:
-        return der.parse_all(t.value)
+        items = der.parse_all(t.value)
     except der.DerError as e:
         raise SaipError("%s: %s" % (path, e)) from None
+    for item in items:
+        _check_der_header(item, path)
+    return items
 
 
 class Field:
@@ -457,8 +466,7 @@ def decode(upp):
             t, pos = der.parse_one(upp, pos)
         except der.DerError as e:
             raise SaipError("PE #%d: %s" % (len(out), e)) from None
-        if der.encode_tag(t.tag) + der.encode_len(len(t.value)) != t.raw[:len(t.raw) - len(t.value)]:
-            raise SaipError("PE #%d: length not in DER (minimal) form" % len(out))
+        _check_der_header(t, "PE #%d" % len(out))
         out.append(ProfileElement.decode(t, "PE #%d" % len(out), 0))
     if not out:
         raise SaipError("empty profile package")

@@ -157,6 +157,7 @@ class Refused(unittest.TestCase):
         self.refused(b"".join([no_iccid] + g[1:]), "mandatory iccid missing")
         long_form = b"\xaa\x81" + g[-1][1:]  # PE-End with a non-minimal length
         self.refused(b"".join(g[:-1]) + long_form, "DER")
+        self.refused(b"".join(g[:-1]) + pe(0xAA, b"\xa0\x81\x03" + der.tlv(0x81, b"\x09")), "DER")
         # DER leaves DEFAULT values out: lifeCycleState '07' written out is an error
         sd = der.parse_exact(g[6])
         parts = sd.children()
