@@ -1,8 +1,8 @@
 // The end of a profile download on the card: the profile's metadata (StoreMetadataRequest),
 // the checks before it may be stored (ICCID unused, policy rules allowed by the RAT, memory,
-// the profile package a valid SAIP profile for that ICCID), the installation into the state file, and the signed
-// ProfileInstallationResult, which is also kept as the pending install notification
-// (SGP.22 §3.1.3, §5.7.6; digest §2.5, §2.7, §3.3).
+// the profile package a valid SAIP profile for that ICCID), the installation into the state
+// file, and the signed ProfileInstallationResult, which is also kept as the pending install
+// notification (SGP.22 §3.1.3, §5.7.6; digest §2.5, §2.7, §3.3).
 #include <string>
 
 #include "lpa/error.h"
