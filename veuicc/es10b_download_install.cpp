@@ -10,7 +10,6 @@
 #include "veuicc/bits.h"
 #include "veuicc/es10b_download.h"
 #include "veuicc/notifications.h"
-#include "veuicc/saip_check.h"
 
 namespace euiccd::veuicc {
 namespace {
@@ -65,25 +64,6 @@ bool ppr_allowed(const CardState& state, uint32_t ppr, const std::optional<Opera
       if (operator_allowed(op, *owner)) return true;
   }
   return false;
-}
-
-// The profile package must be a SAIP profile (veuicc/saip_check.h) whose ProfileHeader names the
-// ICCID the metadata announced. A package that does not decode or breaks the element rules is
-// installFailedDueToPEProcessingError (12): the card could not process its profile elements.
-// A well-formed package for another ICCID is installFailedDueToDataMismatch (13): the profile's
-// data contradict the StoreMetadataRequest already accepted (the reason was called
-// installFailedDueToIccidMismatch before SGP.22 v2.2.2, which names exactly this case).
-// iccidAlreadyExists (9) is not it (that is about the metadata's ICCID being on the card, checked
-// at storeMetadata), nor unknownError (127), which is for failures with no specific reason.
-void check_profile_package(const Bytes& upp, const Profile& profile) {
-  constexpr BppCommand kCmd = BppCommand::LoadProfileElements;
-  SaipSummary saip;
-  try {
-    saip = check_saip(upp);
-  } catch (const SaipError&) {
-    fail(kCmd, InstallError::PeProcessingError);
-  }
-  if (saip.iccid != profile.iccid) fail(kCmd, InstallError::DataMismatch);
 }
 
 // A minimal SAIP EUICCResponse: peStatus { PEStatus { status ok(0) } } (TCA PEDefinitions,
@@ -172,6 +152,31 @@ void check_profile_acceptable(const CardState& state, const Profile& profile) {
   }
 }
 
+// The profile package must be a SAIP profile (veuicc/saip_check.h) whose ProfileHeader names the
+// ICCID the metadata announced; it is checked element by element as the 86 segments arrive. A
+// package that does not decode or breaks the element rules is
+// installFailedDueToPEProcessingError (12): the card could not process its profile elements.
+// A well-formed package for another ICCID is installFailedDueToDataMismatch (13): the profile's
+// data contradict the StoreMetadataRequest already accepted (the reason was called
+// installFailedDueToIccidMismatch before SGP.22 v2.2.2, which names exactly this case).
+// iccidAlreadyExists (9) is not it (that is about the metadata's ICCID being on the card, checked
+// at storeMetadata), nor unknownError (127), which is for failures with no specific reason.
+void check_profile_elements(BppLoad& load, bool complete) {
+  constexpr BppCommand kCmd = BppCommand::LoadProfileElements;
+  if (!load.profile) fail(kCmd, InstallError::UnknownError);
+  try {
+    if (complete) {
+      load.saip.finish(load.elements);
+    } else {
+      load.saip.check_available(load.elements);
+    }
+  } catch (const SaipError&) {
+    fail(kCmd, InstallError::PeProcessingError);
+  }
+  if (!load.saip.iccid().empty() && load.saip.iccid() != load.profile->iccid)
+    fail(kCmd, InstallError::DataMismatch);
+}
+
 uint64_t free_nvm(const CardState& state) {
   uint64_t used = 0;
   for (const Profile& p : state.profiles) used += p.size;
@@ -180,8 +185,7 @@ uint64_t free_nvm(const CardState& state) {
 
 Bytes install_profile(DownloadSession& session, Es10Context& ctx) {
   BppLoad& load = session.load;
-  if (!load.profile) fail(BppCommand::LoadProfileElements, InstallError::UnknownError);
-  check_profile_package(load.elements, *load.profile);
+  check_profile_elements(load, true);
   CardState& state = ctx.state();
   if (load.elements.size() > free_nvm(state))
     fail(BppCommand::LoadProfileElements, InstallError::InsufficientMemory);

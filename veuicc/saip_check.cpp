@@ -29,22 +29,30 @@ struct Node {
   throw SaipError(problem, detail);
 }
 
-// One DER TLV at `pos`: tag of at most 3 bytes, definite minimal length, value in bounds.
-Node read_tlv(ByteView data, size_t& pos) {
+// One DER TLV at `pos`: tag of at most 3 bytes, definite minimal length. nullopt when `data`
+// ends before the TLV does (more may follow); a malformed header fails at once.
+std::optional<Node> try_read_tlv(ByteView data, size_t& pos) {
+  size_t i = pos;
+  bool truncated = false;
   const auto next = [&]() -> uint8_t {
-    if (pos >= data.size()) fail(SaipProblem::NotDer, "truncated TLV");
-    return data[pos++];
+    if (i >= data.size()) {
+      truncated = true;
+      return 0;
+    }
+    return data[i++];
   };
   Node n;
   const uint8_t first = next();
+  if (truncated) return std::nullopt;
   n.constructed = (first & 0x20) != 0;
   n.tag = first;
   if ((first & 0x1F) == 0x1F) {
     uint32_t number = 0;
-    for (int i = 0;; ++i) {
-      if (i == 2) fail(SaipProblem::NotDer, "tag longer than 3 bytes");
+    for (int k = 0;; ++k) {
+      if (k == 2) fail(SaipProblem::NotDer, "tag longer than 3 bytes");
       const uint8_t b = next();
-      if (i == 0 && b == 0x80) fail(SaipProblem::NotDer, "tag number not minimal");
+      if (truncated) return std::nullopt;
+      if (k == 0 && b == 0x80) fail(SaipProblem::NotDer, "tag number not minimal");
       n.tag = (n.tag << 8) | b;
       number = (number << 7) | (b & 0x7F);
       if (!(b & 0x80)) break;
@@ -52,22 +60,31 @@ Node read_tlv(ByteView data, size_t& pos) {
     if (number < 0x1F) fail(SaipProblem::NotDer, "a short tag number in the long form");
   }
   size_t length = next();
+  if (truncated) return std::nullopt;
   if (length == 0x80) fail(SaipProblem::NotDer, "indefinite length");
   if (length > 0x80) {
     const size_t count = length & 0x7F;
     if (count > 3) fail(SaipProblem::NotDer, "length field longer than 3 bytes");
     length = 0;
-    for (size_t i = 0; i < count; ++i) {
+    for (size_t k = 0; k < count; ++k) {
       const uint8_t b = next();
-      if (i == 0 && b == 0) fail(SaipProblem::NotDer, "length not minimal");
+      if (truncated) return std::nullopt;
+      if (k == 0 && b == 0) fail(SaipProblem::NotDer, "length not minimal");
       length = (length << 8) | b;
     }
     if (length < 0x80) fail(SaipProblem::NotDer, "length not minimal");
   }
-  if (length > data.size() - pos) fail(SaipProblem::NotDer, "value runs past its container");
-  n.value = data.subspan(pos, length);
-  pos += length;
+  if (length > data.size() - i) return std::nullopt;
+  n.value = data.subspan(i, length);
+  pos = i + length;
   return n;
+}
+
+// A TLV inside a value: it must end within that value.
+Node read_tlv(ByteView data, size_t& pos) {
+  std::optional<Node> n = try_read_tlv(data, pos);
+  if (!n) fail(SaipProblem::NotDer, "a TLV runs past its container");
+  return *n;
 }
 
 std::string tag_hex(uint32_t tag) {
@@ -297,47 +314,59 @@ SaipError::SaipError(SaipProblem problem, const std::string& detail)
             std::string("profile package: ") + saip_problem_name(problem) + ": " + detail),
       problem_(problem) {}
 
-SaipSummary check_saip(ByteView package) {
-  // Element names seen (a set: the count is bounded only by the 32768 identification numbers).
-  std::set<std::string_view> seen;
-  std::string_view last;
-  size_t count = 0;
-  std::set<uint32_t> identifications;
-  Header header;
-  size_t pos = 0;
-  while (pos < package.size()) {
-    const Node pe = read_tlv(package, pos);
-    const std::string_view name = element_name(pe.tag);
-    if (name.empty() || !pe.constructed)
-      fail(SaipProblem::UnknownElement, "tag " + tag_hex(pe.tag) + " is no ProfileElement");
-    check_tree(pe.value, 1);
-    if ((count == 0) != (name == "header"))
-      fail(SaipProblem::HeaderNotFirst, "the ProfileHeader must come first, once");
-    if ((count == 1) != (name == "mf"))
-      fail(SaipProblem::MfNotSecond, "PE-MF must be the second element, once");
-    if (last == "end") fail(SaipProblem::EndNotLast, "an element follows PE-End");
-    if (std::find(kOnce.begin(), kOnce.end(), name) != kOnce.end() && seen.count(name))
-      fail(SaipProblem::DuplicateElement, std::string(name) + " occurs twice");
-    if (name == "header") {
-      header = check_profile_header(pe);
-    } else if (!identifications.insert(element_identification(pe)).second) {
-      fail(SaipProblem::DuplicateIdentification, "identification used twice");
-    }
-    for (const auto& [element, base] : kNeeds)
-      if (name == element && !seen.count(base))
-        fail(SaipProblem::MissingBaseElement, std::string(name) + " without " + std::string(base));
-    seen.insert(name);
-    last = name;
-    ++count;
+void SaipChecker::check_available(ByteView received) {
+  while (checked_ < received.size()) {
+    size_t pos = checked_;
+    const std::optional<Node> pe = try_read_tlv(received, pos);
+    if (!pe) return;  // the element is not complete yet
+    check_element(pe->tag, pe->constructed, pe->value);
+    checked_ = pos;
   }
-  if (count == 0) fail(SaipProblem::HeaderNotFirst, "empty profile package");
-  if (count < 2) fail(SaipProblem::MfNotSecond, "no PE-MF");
-  if (last != "end") fail(SaipProblem::EndNotLast, "the last element is not PE-End");
+}
+
+void SaipChecker::check_element(uint32_t tag, bool constructed, ByteView value) {
+  const Node pe{tag, constructed, value};
+  const std::string_view name = element_name(pe.tag);
+  if (name.empty() || !pe.constructed)
+    fail(SaipProblem::UnknownElement, "tag " + tag_hex(pe.tag) + " is no ProfileElement");
+  check_tree(pe.value, 1);
+  if ((count_ == 0) != (name == "header"))
+    fail(SaipProblem::HeaderNotFirst, "the ProfileHeader must come first, once");
+  if ((count_ == 1) != (name == "mf"))
+    fail(SaipProblem::MfNotSecond, "PE-MF must be the second element, once");
+  if (last_ == "end") fail(SaipProblem::EndNotLast, "an element follows PE-End");
+  if (std::find(kOnce.begin(), kOnce.end(), name) != kOnce.end() && seen_.count(name))
+    fail(SaipProblem::DuplicateElement, std::string(name) + " occurs twice");
+  if (name == "header") {
+    const Header h = check_profile_header(pe);
+    iccid_ = h.iccid;
+    services_ = h.services;
+  } else if (!identifications_.insert(element_identification(pe)).second) {
+    fail(SaipProblem::DuplicateIdentification, "identification used twice");
+  }
+  for (const auto& [element, base] : kNeeds)
+    if (name == element && !seen_.count(base))
+      fail(SaipProblem::MissingBaseElement, std::string(name) + " without " + std::string(base));
+  seen_.insert(name);
+  last_ = name;
+  ++count_;
+}
+
+SaipSummary SaipChecker::finish(ByteView package) {
+  check_available(package);
+  if (checked_ != package.size()) fail(SaipProblem::NotDer, "the last element is incomplete");
+  if (count_ == 0) fail(SaipProblem::HeaderNotFirst, "empty profile package");
+  if (count_ < 2) fail(SaipProblem::MfNotSecond, "no PE-MF");
+  if (last_ != "end") fail(SaipProblem::EndNotLast, "the last element is not PE-End");
   for (const auto& [bit, naa] : kNaaServices)
-    if (header.services.count(bit) && !seen.count(naa))
+    if (services_.count(bit) && !seen_.count(naa))
       fail(SaipProblem::MissingMandatoryService,
            "the header mandates " + std::string(naa) + " but no such PE follows");
-  return {header.iccid, count};
+  return {iccid_, count_};
+}
+
+SaipSummary check_saip(ByteView package) {
+  return SaipChecker().finish(package);
 }
 
 }  // namespace euiccd::veuicc

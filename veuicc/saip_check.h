@@ -6,7 +6,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "lpa/bytes.h"
 #include "lpa/error.h"
@@ -45,8 +48,33 @@ struct SaipSummary {
   size_t elements = 0;  // profile elements, header and end included
 };
 
-// Checks a whole profile package; throws SaipError (code Malformed) naming the first problem.
-// Bounded: linear in the input, nesting at most kSaipMaxDepth.
+// Checks a profile package as it arrives, element by element, as a card processes the profile
+// segments: a bad element is refused as soon as it is complete, not only at the end. Throws
+// SaipError (code Malformed) naming the first problem. Bounded: linear in the input, nesting at
+// most kSaipMaxDepth.
+class SaipChecker {
+ public:
+  // `received` is the package so far (it only grows); checks the elements completed since the
+  // last call, keeps an incomplete one for later.
+  void check_available(ByteView received);
+  // The ProfileHeader's ICCID once the header has been checked, else empty.
+  const std::string& iccid() const { return iccid_; }
+  // The whole package: everything checked, nothing incomplete, PE-End last, NAAs present.
+  SaipSummary finish(ByteView package);
+
+ private:
+  void check_element(uint32_t tag, bool constructed, ByteView value);
+
+  size_t checked_ = 0;  // bytes of complete, checked elements
+  size_t count_ = 0;
+  std::string_view last_;
+  std::set<std::string_view> seen_;  // a set: 32768 identification numbers bound the count
+  std::set<uint32_t> identifications_;
+  std::set<uint32_t> services_;  // ServicesList component numbers the header mandates
+  std::string iccid_;
+};
+
+// The same for a complete package.
 SaipSummary check_saip(ByteView package);
 
 inline constexpr int kSaipMaxDepth = 12;

@@ -164,6 +164,29 @@ TEST(VeuiccSaip, DerFormAndDepthAreBounded) {
   EXPECT_EQ(problem_of(join(g)), SaipProblem::TooDeep);
 }
 
+// As the card receives the package in 1007-byte segments: a bad element is refused as soon as it
+// is complete, and the ICCID is known once the header is.
+TEST(VeuiccSaip, ChecksElementsAsTheyArrive) {
+  const Bytes& p = profile_5000();
+  veuicc::SaipChecker streaming;
+  for (size_t n = 1007; n < p.size(); n += 1007) {
+    streaming.check_available(ByteView(p.data(), n));
+    EXPECT_EQ(streaming.iccid(), kIccid);
+  }
+  EXPECT_EQ(streaming.finish(p).iccid, kIccid);
+
+  std::vector<Bytes> g = elements(p);
+  std::swap(g[1], g[2]);  // pukCodes before the MF
+  const Bytes bad = join(g);
+  veuicc::SaipChecker early;
+  try {
+    early.check_available(ByteView(bad.data(), 1007));  // header, pukCodes and the MF are in it
+    ADD_FAILURE() << "the misplaced element passed";
+  } catch (const SaipError& e) {
+    EXPECT_EQ(e.problem(), SaipProblem::MfNotSecond);
+  }
+}
+
 // Every prefix of a valid package is refused with a SaipError (never accepted, never another
 // exception): a package cut short in transit cannot be installed.
 TEST(VeuiccSaip, EveryTruncationIsRefused) {
