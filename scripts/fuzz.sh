@@ -43,7 +43,7 @@ for name in "${targets[@]}"; do
   log=$build/fuzz-$name.log
   # A dictionary of the format's words: fuzz/<name>.dict, or the TLV one for BER-TLV parsers.
   dict=fuzz/$name.dict
-  case "$name" in es10 | es10_download) dict=fuzz/tlv.dict ;; esac
+  case "$name" in es10 | es10_download | saip) dict=fuzz/tlv.dict ;; esac
   options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
     -artifact_prefix="$crashes/")
   [[ -f $dict ]] && options+=(-dict="$dict")

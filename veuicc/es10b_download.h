@@ -84,6 +84,11 @@ void check_profile_acceptable(const CardState& state, const Profile& profile);
 // Bytes of profile data the card can still take.
 uint64_t free_nvm(const CardState& state);
 
+// Checks the profile elements of `load.elements` completed so far (`complete`: the whole
+// package, nothing may be left incomplete) as SAIP, and the ProfileHeader's ICCID against the
+// metadata's. Throws InstallFailure at LoadProfileElements.
+void check_profile_elements(BppLoad& load, bool complete);
+
 // Installs the received profile (UPP checks, memory), queues and returns the signed success
 // PIR, and commits the state. Throws InstallFailure at LoadProfileElements.
 Bytes install_profile(DownloadSession& session, Es10Context& ctx);

@@ -310,10 +310,13 @@ class BppStream {
     load_.position = BppPosition::ProfileHeader;
   }
 
+  // A profile segment: the memory check, then the profile elements it completes (a card
+  // processes them as they arrive, so a bad one is refused at its segment).
   void profile_segment(const Bytes& plain) {
     append(load_.elements, plain);
     if (load_.elements.size() > free_nvm(ctx_.state()))
       fail(BppCommand::LoadProfileElements, InstallError::InsufficientMemory);
+    check_profile_elements(load_, false);
     if (load_.container_left == 0) load_.position = BppPosition::Complete;
   }
 };

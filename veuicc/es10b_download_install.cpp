@@ -1,8 +1,8 @@
 // The end of a profile download on the card: the profile's metadata (StoreMetadataRequest),
 // the checks before it may be stored (ICCID unused, policy rules allowed by the RAT, memory,
-// the profile package's header), the installation into the state file, and the signed
-// ProfileInstallationResult, which is also kept as the pending install notification
-// (SGP.22 §3.1.3, §5.7.6; digest §2.5, §2.7, §3.3).
+// the profile package a valid SAIP profile for that ICCID), the installation into the state
+// file, and the signed ProfileInstallationResult, which is also kept as the pending install
+// notification (SGP.22 §3.1.3, §5.7.6; digest §2.5, §2.7, §3.3).
 #include <string>
 
 #include "lpa/error.h"
@@ -64,25 +64,6 @@ bool ppr_allowed(const CardState& state, uint32_t ppr, const std::optional<Opera
       if (operator_allowed(op, *owner)) return true;
   }
   return false;
-}
-
-// The profile package must open with a ProfileHeader (A0) whose ICCID (83, BCD in digit
-// order, F-padded) is the one the metadata announced.
-void check_profile_package(const Bytes& upp, const Profile& profile) {
-  constexpr BppCommand kCmd = BppCommand::LoadProfileElements;
-  std::optional<tlv::Tlv> header_iccid;
-  try {
-    const std::vector<tlv::Tlv> elements = tlv::parse_all(upp);
-    if (elements.empty() || elements.front().tag != 0xA0)
-      fail(kCmd, InstallError::PeProcessingError);
-    header_iccid = elements.front().find(0x83);
-  } catch (const Error&) {
-    fail(kCmd, InstallError::PeProcessingError);
-  }
-  if (!header_iccid) return;
-  std::string digits = to_hex(header_iccid->value);
-  while (!digits.empty() && digits.back() == 'F') digits.pop_back();
-  if (digits != profile.iccid) fail(kCmd, InstallError::DataMismatch);
 }
 
 // A minimal SAIP EUICCResponse: peStatus { PEStatus { status ok(0) } } (TCA PEDefinitions,
@@ -171,6 +152,31 @@ void check_profile_acceptable(const CardState& state, const Profile& profile) {
   }
 }
 
+// The profile package must be a SAIP profile (veuicc/saip_check.h) whose ProfileHeader names the
+// ICCID the metadata announced; it is checked element by element as the 86 segments arrive. A
+// package that does not decode or breaks the element rules is
+// installFailedDueToPEProcessingError (12): the card could not process its profile elements.
+// A well-formed package for another ICCID is installFailedDueToDataMismatch (13): the profile's
+// data contradict the StoreMetadataRequest already accepted (the reason was called
+// installFailedDueToIccidMismatch before SGP.22 v2.2.2, which names exactly this case).
+// iccidAlreadyExists (9) is not it (that is about the metadata's ICCID being on the card, checked
+// at storeMetadata), nor unknownError (127), which is for failures with no specific reason.
+void check_profile_elements(BppLoad& load, bool complete) {
+  constexpr BppCommand kCmd = BppCommand::LoadProfileElements;
+  if (!load.profile) fail(kCmd, InstallError::UnknownError);
+  try {
+    if (complete) {
+      load.saip.finish(load.elements);
+    } else {
+      load.saip.check_available(load.elements);
+    }
+  } catch (const SaipError&) {
+    fail(kCmd, InstallError::PeProcessingError);
+  }
+  if (!load.saip.iccid().empty() && load.saip.iccid() != load.profile->iccid)
+    fail(kCmd, InstallError::DataMismatch);
+}
+
 uint64_t free_nvm(const CardState& state) {
   uint64_t used = 0;
   for (const Profile& p : state.profiles) used += p.size;
@@ -179,8 +185,7 @@ uint64_t free_nvm(const CardState& state) {
 
 Bytes install_profile(DownloadSession& session, Es10Context& ctx) {
   BppLoad& load = session.load;
-  if (!load.profile) fail(BppCommand::LoadProfileElements, InstallError::UnknownError);
-  check_profile_package(load.elements, *load.profile);
+  check_profile_elements(load, true);
   CardState& state = ctx.state();
   if (load.elements.size() > free_nvm(state))
     fail(BppCommand::LoadProfileElements, InstallError::InsufficientMemory);

@@ -14,6 +14,7 @@
 #include "lpa/crypto/bsp.h"
 #include "lpa/crypto/certificate.h"
 #include "lpa/crypto/keys.h"
+#include "veuicc/saip_check.h"
 #include "veuicc/state.h"
 
 namespace euiccd::veuicc {
@@ -42,6 +43,7 @@ struct BppLoad {
   Bytes metadata;                            // StoreMetadataRequest (BF25) from the 88s
   std::optional<Profile> profile;            // the metadata read, from A1's end on
   Bytes elements;                            // the decrypted profile package (UPP)
+  SaipChecker saip;                          // checks `elements` as they arrive
 };
 
 enum class DownloadPhase {

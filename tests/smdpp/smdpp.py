@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 import certs  # noqa: E402
 import der  # noqa: E402
 import rsp_crypto  # noqa: E402
+import saip  # noqa: E402
 import upp  # noqa: E402
 
 ES9_PREFIX = "/gsma/rsp2/es9plus/"
@@ -40,7 +41,7 @@ RESPONSE_ADMIN_PROTOCOL = "gsma/rsp/v2.2.0"
 ADMIN_PROTOCOL_RE = re.compile(r"^gsma/rsp/v2\.\d+\.\d+$")
 MAX_BODY = 4 * 1024 * 1024
 SABOTAGE_MODES = ("http500", "garbage-json", "wrong-signature", "wrong-certificate", "slow", "drop",
-                  "expired-order", "failed-status")
+                  "expired-order", "failed-status", "profile-without-end", "profile-other-iccid")
 PMO_NAMES = {0: "install", 1: "enable", 2: "disable", 3: "delete"}
 
 
@@ -167,6 +168,13 @@ class Order:
         else:
             gen = profile["generate"]
             self.upp = upp.generate(gen.get("iccid", self.metadata["iccid"]), int(gen.get("size", 4000)))
+        try:  # only real SAIP profiles for the ordered ICCID are served
+            header = saip.check(saip.decode(self.upp))
+        except saip.SaipError as e:
+            raise ValueError("order %r: the profile is not a SAIP profile package: %s" % (self.matching_id, e)) from None
+        if saip.header_iccid(header) != self.metadata["iccid"]:
+            raise ValueError("order %r: the profile header's ICCID %s is not the order's %s"
+                             % (self.matching_id, saip.header_iccid(header), self.metadata["iccid"]))
         self.confirmation_code = spec.get("confirmationCode")
         self.expires = parse_time(spec["expires"]) if spec.get("expires") else None
         self.eid = spec.get("eid")
@@ -550,7 +558,10 @@ class Rsp:
             rsk = der.tlv(0xBF26, der.tlv(0x80, mcv) + der.tlv(0x81, ppk_enc) + der.tlv(0x82, ppk_mac))
             body += der.tlv(0xA2, bsp.encrypt_and_mac_one(0x87, rsk))
             bsp = rsp_crypto.Bsp(ppk_enc, ppk_mac, mcv)
-        segments = bsp.encrypt_and_mac(0x86, session.order.upp, self.cfg.segment_plaintext)
+        profile = session.order.upp
+        if sabotage and sabotage.mode in upp.BROKEN_PROFILES:
+            profile = upp.broken(profile, sabotage.mode)
+        segments = bsp.encrypt_and_mac(0x86, profile, self.cfg.segment_plaintext)
         body += der.tlv(0xA3, b"".join(segments))
         return der.tlv(0xBF36, body)
 

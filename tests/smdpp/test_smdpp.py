@@ -35,6 +35,7 @@ from cryptography.x509.oid import NameOID  # noqa: E402
 import certs  # noqa: E402
 import der  # noqa: E402
 import rsp_crypto  # noqa: E402
+import saip  # noqa: E402
 import upp as upp_mod  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
@@ -508,6 +509,7 @@ class SmdpTest(unittest.TestCase):
         expected = upp_mod.generate("8944000000000000017", 5000)
         self.assertEqual(profile, expected)
         self.assertEqual(upp_mod.header_iccid(profile), "8944000000000000017")
+        self.assertEqual(saip.header_iccid(saip.check(saip.decode(profile))), "8944000000000000017")
         self.assertTrue(info["rsk"])
         self.assertTrue(all(n <= 1020 for n in info["segments"]), info["segments"])
         self.assertEqual(info["segments"][0], 1020)
@@ -719,6 +721,18 @@ class SmdpTest(unittest.TestCase):
         self.srv.sabotage(function="getBoundProfilePackage", mode="failed-status", subject="8.2", reason="1.2")
         self.expect(self.lpa.get_bpp(self.lpa.authenticate(self.lpa.initiate(), "REUSE")), "8.2/1.2")
         self.assertEqual(self.srv.control("POST", "/sabotage", {"mode": "explode"})[0], 400)
+
+    def test_sabotage_broken_profiles(self):
+        self.srv.sabotage(function="getBoundProfilePackage", mode="profile-without-end")
+        _, bpp = self.lpa.download("REUSE")
+        _, profile, _ = self.euicc.load_bpp(base64.b64decode(bpp["boundProfilePackage"]))
+        with self.assertRaisesRegex(saip.SaipError, "not end"):
+            saip.check(saip.decode(profile))
+        self.srv.sabotage(function="getBoundProfilePackage", mode="profile-other-iccid")
+        _, bpp = self.lpa.download("REUSE")
+        _, profile, _ = self.euicc.load_bpp(base64.b64decode(bpp["boundProfilePackage"]))
+        self.assertEqual(saip.header_iccid(saip.check(saip.decode(profile))), upp_mod.OTHER_ICCID)
+        self.assertEqual(len(profile), 3000)
 
     def test_state_counts_requests_and_tls(self):
         self.lpa.download("REUSE")

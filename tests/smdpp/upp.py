@@ -72,52 +72,206 @@ def _filler(seed, n):
     return out[:n]
 
 
-def _nonstandard_pe(ident, content):
-    """A SAIP-like PE-NonStandard [9]: header {identification}, issuer OID, opaque content."""
-    return der.tlv(0xA9, der.tlv(0xA0, der.tlv(0x81, der.encode_uint(ident)))
-                   + der.tlv(0x06, der.encode_oid("2.999.10")) + der.tlv(0x04, content))
+# ---- SAIP profile elements (TCA PE_Definitions, AUTOMATIC TAGS; tests/smdpp/saip.py decodes
+# them from the module's types, written independently of the bytes below) ----
+
+SAIP_VERSION = (2, 3)
+OID_TEMPLATE_MF = "2.23.143.1.2.1"    # id-MF
+OID_TEMPLATE_USIM = "2.23.143.1.2.4"  # id-USIM
+USIM_AID = bytes.fromhex("A0000000871002FF33FF018900000100")
+PIN_STATUS_DO = bytes.fromhex("90017083010183018183010A")  # PS_DO: PIN1, 2nd PIN1, ADM1
+GFM_CONTENT_MAX = 1000   # bytes of one padding file (an EF written by genericFileManagement)
+GFM_FID_BASE = 0x6000    # the padding EFs' file IDs, one per element
+GFM_FID_COUNT = 0x1000
+
+
+def _pe_header(ident, mandated=False):
+    """PEHeader [0] { mandated [0] NULL OPTIONAL, identification [1] UInt15 }."""
+    return der.tlv(0xA0, (der.tlv(0x80) if mandated else b"") + der.tlv(0x81, der.encode_uint(ident)))
+
+
+def _file(*choices):
+    """File ::= SEQUENCE OF CHOICE { doNotCreate [0], fileDescriptor [1] Fcp, fillFileOffset [2],
+    fillFileContent [3] } — the caller wraps it in the template field's own tag."""
+    return b"".join(choices)
+
+
+def _content(data):
+    return der.tlv(0x83, data)
+
+
+def _profile_header(iccid, profile_type):
+    services = der.tlv(0x81) + der.tlv(0x84)  # ServicesList: usim [1], milenage [4]
+    gfste = der.tlv(0x06, der.encode_oid(OID_TEMPLATE_MF)) + der.tlv(0x06, der.encode_oid(OID_TEMPLATE_USIM))
+    return der.tlv(0xA0, der.tlv(0x80, bytes([SAIP_VERSION[0]])) + der.tlv(0x81, bytes([SAIP_VERSION[1]]))
+                   + der.tlv(0x82, profile_type.encode()) + der.tlv(0x83, bcd_plain(iccid))
+                   + der.tlv(0xA5, services) + der.tlv(0xA6, gfste))
+
+
+def _pe_mf(ident, iccid):
+    """PE-MF [16]: header, templateID, mf [2], ef-iccid [4], ef-dir [5], ef-arr [6]."""
+    ef_dir = der.tlv(0x61, der.tlv(0x4F, USIM_AID) + der.tlv(0x50, b"USIM"))
+    arr = bytes.fromhex("8001019000800102A406830101950108800158A40683010A950108")
+    return der.tlv(0xB0, _pe_header(ident, mandated=True) + der.tlv(0x81, der.encode_oid(OID_TEMPLATE_MF))
+                   + der.tlv(0xA2, _file(der.tlv(0xA1, der.tlv(0xC6, PIN_STATUS_DO))))
+                   + der.tlv(0xA4, _file(_content(der.iccid_to_bytes(iccid))))
+                   + der.tlv(0xA5, _file(_content(ef_dir)))
+                   + der.tlv(0xA6, _file(_content(arr))))
+
+
+def _pe_puk_codes(ident):
+    """PE-PUKCodes [3]: pukCodes [1] SEQUENCE OF { keyReference [0], pukValue [1] }."""
+    puks = der.tlv(0x30, der.tlv(0x80, b"\x01") + der.tlv(0x81, b"12345678"))        # pukAppl1
+    puks += der.tlv(0x30, der.tlv(0x80, b"\x00\x81") + der.tlv(0x81, b"87654321"))  # secondPUKAppl1
+    return der.tlv(0xA3, _pe_header(ident, mandated=True) + der.tlv(0xA1, puks))
+
+
+def _pe_pin_codes(ident):
+    """PE-PINCodes [2]: pinCodes [1] CHOICE (explicit) { pinconfig [0] SEQUENCE OF ... }."""
+    pin1 = der.tlv(0x80, b"\x01") + der.tlv(0x81, b"0000\xff\xff\xff\xff") + der.tlv(0x82, b"\x01")
+    adm1 = der.tlv(0x80, b"\x0a") + der.tlv(0x81, b"88888888") + der.tlv(0x83, b"\x03")
+    configs = der.tlv(0x30, pin1) + der.tlv(0x30, adm1)
+    return der.tlv(0xA2, _pe_header(ident, mandated=True) + der.tlv(0xA1, der.tlv(0xA0, configs)))
+
+
+def _imsi_bytes(imsi):
+    """EF.IMSI: length 8, then BCD with the parity/type nibble '9' first (TS 31.102 §4.2.2)."""
+    digits = "9" + imsi
+    return bytes([8]) + bytes(int(digits[i + 1] + digits[i], 16) for i in range(0, 16, 2))
+
+
+def _pe_usim(ident, iccid):
+    """PE-USIM [19]: adf-usim [2], ef-imsi [3], ef-arr [4], ef-ust [8], ef-spn [13], ef-est [14],
+    ef-acc [18], ef-ecc [22] (the template's mandatory files)."""
+    adf = der.tlv(0xA1, der.tlv(0x83, b"\x7f\xf1") + der.tlv(0x84, USIM_AID) + der.tlv(0xC6, PIN_STATUS_DO))
+    imsi = "00101" + iccid[-11:-1]
+    spn = b"\x01" + b"euiccd test".ljust(16, b"\xff")
+    return der.tlv(0xB3, _pe_header(ident, mandated=True) + der.tlv(0x81, der.encode_oid(OID_TEMPLATE_USIM))
+                   + der.tlv(0xA2, _file(adf))
+                   + der.tlv(0xA3, _file(_content(_imsi_bytes(imsi))))
+                   + der.tlv(0xA4, _file(_content(bytes.fromhex("800101A40683010195010880015AA40683010A950108"))))
+                   + der.tlv(0xA8, _file(_content(bytes.fromhex("0A2E178CE7320400000000000000"))))
+                   + der.tlv(0xAD, _file(_content(spn)))
+                   + der.tlv(0xAE, _file(_content(b"\x00")))
+                   + der.tlv(0xB2, _file(_content(bytes([1 << (int(imsi[-1]) % 8), 0]))))
+                   + der.tlv(0xB6, _file(_content(bytes.fromhex("19F1FF01")))))
+
+
+def _pe_aka(ident, seed):
+    """PE-AKAParameter [4]: algoConfiguration [1] CHOICE (explicit) { algoParameter [1] {
+    algorithmID [0] milenage(1), algorithmOptions [1], key [2], opc [3] } }."""
+    keys = hashlib.sha256(b"aka" + seed).digest()
+    algo = (der.tlv(0x80, b"\x01") + der.tlv(0x81, b"\x00") + der.tlv(0x82, keys[:16])
+            + der.tlv(0x83, keys[16:]))
+    return der.tlv(0xA4, _pe_header(ident, mandated=True) + der.tlv(0xA1, der.tlv(0xA1, algo)))
+
+
+def _pe_security_domain(ident, seed):
+    """PE-SecurityDomain [6]: the MNO-SD instance [1] and its SCP80/SCP03 keys, keyList [2]."""
+    instance = (der.tlv(0x4F, bytes.fromhex("A0000001515350")) + der.tlv(0x4F, bytes.fromhex("A000000151535041"))
+                + der.tlv(0x4F, bytes.fromhex("A000000151000000")) + der.tlv(0x82, bytes.fromhex("82FC80"))
+                + der.tlv(0xC9, bytes.fromhex("810280008201F0")))
+    keys = b""
+    material = hashlib.sha256(b"sd" + seed).digest() + hashlib.sha256(b"sd2" + seed).digest()
+    for kid in (1, 2, 3):  # ENC, MAC, DEK of key version 0x30
+        component = der.tlv(0x30, der.tlv(0x80, b"\x88") + der.tlv(0x86, material[16 * (kid - 1):16 * kid]))
+        keys += der.tlv(0x30, der.tlv(0x95, b"\x38" if kid < 3 else b"\x48") + der.tlv(0x82, bytes([kid]))
+                        + der.tlv(0x83, b"\x30") + der.tlv(0x30, component))
+    return der.tlv(0xA6, _pe_header(ident) + der.tlv(0xA1, instance) + der.tlv(0xA2, keys))
+
+
+def _pe_gfm(ident, fid, content, mandated=False, sfi=None):
+    """PE-GenericFileManagement [1]: one transparent EF under the MF with its content.
+    FileManagement keeps the module's own tags (filePath [0], createFCP [APPLICATION 2] = 62,
+    fillFileContent [1]); the Fcp's are the ETSI FCP tags (82 descriptor, 83 FID, 8B security
+    attributes, 80 size, 88 SFI)."""
+    size = der.encode_uint(len(content)).lstrip(b"\x00") or b"\x00"
+    fcp = (der.tlv(0x82, b"\x41\x21") + der.tlv(0x83, fid.to_bytes(2, "big"))
+           + der.tlv(0x8B, b"\x2f\x06\x02") + der.tlv(0x80, size)
+           + (der.tlv(0x88, sfi) if sfi is not None else b""))
+    command = der.tlv(0x80, b"") + der.tlv(0x62, fcp) + der.tlv(0x81, content)  # filePath '' = MF
+    return der.tlv(0xA1, _pe_header(ident, mandated) + der.tlv(0xA1, der.tlv(0x30, command)))
+
+
+_GFM_VARIANTS = [(False, None), (True, None), (False, b""), (True, b""), (False, b"\x08"), (True, b"\x08")]
+
+
+def _gfm_exact(ident, seed, want):
+    """A padding element of exactly `want` bytes, or None: the content length is searched, and the
+    optional parts (mandated, shortEFID) bridge the steps where a DER length grows a byte."""
+    fid = GFM_FID_BASE + ident % GFM_FID_COUNT
+    for mandated, sfi in _GFM_VARIANTS:
+        lo, hi = 0, want
+        while lo < hi:  # the element grows with the content: smallest c with len >= want
+            mid = (lo + hi) // 2
+            if len(_pe_gfm(ident, fid, b"\x00" * mid, mandated, sfi)) < want:
+                lo = mid + 1
+            else:
+                hi = mid
+        if len(_pe_gfm(ident, fid, b"\x00" * lo, mandated, sfi)) == want:
+            return _pe_gfm(ident, fid, _filler(seed + ident.to_bytes(4, "big"), lo), mandated, sfi)
+    return None
+
+
+def _pe_end(ident):
+    """PE-End [10] { end-header [0] PEHeader }."""
+    return der.tlv(0xAA, _pe_header(ident))
+
+
+def _gfm_min():
+    return len(_pe_gfm(1, GFM_FID_BASE, b"\x00"))
 
 
 def generate(iccid, size, profile_type="euiccd test profile"):
-    """A plausible SAIP-like DER stream of exactly `size` bytes (size >= 200): a ProfileHeader with
-    the ICCID, PE-NonStandard filler elements and a PE-End."""
-    header = der.tlv(0xA0, der.tlv(0x80, b"\x02") + der.tlv(0x81, b"\x03")
-                     + der.tlv(0x82, profile_type.encode()) + der.tlv(0x83, bcd_plain(iccid))
-                     + der.tlv(0xA5, der.tlv(0x81, b"") + der.tlv(0x84, b""))
-                     + der.tlv(0xA6, der.tlv(0x06, der.encode_oid("2.23.143.1.2.1"))
-                               + der.tlv(0x06, der.encode_oid("2.23.143.1.2.4"))))
+    """A SAIP profile package (PE_Definitions DER) of exactly `size` bytes: ProfileHeader, PE-MF,
+    PUK and PIN codes, PE-USIM, AKA parameters, the MNO-SD, transparent EFs with deterministic
+    content (genericFileManagement, up to GFM_CONTENT_MAX bytes each) to reach the size, PE-End."""
     seed = iccid.encode()
-    elements = [header]
-    ident = 1
-    total = len(header)
-    end_len = len(der.tlv(0xAA, der.tlv(0xA0, der.tlv(0x80, b"") + der.tlv(0x81, b"\x01"))))
-    if size < total + end_len + 40:
-        raise ValueError("generated profile size must be at least %d" % (total + end_len + 40))
+    fixed = [_profile_header(iccid, profile_type), _pe_mf(1, iccid), _pe_puk_codes(2), _pe_pin_codes(3),
+             _pe_usim(4, iccid), _pe_aka(5, seed), _pe_security_domain(6, seed)]
+    ident = len(fixed)
+    total = sum(len(e) for e in fixed)
+    minimum = total + len(_pe_end(ident + 2)) + _gfm_min()
+    if size < minimum:
+        raise ValueError("generated profile size must be at least %d" % minimum)
+    elements = fixed
     while True:
-        remaining = size - total - end_len
-        if remaining == 0:
+        if size - total == len(_pe_end(ident + 1)):
             break
-        want = 1000 if remaining > 1100 else remaining
-        if remaining > 1100 and remaining - 1000 - 20 < 40:
-            want = remaining // 2
-        # find the content length whose element is exactly `want` bytes (or the largest below)
-        c = max(0, want - 20)
-        while len(_nonstandard_pe(ident, b"\x00" * (c + 1))) <= want:
-            c += 1
-        while len(_nonstandard_pe(ident, b"\x00" * c)) > want:
-            c -= 1
-        element = _nonstandard_pe(ident, _filler(seed + ident.to_bytes(4, "big"), c))
+        ident += 1  # the next padding element; the end then takes ident + 1
+        if ident >= 32767:
+            raise ValueError("generated profile size too large")
+        left = size - total - len(_pe_end(ident + 1))
+        want = left if left <= GFM_CONTENT_MAX + 100 else GFM_CONTENT_MAX
+        element = _gfm_exact(ident, seed, want) if want >= _gfm_min() else None
+        if element is None:  # a length no variant reaches: leave room for one more element
+            element = _gfm_exact(ident, seed, want - _gfm_min() - 8)
+        if element is None:
+            raise RuntimeError("cannot reach the requested profile size %d" % size)
         elements.append(element)
         total += len(element)
-        ident += 1
-        if ident > 100000:
-            raise RuntimeError("cannot reach the requested profile size")
-    end = der.tlv(0xAA, der.tlv(0xA0, der.tlv(0x80, b"") + der.tlv(0x81, der.encode_uint(ident))))
-    elements.append(end)
+    elements.append(_pe_end(ident + 1))
     out = b"".join(elements)
     if len(out) != size:
         raise RuntimeError("generated %d bytes instead of %d" % (len(out), size))
     return out
+
+
+BROKEN_PROFILES = ("profile-without-end", "profile-other-iccid")
+OTHER_ICCID = "8999999999999999999"
+
+
+def broken(upp, how):
+    """A profile package a card must refuse (sabotage): without its PE-End, or with a ProfileHeader
+    naming OTHER_ICCID instead of the ordered one (same size)."""
+    elements = der.parse_all(upp)
+    if how == "profile-without-end":
+        return b"".join(e.raw for e in elements[:-1])
+    if how == "profile-other-iccid":
+        fields = [der.tlv(0x83, bcd_plain(OTHER_ICCID)) if f.tag == 0x83 else f.raw
+                  for f in elements[0].children()]
+        return der.tlv(elements[0].tag, b"".join(fields)) + b"".join(e.raw for e in elements[1:])
+    raise ValueError("unknown broken profile %r" % how)
 
 
 def header_iccid(upp):

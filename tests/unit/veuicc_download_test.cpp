@@ -423,6 +423,38 @@ TEST_F(VeuiccDownload, ProfileLargerThanTheFreeMemoryIsRefused) {
   expect_no_session();
 }
 
+// A profile package that is not a valid SAIP profile (the SM-DP+ leaves out the PE-End) is refused
+// with installFailedDueToPEProcessingError at loadProfileElements; nothing is stored.
+TEST_F(VeuiccDownload, BrokenProfilePackageIsRefusedAndNotStored) {
+  server_->sabotage({{"function", "getBoundProfilePackage"}, {"mode", "profile-without-end"}});
+  const Error e = failing_download(options("PLAIN-1"));
+  EXPECT_EQ(e.code(), Errc::ServerError) << e.what();
+  EXPECT_THAT(e.what(), HasSubstr("installFailedDueToPEProcessingError, at loadProfileElements"));
+  EXPECT_TRUE(harness_.state().profiles.empty());
+  const json notifications = server_->state()["notifications"];
+  ASSERT_EQ(notifications.size(), 1u) << notifications.dump();
+  EXPECT_EQ(notifications[0]["result"], "error");
+  EXPECT_EQ(notifications[0]["bppCommandId"], 5);
+  EXPECT_EQ(notifications[0]["errorReason"], 12);
+  EXPECT_EQ(notifications[0]["verified"], true) << notifications[0].dump();
+  EXPECT_TRUE(harness_.state().notifications.empty());
+  expect_no_session();
+  // The card is not left in a bad state: the next, valid package installs.
+  EXPECT_EQ(download(options("SECOND-1")).iccid, kSecondIccid);
+}
+
+// A valid profile whose ProfileHeader names another ICCID than the StoreMetadataRequest did:
+// installFailedDueToDataMismatch.
+TEST_F(VeuiccDownload, ProfileForAnotherIccidIsADataMismatch) {
+  server_->sabotage({{"function", "getBoundProfilePackage"}, {"mode", "profile-other-iccid"}});
+  const Error e = failing_download(options("PLAIN-1"));
+  EXPECT_EQ(e.code(), Errc::ServerError) << e.what();
+  EXPECT_THAT(e.what(), HasSubstr("installFailedDueToDataMismatch, at loadProfileElements"));
+  EXPECT_TRUE(harness_.state().profiles.empty());
+  EXPECT_EQ(server_->state()["notifications"][0]["errorReason"], 13);
+  expect_no_session();
+}
+
 // A card reset in the middle of the profile segments: the session and everything received are
 // gone, nothing reaches the state, and the next download works.
 TEST_F(VeuiccDownload, ResetDuringLoadingLeavesNothingBehind) {
