@@ -1,0 +1,145 @@
+// The daemon's memory over repeated downloads (docs/performance.md, "Memory"): HTTPS runs in
+// the euiccd-https helper, so after downloads the daemon still maps no TLS library, no helper
+// is left behind, and its resident memory comes back to the idle figure. The figures (RSS,
+// anonymous, PSS from /proc/PID/smaps_rollup) are printed; EUICCD_MEMORY_CYCLES sets the number
+// of download + delete cycles (default 5) for a longer measurement.
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "tests/support/daemon_rig.h"
+
+using namespace euiccd::testing;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+namespace smdpp_test = euiccd::smdpp_test;
+
+namespace {
+
+constexpr char kIccid[] = "8944000000000000017";
+
+SharedSmdp& smdp() {
+  static SharedSmdp s([] {
+    json plain = smdpp_test::order("PLAIN", kIccid, 5000);
+    plain["reusable"] = true;
+    return json::array({plain});
+  }());
+  return s;
+}
+
+// One eUICC with ten profiles, the first enabled.
+std::string ten_profiles() {
+  json profiles = json::array();
+  for (int i = 0; i < 10; ++i) {
+    char iccid[32];
+    std::snprintf(iccid, sizeof iccid, "894400000000000110%d", i);
+    profiles.push_back({{"iccid", iccid},
+                        {"state", i == 0 ? "enabled" : "disabled"},
+                        {"service_provider_name", "Operator " + std::to_string(i)},
+                        {"profile_name", "Plan " + std::to_string(i)},
+                        {"profile_class", "operational"},
+                        {"size", 20000}});
+  }
+  return json{{"memory", {{"nvm_bytes", 1048576}, {"free_ram_bytes", 65536}}},
+              {"profiles", profiles}}
+      .dump();
+}
+
+// Fields of /proc/PID/smaps_rollup in kB: "Rss", "Pss", "Anonymous", ...
+std::map<std::string, long> rollup(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::map<std::string, long> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    long kb = 0;
+    if (fields >> name >> kb && name.back() == ':') out[name.substr(0, name.size() - 1)] = kb;
+  }
+  return out;
+}
+
+std::string figures(pid_t pid) {
+  auto r = rollup(pid);
+  return "RSS " + std::to_string(r["Rss"]) + " kB (anon " + std::to_string(r["Anonymous"]) +
+         ", PSS " + std::to_string(r["Pss"]) + ")";
+}
+
+std::string maps(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Processes whose parent is `pid`.
+int children_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  int n = 0;
+  std::string child;
+  while (in >> child) ++n;
+  // Threads other than the main one start children too (card workers): look at every task.
+  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
+  while (dirent* e = d ? readdir(d) : nullptr) {
+    if (e->d_name[0] == '.' || std::string(e->d_name) == std::to_string(pid)) continue;
+    std::ifstream t("/proc/" + std::to_string(pid) + "/task/" + e->d_name + "/children");
+    while (t >> child) ++n;
+  }
+  if (d) closedir(d);
+  return n;
+}
+
+int cycles() {
+  const char* env = std::getenv("EUICCD_MEMORY_CYCLES");
+  return env && *env ? std::atoi(env) : 5;
+}
+
+TEST(DaemonMemory, DownloadsLeaveNoTlsLibraryNoHelperAndNoGrowth) {
+  if (!DaemonRig::sandboxed()) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
+  DaemonRig rig({.card_seed = ten_profiles(), .smdp = smdp().server.get()});
+  rig.allow({"org.euiccd1.download", "org.euiccd1.delete"});
+  const pid_t pid = rig.daemon().pid();
+  std::this_thread::sleep_for(500ms);  // the start's card reads are over
+  const std::string at_start = figures(pid);
+
+  // One cycle first: the first download's one-time allocations (the job list, sd-bus's
+  // caches) belong to the idle figure the later cycles must come back to.
+  const auto cycle = [&] {
+    const std::string job = rig.start_download(smdp().activation_code("PLAIN"));
+    ASSERT_EQ(rig.wait_job(job), "succeeded") << rig.job_error(job) << rig.logs();
+    const BusReply r = rig.call(DaemonRig::profile_path(kIccid), kProfileIface, "Delete");
+    ASSERT_TRUE(r.ok()) << r.error_name() << ": " << r.error_message();
+  };
+  cycle();
+  ASSERT_TRUE(rig.wait_notifications_sent()) << rig.logs();
+  const long first = rollup(pid)["Rss"];
+  const std::string after_first = figures(pid);
+  for (int i = 1; i < cycles(); ++i) {
+    cycle();
+    if (HasFatalFailure()) return;
+  }
+  ASSERT_TRUE(rig.wait_notifications_sent()) << rig.logs();
+  // D-Bus reads in between: the property cache, no card access.
+  for (int i = 0; i < 2000; ++i) rig.get_paths(DaemonRig::euicc_path(), kEuiccIface, "Profiles");
+  const long last = rollup(pid)["Rss"];
+  std::printf("euiccd memory: after start %s; after 1 download %s; after %d downloads and 2000 "
+              "calls %s\n",
+              at_start.c_str(), after_first.c_str(), cycles(), figures(pid).c_str());
+
+  const std::string mapped = maps(pid);
+  for (const char* lib : {"libcurl", "libssl", "libgnutls", "libnghttp2"})
+    EXPECT_EQ(mapped.find(lib), std::string::npos) << lib << " is mapped in the daemon";
+  EXPECT_TRUE(eventually([&] { return children_of(pid) == 0; }, 5s))
+      << "an HTTPS helper outlived its operation";
+  // Within 0.5 MB of the figure after the first download (the bound for 100 cycles).
+  EXPECT_LE(last - first, 512) << "RSS grew from " << first << " to " << last << " kB";
+}
+
+}  // namespace
