@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/support/daemon_rig.h"
 
@@ -79,6 +82,29 @@ std::string maps(pid_t pid) {
   return s.str();
 }
 
+// RSS per mapped file (kB), largest first, for the figures in docs/performance.md.
+std::string rss_by_mapping(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
+  std::map<std::string, long> by_name;
+  std::string line, current;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < 17) {
+      const size_t slash = line.find_first_of("/[");
+      current = slash == std::string::npos ? "[anon]" : line.substr(line.find_last_of('/') + 1);
+      if (slash != std::string::npos && line[slash] == '[') current = line.substr(slash);
+    } else if (line.rfind("Rss:", 0) == 0) {
+      by_name[current] += std::stol(line.substr(4));
+    }
+  }
+  std::vector<std::pair<long, std::string>> sorted;
+  for (const auto& [name, kb] : by_name) sorted.emplace_back(kb, name);
+  std::sort(sorted.rbegin(), sorted.rend());
+  std::string out;
+  for (const auto& [kb, name] : sorted) out += "| " + name + " | " + std::to_string(kb) + " |\n";
+  return out;
+}
+
 // Processes whose parent is `pid`.
 int children_of(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
@@ -133,6 +159,7 @@ TEST(DaemonMemory, DownloadsLeaveNoTlsLibraryNoHelperAndNoGrowth) {
               "calls %s\n",
               at_start.c_str(), after_first.c_str(), cycles(), figures(pid).c_str());
 
+  if (std::getenv("EUICCD_MEMORY_MAPS")) std::printf("%s", rss_by_mapping(pid).c_str());
   const std::string mapped = maps(pid);
   for (const char* lib : {"libcurl", "libssl", "libgnutls", "libnghttp2"})
     EXPECT_EQ(mapped.find(lib), std::string::npos) << lib << " is mapped in the daemon";
