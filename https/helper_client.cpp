@@ -40,8 +40,8 @@ std::string host_of(const std::string& url) {
 // reads (an HTTPS-only client never looks at http_proxy).
 std::vector<std::string> helper_environment() {
   std::vector<std::string> env;
-  for (const char* name : {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy",
-                           "NO_PROXY"}) {
+  for (const char* name :
+       {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
     if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
   }
   return env;
@@ -75,9 +75,8 @@ lpa::HttpResponse HelperHttpClient::post(const lpa::HttpRequest& request) {
   std::string out = fresh ? encode_config(options_.config) : std::string();
   out += encode_request(request);
 
-  const auto deadline = Clock::now() +
-                        std::chrono::milliseconds(options_.config.total_timeout_ms) +
-                        options_.grace;
+  const auto deadline =
+      Clock::now() + std::chrono::milliseconds(options_.config.total_timeout_ms) + options_.grace;
   // Waits until the socket is ready for `events`; false once it is past the deadline. Throws
   // Cancelled (helper killed) when the flag goes up meanwhile.
   const auto wait_for = [&](short events) {
@@ -94,8 +93,8 @@ lpa::HttpResponse HelperHttpClient::post(const lpa::HttpRequest& request) {
       const int n = poll(&p, 1, int(wait.count()));
       if (n > 0) return true;
       if (n < 0 && errno != EINTR)
-        throw Error(Errc::Internal, std::string("waiting for the HTTPS helper: ") +
-                                        std::strerror(errno));
+        throw Error(Errc::Internal,
+                    std::string("waiting for the HTTPS helper: ") + std::strerror(errno));
     }
   };
   const auto timed_out = [&]() -> Error {

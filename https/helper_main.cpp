@@ -23,8 +23,8 @@ using namespace euiccd;
 using namespace euiccd::https;
 
 // Exit codes the daemon reports ("exited with status N"): why the helper stopped on its own.
-constexpr int kExitBadInput = 2;   // the daemon sent something that is not a message
-constexpr int kExitIoError = 3;    // the socket failed
+constexpr int kExitBadInput = 2;  // the daemon sent something that is not a message
+constexpr int kExitIoError = 3;   // the socket failed
 
 // Reads exactly n bytes; false at a clean end of input before the first byte.
 bool read_exact(char* out, size_t n) {

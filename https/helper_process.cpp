@@ -35,8 +35,8 @@ HelperProcess::HelperProcess(const std::string& path, const std::vector<std::str
   // Both ends close on exec: the child gets its end as fd 3 through dup2, which clears the flag
   // on the copy only, so helpers started at the same time by other workers never inherit it.
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-    throw Error(Errc::Internal, std::string("cannot make a socket for the HTTPS helper: ") +
-                                    std::strerror(errno));
+    throw Error(Errc::Internal,
+                std::string("cannot make a socket for the HTTPS helper: ") + std::strerror(errno));
   if (fds[1] == kHelperFd) {  // dup2 onto itself would keep close-on-exec: move it first
     const int moved = fcntl(fds[1], F_DUPFD_CLOEXEC, kHelperFd + 1);
     close(fds[1]);
@@ -71,8 +71,7 @@ HelperProcess::HelperProcess(const std::string& path, const std::vector<std::str
   close(fds[1]);
   if (rc != 0) {
     close(fds[0]);
-    throw Error(Errc::Internal,
-                "cannot start the HTTPS helper " + path + ": " + std::strerror(rc));
+    throw Error(Errc::Internal, "cannot start the HTTPS helper " + path + ": " + std::strerror(rc));
   }
   fd_ = fds[0];
 }

@@ -77,8 +77,8 @@ class Reader {
  private:
   std::string_view take(size_t n) {
     if (n > in_.size())
-      malformed("a field of " + std::to_string(n) + " bytes where " +
-                std::to_string(in_.size()) + " are left");
+      malformed("a field of " + std::to_string(n) + " bytes where " + std::to_string(in_.size()) +
+                " are left");
     const std::string_view out = in_.substr(0, n);
     in_.remove_prefix(n);
     return out;

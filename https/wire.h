@@ -47,10 +47,10 @@ struct Failure {
 // One decoded message from either side.
 struct Message {
   Kind kind = Kind::Failure;
-  Config config;                  // Kind::Config
-  lpa::HttpRequest request;       // Kind::Request
-  lpa::HttpResponse response;     // Kind::Reply
-  Failure failure;                // Kind::Failure
+  Config config;               // Kind::Config
+  lpa::HttpRequest request;    // Kind::Request
+  lpa::HttpResponse response;  // Kind::Reply
+  Failure failure;             // Kind::Failure
 };
 
 // Whole frames (length prefix included).

@@ -155,9 +155,10 @@ TEST(DaemonMemory, DownloadsLeaveNoTlsLibraryNoHelperAndNoGrowth) {
   // D-Bus reads in between: the property cache, no card access.
   for (int i = 0; i < 2000; ++i) rig.get_paths(DaemonRig::euicc_path(), kEuiccIface, "Profiles");
   const long last = rollup(pid)["Rss"];
-  std::printf("euiccd memory: after start %s; after 1 download %s; after %d downloads and 2000 "
-              "calls %s\n",
-              at_start.c_str(), after_first.c_str(), cycles(), figures(pid).c_str());
+  std::printf(
+      "euiccd memory: after start %s; after 1 download %s; after %d downloads and 2000 "
+      "calls %s\n",
+      at_start.c_str(), after_first.c_str(), cycles(), figures(pid).c_str());
 
   if (std::getenv("EUICCD_MEMORY_MAPS")) std::printf("%s", rss_by_mapping(pid).c_str());
   const std::string mapped = maps(pid);

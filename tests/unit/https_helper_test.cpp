@@ -61,9 +61,10 @@ TEST(HttpsWire, EveryMessageRoundTrips) {
   c.proxy.reset();
   EXPECT_FALSE(decode_payload(payload_of(encode_config(c))).config.proxy);
 
-  lpa::HttpRequest r{"https://smdp.example.com/gsma/rsp2/es9plus/initiateAuthentication",
-                     {{"Content-Type", "application/json"}, {"X-Admin-Protocol", "gsma/rsp/v2.2.0"}},
-                     std::string("{\"a\":\0}", 7)};
+  lpa::HttpRequest r{
+      "https://smdp.example.com/gsma/rsp2/es9plus/initiateAuthentication",
+      {{"Content-Type", "application/json"}, {"X-Admin-Protocol", "gsma/rsp/v2.2.0"}},
+      std::string("{\"a\":\0}", 7)};
   m = decode_payload(payload_of(encode_request(r)));
   ASSERT_EQ(m.kind, Kind::Request);
   EXPECT_EQ(m.request.url, r.url);
@@ -119,8 +120,9 @@ TEST(HttpsWire, BrokenMessagesAreMalformed) {
               HasSubstr("an empty frame"));
   EXPECT_THAT(error_of([] { frame_length("\x7f\xff\xff\xff"); }).what(), HasSubstr("at most"));
   EXPECT_THAT(error_of([] { frame_length("\x01"); }).what(), HasSubstr("cut short"));
-  EXPECT_THAT(error_of([&] { decode_frames(encode_reply({200, "", "", "abc"}).substr(0, 9)); })
-                  .what(),
+  EXPECT_THAT(error_of([&] {
+                decode_frames(encode_reply({200, "", "", "abc"}).substr(0, 9));
+              }).what(),
               HasSubstr("cut short"));
 }
 

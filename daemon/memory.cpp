@@ -1,0 +1,15 @@
+#include "daemon/memory.h"
+
+#include <malloc.h>
+
+namespace euiccd::daemon {
+
+void limit_malloc_arenas() {
+  mallopt(M_ARENA_MAX, 2);
+}
+
+void release_free_memory() {
+  malloc_trim(0);
+}
+
+}  // namespace euiccd::daemon
