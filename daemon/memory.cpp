@@ -5,7 +5,7 @@
 namespace euiccd::daemon {
 
 void limit_malloc_arenas() {
-  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_ARENA_MAX, 1);
 }
 
 void release_free_memory() {

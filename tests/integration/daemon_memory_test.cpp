@@ -1,8 +1,10 @@
-// The daemon's memory over repeated downloads (docs/performance.md, "Memory"): HTTPS runs in
-// the euiccd-https helper, so after downloads the daemon still maps no TLS library, no helper
-// is left behind, and its resident memory comes back to the idle figure. The figures (RSS,
-// anonymous, PSS from /proc/PID/smaps_rollup) are printed; EUICCD_MEMORY_CYCLES sets the number
-// of download + delete cycles (default 5) for a longer measurement.
+// The daemon's memory (docs/performance.md, "Memory"): HTTPS runs in the euiccd-https helper,
+// so after downloads the daemon maps no TLS library and no helper is left behind, and after
+// downloads, top-up calls (USSD through the ModemManager mock) and D-Bus calls its RSS is back
+// within 0.5 MB of the idle figure (issue 14). The figures (RSS, anonymous, PSS from
+// /proc/PID/smaps_rollup) are printed. EUICCD_MEMORY_DOWNLOADS, _TOPUPS and _CALLS set the
+// counts (default 5, 20, 2000; the issue's run is 100, 1000, 10000); EUICCD_MEMORY_MAPS=1 also
+// prints the RSS per mapping.
 #include <dirent.h>
 #include <gtest/gtest.h>
 
@@ -37,14 +39,24 @@ SharedSmdp& smdp() {
   return s;
 }
 
-// One eUICC with ten profiles, the first enabled.
+// The prepaid profile (enabled; its operator, MCC 283 MNC 04, answers *122# through the
+// ModemManager mock) and nine more: one eUICC with ten profiles.
+constexpr char kPrepaid[] = "8937404000000000012";
+
 std::string ten_profiles() {
   json profiles = json::array();
-  for (int i = 0; i < 10; ++i) {
+  profiles.push_back({{"iccid", kPrepaid},
+                      {"state", "enabled"},
+                      {"service_provider_name", "Karabakh Telecom"},
+                      {"profile_name", "Prepaid"},
+                      {"profile_class", "operational"},
+                      {"size", 20000},
+                      {"profile_owner", {{"mcc_mnc", "82F340"}}}});
+  for (int i = 1; i < 10; ++i) {
     char iccid[32];
     std::snprintf(iccid, sizeof iccid, "894400000000000110%d", i);
     profiles.push_back({{"iccid", iccid},
-                        {"state", i == 0 ? "enabled" : "disabled"},
+                        {"state", "disabled"},
                         {"service_provider_name", "Operator " + std::to_string(i)},
                         {"profile_name", "Plan " + std::to_string(i)},
                         {"profile_class", "operational"},
@@ -122,52 +134,76 @@ int children_of(pid_t pid) {
   return n;
 }
 
-int cycles() {
-  const char* env = std::getenv("EUICCD_MEMORY_CYCLES");
-  return env && *env ? std::atoi(env) : 5;
+int count(const char* variable, int fallback) {
+  const char* env = std::getenv(variable);
+  return env && *env ? std::atoi(env) : fallback;
 }
 
-TEST(DaemonMemory, DownloadsLeaveNoTlsLibraryNoHelperAndNoGrowth) {
+// RSS figures mean nothing under AddressSanitizer (shadow memory, quarantine).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+TEST(DaemonMemory, DownloadsTopUpsAndCallsLeaveNoTlsLibraryNoHelperAndNoGrowth) {
   if (!DaemonRig::sandboxed()) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
-  DaemonRig rig({.card_seed = ten_profiles(), .smdp = smdp().server.get()});
-  rig.allow({"org.euiccd1.download", "org.euiccd1.delete"});
+  const int downloads = count("EUICCD_MEMORY_DOWNLOADS", 5);
+  const int topups = count("EUICCD_MEMORY_TOPUPS", 20);
+  const int calls = count("EUICCD_MEMORY_CALLS", 2000);
+  DaemonRig rig({.card_seed = ten_profiles(),
+                 .daemon_config = std::string("[Profile:") + kPrepaid + "]\n",
+                 .smdp = smdp().server.get(),
+                 .modem_manager = std::string(R"({"modems": [{"sim": ")") + kPrepaid +
+                                  R"(", "model": "EG25", "ussd_script": {"*122#": )"
+                                  R"({"reply": "Balance 1500 AMD", "state": 1}}}]})"});
+  rig.allow({"org.euiccd1.download", "org.euiccd1.delete", "org.euiccd1.check-balance"});
   const pid_t pid = rig.daemon().pid();
-  std::this_thread::sleep_for(500ms);  // the start's card reads are over
+  ASSERT_TRUE(rig.wait_notifications_sent()) << rig.logs();
+  std::this_thread::sleep_for(300ms);  // the start's card reads are over
+  const long idle = rollup(pid)["Rss"];
   const std::string at_start = figures(pid);
 
-  // One cycle first: the first download's one-time allocations (the job list, sd-bus's
-  // caches) belong to the idle figure the later cycles must come back to.
-  const auto cycle = [&] {
+  const auto download = [&] {
     const std::string job = rig.start_download(smdp().activation_code("PLAIN"));
     ASSERT_EQ(rig.wait_job(job), "succeeded") << rig.job_error(job) << rig.logs();
     const BusReply r = rig.call(DaemonRig::profile_path(kIccid), kProfileIface, "Delete");
     ASSERT_TRUE(r.ok()) << r.error_name() << ": " << r.error_message();
   };
-  cycle();
-  ASSERT_TRUE(rig.wait_notifications_sent()) << rig.logs();
-  const long first = rollup(pid)["Rss"];
-  const std::string after_first = figures(pid);
-  for (int i = 1; i < cycles(); ++i) {
-    cycle();
+  const auto topup = [&] {
+    BusReply r = rig.call(DaemonRig::profile_path(kPrepaid), kProfileIface, "CheckBalance");
+    ASSERT_TRUE(r.ok()) << r.error_name() << ": " << r.error_message() << rig.logs();
+    EXPECT_EQ(r.read_string(), "Balance 1500 AMD");
+  };
+  for (int i = 0; i < downloads; ++i) {
+    download();
     if (HasFatalFailure()) return;
   }
   ASSERT_TRUE(rig.wait_notifications_sent()) << rig.logs();
-  // D-Bus reads in between: the property cache, no card access.
-  for (int i = 0; i < 2000; ++i) rig.get_paths(DaemonRig::euicc_path(), kEuiccIface, "Profiles");
+  const std::string after_downloads = figures(pid);
+  for (int i = 0; i < topups; ++i) {
+    topup();
+    if (HasFatalFailure()) return;
+  }
+  // D-Bus reads: the property cache, no card access.
+  for (int i = 0; i < calls; ++i) rig.get_paths(DaemonRig::euicc_path(), kEuiccIface, "Profiles");
+  std::this_thread::sleep_for(300ms);
   const long last = rollup(pid)["Rss"];
   std::printf(
-      "euiccd memory: after start %s; after 1 download %s; after %d downloads and 2000 "
-      "calls %s\n",
-      at_start.c_str(), after_first.c_str(), cycles(), figures(pid).c_str());
-
+      "euiccd memory: after start %s; after %d downloads %s; after %d top-up calls and "
+      "%d D-Bus calls more %s\n",
+      at_start.c_str(), downloads, after_downloads.c_str(), topups, calls, figures(pid).c_str());
   if (std::getenv("EUICCD_MEMORY_MAPS")) std::printf("%s", rss_by_mapping(pid).c_str());
+
   const std::string mapped = maps(pid);
-  for (const char* lib : {"libcurl", "libssl", "libgnutls", "libnghttp2"})
+  for (const char* lib : {"libcurl", "libssl", "libcrypto", "libgnutls", "libnghttp2"})
     EXPECT_EQ(mapped.find(lib), std::string::npos) << lib << " is mapped in the daemon";
   EXPECT_TRUE(eventually([&] { return children_of(pid) == 0; }, 5s))
       << "an HTTPS helper outlived its operation";
-  // Within 0.5 MB of the figure after the first download (the issue's bound for 100 cycles).
-  EXPECT_LE(last - first, 512) << "RSS grew from " << first << " to " << last << " kB";
+  // The issue's bound: back within 0.5 MB of the first idle figure.
+  if (!kSanitized) {
+    EXPECT_LE(last - idle, 512) << "RSS grew from " << idle << " to " << last << " kB";
+  }
 }
 
 }  // namespace
