@@ -52,7 +52,7 @@ bool same(const Message& a, const Message& b) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view input = fuzz::as_text(lpa::ByteView(data, size));
+  const std::string_view input = fuzz::as_text(ByteView(data, size));
   std::vector<Message> messages;
   try {
     messages = decode_frames(input);
