@@ -87,6 +87,9 @@ net::CurlHttpOptions curl_options(const Config& c) {
 int main() {
   // Dies with the daemon thread that started it, even in the middle of a transfer.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Only stdin/stdout/stderr and the socket: a descriptor some library in the daemon opened
+  // without close-on-exec (a pcscd connection, say) is not the helper's business.
+  close_range(kHelperFd + 1, ~0U, 0);
   signal(SIGPIPE, SIG_IGN);
 
   std::optional<Message> first = next_message();
