@@ -1,5 +1,7 @@
 #include "daemon/background_worker.h"
 
+#include "daemon/memory.h"
+
 namespace euiccd::daemon {
 
 BackgroundWorker::BackgroundWorker() {
@@ -44,8 +46,20 @@ void BackgroundWorker::loop() {
       tasks_.pop_front();
     }
     task();
+    task = nullptr;  // its captures too
+    release_when_idle();
   }
   finished_ = true;
+}
+
+// The queue ran empty: what the last tasks allocated and freed goes back to the kernel, so an
+// idle daemon's RSS returns to its idle figure (daemon/memory.h).
+void BackgroundWorker::release_when_idle() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!tasks_.empty()) return;
+  }
+  release_free_memory();
 }
 
 }  // namespace euiccd::daemon

@@ -29,6 +29,7 @@ class BackgroundWorker {
 
  private:
   void loop();
+  void release_when_idle();
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -1,6 +1,7 @@
 #include "daemon/card_worker.h"
 
 #include "daemon/log.h"
+#include "daemon/memory.h"
 
 namespace euiccd::daemon {
 
@@ -56,6 +57,8 @@ void CardWorker::loop() {
     } catch (const std::exception& e) {
       if (task.fail) task.fail(Error(Errc::Internal, e.what()));
     }
+    task = {};  // its captures too
+    release_when_idle();
   }
   try {
     session_.reset();
@@ -63,6 +66,16 @@ void CardWorker::loop() {
     // Closing the channel of a card that is gone: nothing left to do.
   }
   finished_ = true;
+}
+
+// The queue ran empty: what the last tasks allocated and freed goes back to the kernel, so an
+// idle daemon's RSS returns to its idle figure (daemon/memory.h).
+void CardWorker::release_when_idle() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!tasks_.empty()) return;
+  }
+  release_free_memory();
 }
 
 }  // namespace euiccd::daemon

@@ -41,6 +41,7 @@ class CardWorker {
 
  private:
   void loop();
+  void release_when_idle();
 
   std::string reader_;
   CardSettings settings_;

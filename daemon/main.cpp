@@ -20,6 +20,7 @@
 #include "daemon/hotplug.h"
 #include "daemon/log.h"
 #include "daemon/loop_queue.h"
+#include "daemon/memory.h"
 #include "daemon/options.h"
 #include "daemon/prepaid.h"
 #include "daemon/service_notify.h"
@@ -273,6 +274,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  euiccd::daemon::limit_malloc_arenas();  // before any thread starts
   try {
     return run(argc, argv);
   } catch (const euiccd::Error& e) {

@@ -73,25 +73,18 @@ std::shared_ptr<const ProviderDatabase> TopupService::database(const std::string
     note = "mobile-broadband-provider-info is not used (ProviderInfo= is empty)";
     return nullptr;
   }
+  // Parsed for each call and freed after it: the parsed file is ~300 kB that an idle daemon
+  // would otherwise keep for good, and parsing it costs a few ms against the seconds a USSD or
+  // SMS exchange takes (docs/performance.md, "Memory").
   std::error_code ec;
-  const auto mtime = std::filesystem::last_write_time(path, ec);
-  const auto size = ec ? 0 : std::filesystem::file_size(path, ec);
+  (void)std::filesystem::file_size(path, ec);  // only: is it there and readable
   if (ec) {
     note = path + " cannot be read (" + ec.message() +
            "; Debian package mobile-broadband-provider-info)";
     return nullptr;
   }
-  std::lock_guard lock(mutex_);
-  if (cached_ && cached_path_ == path && cached_mtime_ == mtime && cached_size_ == size) {
-    return cached_;
-  }
   try {
-    auto loaded = std::make_shared<const ProviderDatabase>(ProviderDatabase::load(path));
-    cached_ = loaded;
-    cached_path_ = path;
-    cached_mtime_ = mtime;
-    cached_size_ = size;
-    return loaded;
+    return std::make_shared<const ProviderDatabase>(ProviderDatabase::load(path));
   } catch (const Error& error) {
     if (error.code() == Errc::Malformed) throw;
     note = error.what();

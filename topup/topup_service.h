@@ -9,7 +9,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,7 +51,7 @@ class TopupService {
   OperatorMethods methods_for(const lpa::ProfileInfo& profile, const TopupSettings& settings);
 
  private:
-  // The parsed provider-info file, re-read when its size or mtime changes; nullptr with
+  // The parsed provider-info file, read for each call (not kept: see the .cpp); nullptr with
   // `note` set when the file is not configured or cannot be read. Malformed files throw.
   std::shared_ptr<const ProviderDatabase> database(const std::string& path, std::string& note);
   // methods_for, except that a broken provider-info file leaves the config's methods and is
@@ -60,12 +59,6 @@ class TopupService {
   OperatorMethods methods_or_config_only(const lpa::ProfileInfo& profile,
                                          const TopupSettings& settings,
                                          std::optional<Error>& unusable_database);
-
-  std::mutex mutex_;
-  std::shared_ptr<const ProviderDatabase> cached_;
-  std::string cached_path_;
-  std::filesystem::file_time_type cached_mtime_{};
-  uintmax_t cached_size_ = 0;
 };
 
 }  // namespace euiccd::topup

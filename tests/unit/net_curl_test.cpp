@@ -1,7 +1,8 @@
 // CurlHttpClient against a real TLS server on loopback: a throw-away PKI made here with the
 // OpenSSL API, a tiny HTTP/1.1 server in a thread (OpenSSL SSL_accept, keep-alive), and the
 // failure modes a real SM-DP+ connection can show: untrusted CA, wrong host name, expired
-// certificate, oversized reply, a stalled server, a dropped connection.
+// certificate, oversized reply, a stalled server, a dropped connection. The same client run in
+// the daemon's HTTPS helper process meets the same cases at the end.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -22,6 +23,7 @@
 #include <mutex>
 #include <thread>
 
+#include "https/helper_client.h"
 #include "lpa/error.h"
 #include "net/curl_http_client.h"
 
@@ -506,3 +508,121 @@ TEST(CurlTrustAnchors, LoadsTheGsmaCiRoots) {
 }
 
 }  // namespace
+
+// --- the same client in the daemon's HTTPS helper (https/helper_client.h) ---------------------
+// The daemon runs CurlHttpClient in euiccd-https: the same TLS refusals, deadlines and errors
+// must come out of it, and a cancel must still interrupt a transfer in flight.
+
+class HelperClient : public CurlClient {
+ protected:
+  https::HelperHttpOptions helper_options_for(int port, const std::string& host = kHost) {
+    const net::CurlHttpOptions c = options_for(port, host);
+    https::HelperHttpOptions o;
+    o.helper_path = EUICCD_HTTPS_HELPER;
+    o.config.ca_files = c.ca_files;
+    o.config.resolve = c.resolve;
+    o.config.connect_timeout_ms = uint64_t(c.connect_timeout.count());
+    o.config.total_timeout_ms = uint64_t(c.total_timeout.count());
+    o.config.proxy = c.proxy;
+    return o;
+  }
+};
+
+TEST_F(HelperClient, PostsOverVerifiedTlsOnOneConnectionInOneHelper) {
+  TlsServer server(pki.server.get(), pki.server_key.get(), Behaviour::Echo);
+  https::HelperHttpClient client(helper_options_for(server.port()));
+  const lpa::HttpResponse first = client.post(request_to(server.port(), R"({"a":1})"));
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, R"({"a":1})");
+  EXPECT_EQ(first.content_type, "application/json;charset=UTF-8");
+  EXPECT_EQ(first.x_admin_protocol, "gsma/rsp/v2.1.0");
+  const std::string big(300 * 1024, 'b');
+  EXPECT_EQ(client.post(request_to(server.port(), big)).body, big);
+  EXPECT_EQ(server.requests(), 2);
+  EXPECT_EQ(server.handshakes(), 1);
+  EXPECT_EQ(client.helpers_started(), 1u);
+}
+
+TEST_F(HelperClient, TlsRefusalsAreTheSameNamedErrors) {
+  {
+    TlsServer server(pki.server.get(), pki.server_key.get(), Behaviour::Echo);
+    auto o = helper_options_for(server.port());
+    o.config.ca_files = {pki.other_ca_file()};
+    https::HelperHttpClient client(o);
+    const Error e = expect_error([&] { client.post(request_to(server.port(), "{}")); });
+    EXPECT_EQ(e.code(), Errc::Tls);
+    EXPECT_THAT(e.what(), HasSubstr(std::string("certificate of ") + kHost));
+    EXPECT_THAT(e.what(), HasSubstr("not trusted"));
+  }
+  {
+    TlsServer server(pki.server.get(), pki.server_key.get(), Behaviour::Echo);
+    const std::string other = "wronghost.example.com";
+    https::HelperHttpClient client(helper_options_for(server.port(), other));
+    const Error e = expect_error([&] { client.post(request_to(server.port(), "{}", other)); });
+    EXPECT_EQ(e.code(), Errc::Tls);
+    EXPECT_THAT(e.what(), HasSubstr("different host name"));
+  }
+  {
+    TlsServer server(pki.expired.get(), pki.server_key.get(), Behaviour::Echo);
+    https::HelperHttpClient client(helper_options_for(server.port()));
+    const Error e = expect_error([&] { client.post(request_to(server.port(), "{}")); });
+    EXPECT_EQ(e.code(), Errc::Tls);
+    EXPECT_THAT(e.what(), HasSubstr("expired"));
+  }
+}
+
+TEST_F(HelperClient, NetworkTimeoutAndSizeErrorsAreTheSame) {
+  {
+    int port = 0;
+    {
+      TlsServer server(pki.server.get(), pki.server_key.get(), Behaviour::Echo);
+      port = server.port();
+    }
+    https::HelperHttpClient client(helper_options_for(port));
+    const Error e = expect_error([&] { client.post(request_to(port, "{}")); });
+    EXPECT_EQ(e.code(), Errc::Network);
+    EXPECT_THAT(e.what(), HasSubstr(kHost));
+  }
+  {
+    TlsServer server(pki.server.get(), pki.server_key.get(), Behaviour::Stall);
+    auto o = helper_options_for(server.port());
+    o.config.total_timeout_ms = 1500;
+    https::HelperHttpClient client(o);
+    const auto start = std::chrono::steady_clock::now();
+    const Error e = expect_error([&] { client.post(request_to(server.port(), "{}")); });
+    EXPECT_EQ(e.code(), Errc::Timeout);  // the helper's curl says so, before the grace ends
+    EXPECT_THAT(e.what(), HasSubstr("no complete reply from"));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  }
+  {
+    TlsServer server(pki.server.get(), pki.server_key.get(), Behaviour::Huge);
+    auto o = helper_options_for(server.port());
+    o.config.max_reply_bytes = 1024 * 1024;
+    https::HelperHttpClient client(o);
+    const Error e = expect_error([&] { client.post(request_to(server.port(), "{}")); });
+    EXPECT_EQ(e.code(), Errc::Malformed);
+    EXPECT_THAT(e.what(), HasSubstr("larger than 1048576 bytes"));
+  }
+}
+
+TEST_F(HelperClient, CancelFlagAbortsATransferInProgress) {
+  TlsServer server(pki.server.get(), pki.server_key.get(), Behaviour::Stall);
+  std::atomic<bool> cancel{false};
+  auto o = helper_options_for(server.port());
+  o.cancel = &cancel;
+  https::HelperHttpClient client(o);
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(300ms);
+    cancel = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const Error e = expect_error([&] { client.post(request_to(server.port(), "{}")); });
+  canceller.join();
+  EXPECT_EQ(e.code(), Errc::Cancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(client.helper_pid(), -1);
+  // Still raised: the next request starts no helper at all.
+  EXPECT_EQ(expect_error([&] { client.post(request_to(server.port(), "{}")); }).code(),
+            Errc::Cancelled);
+  EXPECT_EQ(client.helpers_started(), 1u);
+}
