@@ -1,8 +1,8 @@
 #include "lpa/es9p_base64.h"
 
-#include <algorithm>
+#include <nettle/base64.h>
+
 #include <climits>
-#include <cstdint>
 
 #include "lpa/error.h"
 
@@ -14,18 +14,6 @@ bool is_base64_char(char c) {
          c == '/';
 }
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// The 6-bit value of a base64 character (checked by is_base64_char first), '=' counting as 0.
-uint8_t value_of(char c) {
-  if (c >= 'A' && c <= 'Z') return uint8_t(c - 'A');
-  if (c >= 'a' && c <= 'z') return uint8_t(c - 'a' + 26);
-  if (c >= '0' && c <= '9') return uint8_t(c - '0' + 52);
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return 0;
-}
-
 bool is_whitespace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -35,18 +23,8 @@ bool is_whitespace(char c) {
 std::string base64_encode(ByteView data) {
   if (data.size() > size_t(INT_MAX) / 4 * 3)
     throw Error(Errc::InvalidArgument, "base64: input too large");
-  std::string out;
-  out.reserve(4 * ((data.size() + 2) / 3));
-  for (size_t i = 0; i < data.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, data.size() - i);
-    uint32_t v = uint32_t(data[i]) << 16;
-    if (n > 1) v |= uint32_t(data[i + 1]) << 8;
-    if (n > 2) v |= data[i + 2];
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(n > 1 ? kAlphabet[(v >> 6) & 63] : '=');
-    out.push_back(n > 2 ? kAlphabet[v & 63] : '=');
-  }
+  std::string out(BASE64_ENCODE_RAW_LENGTH(data.size()), '\0');
+  base64_encode_raw(out.data(), data.size(), data.data());
   return out;
 }
 
@@ -71,17 +49,15 @@ Bytes base64_decode(std::string_view text, std::string_view what) {
                   name + ": invalid base64 character at position " + std::to_string(i + 1));
   }
   if (compact.empty()) return {};
-  Bytes out;
-  out.reserve(compact.size() / 4 * 3);
-  for (size_t i = 0; i < compact.size(); i += 4) {
-    const uint32_t v = uint32_t(value_of(compact[i])) << 18 |
-                       uint32_t(value_of(compact[i + 1])) << 12 |
-                       uint32_t(value_of(compact[i + 2])) << 6 | value_of(compact[i + 3]);
-    out.push_back(uint8_t(v >> 16));
-    out.push_back(uint8_t(v >> 8));
-    out.push_back(uint8_t(v));
-  }
-  out.resize(out.size() - padding);
+  // Checked above: only the alphabet, whole quads, padding at the end. nettle decodes.
+  Bytes out(BASE64_DECODE_LENGTH(compact.size()));
+  base64_decode_ctx ctx;
+  base64_decode_init(&ctx);
+  size_t length = out.size();
+  if (!base64_decode_update(&ctx, &length, out.data(), compact.size(), compact.data()) ||
+      !base64_decode_final(&ctx))
+    throw Error(Errc::Malformed, name + ": base64 does not decode");
+  out.resize(length);
   return out;
 }
 

@@ -1,7 +1,7 @@
-// SHA-256 (FIPS 180-4) in the engine itself: the one digest the engine needs (the
-// confirmation-code hash) without linking OpenSSL, so that the daemon maps no libcrypto at
-// all (~1.5 MB of its idle RSS; docs/performance.md, "Memory"). lpa/crypto keeps OpenSSL for
-// everything else (signatures, certificates, key agreement), used by the test peers.
+// SHA-256 for the engine (the confirmation-code hash), on nettle rather than OpenSSL: the
+// daemon then maps no libcrypto at all (~1.5 MB of its idle RSS; docs/performance.md,
+// "Memory"), and nettle is a few hundred kB. lpa/crypto keeps OpenSSL for everything else
+// (signatures, certificates, key agreement), used by the test peers and tools.
 #pragma once
 
 #include "lpa/bytes.h"

@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
-  # libraries (the design card's: PC/SC, OpenSSL, libcurl, libsystemd, tinyxml2, inih, JSON)
-  libpcsclite-dev libssl-dev libcurl4-openssl-dev libsystemd-dev libtinyxml2-dev libinih-dev
+  # libraries (the design card's: PC/SC, OpenSSL, libcurl, libsystemd, tinyxml2, inih, JSON;
+  # nettle: the engine's SHA-256 and base64 without libcrypto in the daemon)
+  libpcsclite-dev libssl-dev nettle-dev libcurl4-openssl-dev libsystemd-dev libtinyxml2-dev libinih-dev
   nlohmann-json3-dev
   # tests
   googletest libgtest-dev libgmock-dev libbenchmark-dev
