@@ -52,30 +52,28 @@ NotificationSender::NotificationSender(Es10Client& card, HttpClientFactory http,
 
 NotificationReport NotificationSender::send_pending(const NotificationFilter& filter,
                                                     const CancelToken* cancel) {
-  std::vector<NotificationMetadata> pending = card_.list_notifications();
-  std::stable_sort(pending.begin(), pending.end(),
-                   [](const auto& a, const auto& b) { return a.seq_number < b.seq_number; });
+  std::vector<PendingNotification> pending = card_.retrieve_notifications();
+  std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
+    return a.metadata.seq_number < b.metadata.seq_number;
+  });
 
   NotificationReport report;
+  report.on_card = static_cast<unsigned>(pending.size());
   ServerPool servers(http_, options_);
-  for (const NotificationMetadata& listed : pending) {
-    if (!matches(listed, filter)) continue;
+  for (const PendingNotification& notification : pending) {
+    // The metadata inside the signed notification (its address among them) is what counts.
+    if (!matches(notification.metadata, filter)) continue;
     if (cancel && cancel->cancelled()) {
       if (report.outcomes.empty())
         throw Error(Errc::Cancelled, "sending notifications was cancelled");
       break;  // what was sent stays sent; the rest waits for the next run
     }
     NotificationOutcome outcome;
-    outcome.metadata = listed;
+    outcome.metadata = notification.metadata;
     try {
-      const std::vector<PendingNotification> found =
-          card_.retrieve_notifications(listed.seq_number);
-      const PendingNotification& notification = found.front();
-      // The address inside the signed notification is the one that counts.
-      outcome.metadata = notification.metadata;
       servers.get(notification.metadata.address).handle_notification(notification.der);
       outcome.delivered = true;
-      card_.remove_notification(listed.seq_number);
+      card_.remove_notification(notification.metadata.seq_number);
       outcome.removed = true;
     } catch (const Error& e) {
       outcome.error_code = e.code();
