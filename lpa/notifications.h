@@ -47,6 +47,8 @@ class NotificationSender {
   // Reads all of the card's notifications with one RetrieveNotificationsList (no ListNotification
   // first, no Retrieve per notification: the unfiltered list carries the same signed data) and
   // delivers those matching the filter, oldest first. Nothing pending costs that one command.
+  // When that list cannot be read (one notification the engine cannot decode), it falls back
+  // to ListNotification and one RetrieveNotificationsList each, so only that one fails.
   // Throws only when the list itself cannot be read (or on cancel before the first one);
   // per-notification failures go into the report.
   NotificationReport send_pending(const NotificationFilter& filter = {},

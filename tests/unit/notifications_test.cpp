@@ -107,6 +107,24 @@ TEST_F(Notifications, Filters) {
   EXPECT_THAT(card.removed, ElementsAre(4u));
 }
 
+// One notification the engine cannot read (neither BF37 nor 30) must not hold up the others:
+// the whole list fails to decode, so each is fetched on its own and only that one fails.
+TEST_F(Notifications, AnUnreadableNotificationFailsAlone) {
+  card.pending[4] = tlv::Builder(0x31)
+                        .add_raw(notification_metadata(4, "b.example.com", kIccid, h("0640")))
+                        .bytes();
+  const NotificationReport r = send();
+  EXPECT_EQ(r.on_card, 3u);
+  EXPECT_EQ(r.sent, 2u);
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_THAT(card.removed, ElementsAre(3u, 5u));
+  EXPECT_EQ(r.outcomes.at(1).metadata.seq_number, 4u);
+  EXPECT_EQ(r.outcomes.at(1).error_code, Errc::Malformed);
+  std::vector<tlv::Tag> order;
+  for (const Bytes& c : card.commands) order.push_back(outer_tag(c));
+  EXPECT_THAT(order, ElementsAre(0xBF2B, 0xBF28, 0xBF2B, 0xBF30, 0xBF2B, 0xBF2B, 0xBF30));
+}
+
 TEST_F(Notifications, CancelBeforeTheFirstIsAnError) {
   CancelToken token;
   token.cancel(CancelReason::Postponed);
