@@ -160,10 +160,15 @@ struct Traffic {
 // Calls, then waits until the card is quiet. The automatic delivery is queued only after the
 // reply, and starts with RetrieveNotificationsList (BF2B): what comes before it is what the
 // reply waited for (with AutoProcess=no nothing follows the reply at all).
-Traffic measure(DaemonRig& rig, const std::function<BusReply()>& call) {
+// `delivering`: AutoProcess is on and the SM-DP+ takes everything, so the card is done only
+// once nothing is pending (a TLS handshake between two APDUs may outlast the quiet wait).
+Traffic measure(DaemonRig& rig, const std::function<BusReply()>& call, bool delivering) {
   const size_t before = exchanges(rig).size();
   const BusReply reply = call();
   EXPECT_TRUE(reply.ok()) << reply.error_name() << ": " << reply.error_message() << rig.logs();
+  if (delivering) {
+    EXPECT_TRUE(rig.wait_notifications_sent()) << rig.logs();
+  }
   wait_until_quiet(rig);
   std::vector<Exchange> all = exchanges(rig);
   Traffic t;
@@ -236,16 +241,23 @@ class DaemonCardTraffic : public ::testing::Test {
                             .daemon_config = config,
                             .smdp = smdp().server.get()});
     rig_->allow_all();
+    delivering_ = config.find("AutoProcess=no") == std::string::npos;
+    if (delivering_) {
+      EXPECT_TRUE(rig_->wait_notifications_sent()) << rig_->logs();
+    }
     wait_until_quiet(*rig_);
   }
   DaemonRig& rig() { return *rig_; }
 
   Traffic profile_call(const char* iccid, const char* member, const char* nickname = nullptr) {
-    return measure(rig(), [&] {
-      const std::string path = DaemonRig::profile_path(iccid);
-      return nickname ? rig().call(path, kProfileIface, member, "s", nickname)
-                      : rig().call(path, kProfileIface, member);
-    });
+    return measure(
+        rig(),
+        [&] {
+          const std::string path = DaemonRig::profile_path(iccid);
+          return nickname ? rig().call(path, kProfileIface, member, "s", nickname)
+                          : rig().call(path, kProfileIface, member);
+        },
+        delivering_);
   }
 
   // The changes of the tests below, each checked for its reply bound and the cache; returns
@@ -278,6 +290,7 @@ class DaemonCardTraffic : public ::testing::Test {
   }
 
   std::optional<DaemonRig> rig_;
+  bool delivering_ = false;
 };
 
 // After the reply: only the delivery, at its physical minimum (one RetrieveNotificationsList
@@ -314,11 +327,14 @@ TEST_F(DaemonCardTraffic, ChangesWithAutoProcessOff) {
 
   // ProcessNotifications sends them, and the count comes down without a re-read.
   uint32_t sent = 0;
-  const Traffic process = measure(rig(), [&] {
-    BusReply r = rig().call(DaemonRig::euicc_path(), kEuiccIface, "ProcessNotifications");
-    if (r.ok()) sent = r.read_u32();
-    return r;
-  });
+  const Traffic process = measure(
+      rig(),
+      [&] {
+        BusReply r = rig().call(DaemonRig::euicc_path(), kEuiccIface, "ProcessNotifications");
+        if (r.ok()) sent = r.read_u32();
+        return r;
+      },
+      false);
   std::printf("  process  %s\n", process.describe().c_str());
   EXPECT_EQ(sent, 4U);
   EXPECT_EQ(pending(rig()), 0U);
@@ -329,13 +345,16 @@ TEST_F(DaemonCardTraffic, ChangesWithAutoProcessOff) {
   expect_cache_is_fresh(rig(), "process notifications");
 
   // Nothing pending: one RetrieveNotificationsList says so.
-  const Traffic nothing = measure(rig(), [&] {
-    BusReply r = rig().call(DaemonRig::euicc_path(), kEuiccIface, "ProcessNotifications");
-    if (r.ok()) {
-      EXPECT_EQ(r.read_u32(), 0U);
-    }
-    return r;
-  });
+  const Traffic nothing = measure(
+      rig(),
+      [&] {
+        BusReply r = rig().call(DaemonRig::euicc_path(), kEuiccIface, "ProcessNotifications");
+        if (r.ok()) {
+          EXPECT_EQ(r.read_u32(), 0U);
+        }
+        return r;
+      },
+      false);
   std::printf("  process (none pending) %s\n", nothing.describe().c_str());
   EXPECT_LE(nothing.all.size(), 2U) << nothing.describe();
 }
