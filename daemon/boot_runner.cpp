@@ -37,18 +37,16 @@ void BootRunner::apply_nicknames(const std::shared_ptr<Euicc>& euicc) {
     const ProfileConfig* pc = config_.profile(p.iccid);
     if (!pc || !pc->nickname || *pc->nickname == p.nickname) continue;
     LogFields fields{.eid = euicc->eid(), .iccid = p.iccid, .operation = "config-nickname"};
-    euicc->change(
-        "config-nickname",
-        [iccid = p.iccid, nickname = *pc->nickname](CardSession& session) {
-          session.client().set_nickname(iccid, nickname);
-        },
+    euicc->set_nickname(
+        p.iccid, *pc->nickname,
         [fields](const std::optional<Error>& error) {
           if (error)
             log(Level::Warning, fields,
                 std::string("could not set the configured nickname: ") + error->what());
           else
             log(Level::Info, fields, "nickname set from the configuration");
-        });
+        },
+        "config-nickname");
   }
 }
 
@@ -69,11 +67,8 @@ void BootRunner::step(const std::weak_ptr<Euicc>& weak, std::vector<BootAttempt>
         watch_registration({weak, std::move(attempts), action.iccid, fields});
       return;
     case BootAction::Kind::Enable:
-      euicc->change(
-          "boot-enable",
-          [iccid = action.iccid](CardSession& session) {
-            session.client().enable_profile(lpa::ProfileIdentifier::from_iccid(iccid), true);
-          },
+      euicc->enable(
+          action.iccid,
           [this, weak, attempts, action, fields](const std::optional<Error>& error) mutable {
             if (error) {
               log(Level::Warning, fields, std::string("boot policy: ") + error->what());
@@ -83,7 +78,8 @@ void BootRunner::step(const std::weak_ptr<Euicc>& weak, std::vector<BootAttempt>
             }
             if (action.watch_registration)
               watch_registration({weak, std::move(attempts), action.iccid, fields});
-          });
+          },
+          "boot-enable");
       return;
   }
 }

@@ -47,6 +47,9 @@ void download(CardSession& session, JobContext& context, const DownloadRequest& 
   o.device = settings.device;
   if (!request.imei.empty()) o.device.imei = request.imei;
   o.cancel = &context.control().token();
+  // AutoProcess=no: no notification leaves the card on its own, the install result included;
+  // it stays pending for ProcessNotifications (docs/configuration.md says what that delays).
+  o.send_notifications = settings.auto_process_notifications;
   o.on_progress = [&context](lpa::DownloadStage stage, double fraction) {
     const std::string name = lpa::download_stage_name(stage);
     context.fields().stage = name;
@@ -94,7 +97,8 @@ void download(CardSession& session, JobContext& context, const DownloadRequest& 
   if (request.nickname && !request.nickname->empty())
     session.client().set_nickname(result.iccid, *request.nickname);
   if (request.enable) {
-    session.client().enable_profile(lpa::ProfileIdentifier::from_iccid(result.iccid), true);
+    session.client().enable_profile(lpa::ProfileIdentifier::from_iccid(result.iccid),
+                                    settings.card.refresh_on_switch);
     context.log(Level::Notice, "profile enabled");
   }
 }

@@ -27,6 +27,12 @@ struct HttpSettings {
 struct CardSettings {
   std::vector<Bytes> isd_r_aids;  // tried in order; empty = apdu::default_isd_r_aids()
   size_t segment_size = 255;      // STORE DATA block size
+  // Enable/Disable with SGP.22's refreshFlag: the eUICC then asks its terminal for a REFRESH
+  // (a proactive command announced with SW 91xx) that a modem carries out by resetting the
+  // UICC and attaching with the new profile. Behind a PC/SC reader there is no modem to do
+  // that and nobody to FETCH the command, so the card would keep answering 91xx; the new
+  // profile is active from the card's next reset either way. A modem backend sets it.
+  bool refresh_on_switch = false;
 };
 
 struct EngineSettings {

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "apdu/pcsc_reader.h"
+#include "daemon/card_changes.h"
 #include "daemon/discovery_job.h"
 #include "daemon/job_context.h"
 #include "daemon/log.h"
@@ -51,6 +52,7 @@ Euicc::Euicc(unsigned index, std::string reader, EuiccSnapshot snapshot,
     : index_(index),
       reader_(std::move(reader)),
       snapshot_(std::move(snapshot)),
+      card_cache_(std::make_shared<CardCache>(CardCache{snapshot_, false})),
       worker_(std::move(worker)),
       loop_(loop),
       settings_(settings),
@@ -74,7 +76,7 @@ void Euicc::apply(EuiccSnapshot next) {
   if (on_snapshot_changed) on_snapshot_changed(before);
 }
 
-void Euicc::change(const std::string& operation, CardOp op, Done done, bool hold_card) {
+void Euicc::change(const std::string& operation, CardChange op, Done done, bool hold_card) {
   if (!worker_) {
     done(Error(Errc::CardRemoved, "the eUICC is gone"));
     return;
@@ -92,7 +94,7 @@ void Euicc::change(const std::string& operation, CardOp op, Done done, bool hold
   const uint64_t request = next_request_++;
   waiting_[request] = std::move(done);
   // The worker may outlive this object (it finishes its task after a removal): it captures
-  // only what outlives both (the loop queue) and a weak reference.
+  // only what outlives both (the loop queue, the cache) and a weak reference.
   std::weak_ptr<Euicc> weak = weak_from_this();
   LoopQueue* loop = &loop_;
   auto post_back = [loop, weak, request, operation](std::optional<Error> error,
@@ -111,32 +113,127 @@ void Euicc::change(const std::string& operation, CardOp op, Done done, bool hold
     });
   };
   CardWorker::Task task;
-  task.run = [op = std::move(op), eid = snapshot_.eid, post_back, operation,
+  task.run = [op = std::move(op), cache = card_cache_, post_back, operation,
               hold_card](CardSession& session) {
+    const LogFields fields{.eid = cache->snapshot.eid, .operation = operation};
     std::optional<Error> error;
-    std::optional<EuiccSnapshot> snapshot;
     {
       // Keeps other PC/SC clients off the card for the few commands of a change.
       std::optional<apdu::PcscTransaction> transaction;
       if (hold_card) transaction.emplace(session.card());
       try {
-        op(session);
+        if (cache->stale) {
+          card_changes::refresh(session.client(), cache->snapshot);
+          cache->stale = false;
+        }
+        op(session.client(), cache->snapshot);
       } catch (const Error& e) {
         error = e;
-        log(Level::Warning, {.eid = eid, .operation = operation}, e.what());
+        log(Level::Warning, fields, e.what());
       }
-      try {
-        snapshot = read_snapshot(session.client(), eid);
-      } catch (const Error& e) {
-        log(Level::Warning, {.eid = eid, .operation = operation},
-            std::string("could not re-read the eUICC: ") + e.what());
-        if (!error) error = e;
+      if (error) {
+        // The change may have half happened, or the card was not as the cache said (another
+        // PC/SC client changed it): only a full read tells.
+        try {
+          card_changes::refresh(session.client(), cache->snapshot);
+          cache->stale = false;
+        } catch (const Error& e) {
+          log(Level::Warning, fields, std::string("could not re-read the eUICC: ") + e.what());
+          cache->stale = true;
+        }
       }
     }
-    post_back(std::move(error), std::move(snapshot));
+    post_back(std::move(error),
+              cache->stale ? std::nullopt : std::optional<EuiccSnapshot>(cache->snapshot));
   };
-  task.fail = [post_back](const Error& e) { post_back(e, std::nullopt); };
+  task.fail = [post_back, cache = card_cache_](const Error& e) {
+    // No session: nothing ran, but whether the card is the same one when it is back is
+    // unknown.
+    cache->stale = true;
+    post_back(e, std::nullopt);
+  };
   worker_->submit(std::move(task));
+}
+
+void Euicc::enable(const std::string& iccid, Done done, const std::string& operation) {
+  change(
+      operation,
+      [iccid, settings = &settings_.card](lpa::Es10Client& card, EuiccSnapshot& cache) {
+        card_changes::enable(card, *settings, cache, iccid);
+      },
+      std::move(done));
+}
+
+void Euicc::disable(const std::string& iccid, Done done) {
+  change(
+      "disable",
+      [iccid, settings = &settings_.card](lpa::Es10Client& card, EuiccSnapshot& cache) {
+        card_changes::disable(card, *settings, cache, iccid);
+      },
+      std::move(done));
+}
+
+void Euicc::remove(const std::string& iccid, Done done) {
+  change(
+      "delete",
+      [iccid](lpa::Es10Client& card, EuiccSnapshot& cache) {
+        card_changes::remove(card, cache, iccid);
+      },
+      std::move(done));
+}
+
+void Euicc::set_nickname(const std::string& iccid, const std::string& nickname, Done done,
+                         const std::string& operation) {
+  change(
+      operation,
+      [iccid, nickname](lpa::Es10Client& card, EuiccSnapshot& cache) {
+        card_changes::set_nickname(card, cache, iccid, nickname);
+      },
+      std::move(done));
+}
+
+void Euicc::set_default_smdp_address(const std::string& address, Done done) {
+  change(
+      "set-default-smdp-address",
+      [address](lpa::Es10Client& card, EuiccSnapshot& cache) {
+        card_changes::set_default_smdp_address(card, cache, address);
+      },
+      std::move(done));
+}
+
+void Euicc::reset_memory(const lpa::MemoryResetOptions& options, Done done) {
+  change(
+      "reset-memory",
+      [options](lpa::Es10Client& card, EuiccSnapshot& cache) {
+        card_changes::reset_memory(card, cache, options);
+      },
+      std::move(done));
+}
+
+void Euicc::refresh(Done done) {
+  change(
+      "refresh",
+      [](lpa::Es10Client& card, EuiccSnapshot& cache) { card_changes::refresh(card, cache); },
+      std::move(done));
+}
+
+void Euicc::process_notifications(SentDone done) {
+  queue_notification_delivery(
+      "process-notifications", false,
+      [done = std::move(done)](const std::optional<Error>& error,
+                               const lpa::NotificationReport& report) {
+        if (error) return done(error, 0);
+        if (report.sent == 0 && report.failed > 0) {
+          const auto& first = report.outcomes.front();
+          return done(Error(first.error_code.value_or(Errc::Network),
+                            "none of the " + std::to_string(report.failed) +
+                                " pending notifications could be delivered; the first one "
+                                "failed: " +
+                                first.error),
+                      0);
+        }
+        done(std::nullopt, report.sent);
+      });
 }
 
 std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body) {
@@ -163,8 +260,8 @@ std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body) {
     });
   };
   CardWorker::Task task;
-  task.run = [loop, settings, job_control = job->control(), weak_job, body, finish,
-              fields](CardSession& session) {
+  task.run = [loop, settings, job_control = job->control(), weak_job, body, finish, fields,
+              cache = card_cache_](CardSession& session) {
     JobContext context(weak_job, job_control, *loop, *settings, fields);
     std::optional<Error> error;
     try {
@@ -175,15 +272,22 @@ std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body) {
       error = e;
       context.log(e.code() == Errc::Cancelled ? Level::Notice : Level::Warning, e.what());
     }
+    // A download changes profiles, memory and notifications: read everything.
     std::optional<EuiccSnapshot> snapshot;
     try {
-      snapshot = read_snapshot(session.client(), fields.eid);
+      card_changes::refresh(session.client(), cache->snapshot);
+      cache->stale = false;
+      snapshot = cache->snapshot;
     } catch (const Error& e) {
       context.log(Level::Warning, std::string("could not re-read the eUICC: ") + e.what());
+      cache->stale = true;
     }
     finish(error, std::move(snapshot));
   };
-  task.fail = [finish](const Error& e) { finish(e, std::nullopt); };
+  task.fail = [finish, cache = card_cache_](const Error& e) {
+    cache->stale = true;
+    finish(e, std::nullopt);
+  };
   worker_->submit(std::move(task));
   return job;
 }
@@ -208,7 +312,9 @@ void Euicc::deliver_pending_notifications() {
   queue_notification_delivery("auto-notifications", false);
 }
 
-void Euicc::queue_notification_delivery(const std::string& operation, bool retry) {
+void Euicc::queue_notification_delivery(
+    const std::string& operation, bool retry,
+    std::function<void(const std::optional<Error>&, const lpa::NotificationReport&)> done) {
   const LogFields fields{.eid = snapshot_.eid, .operation = operation};
   // Filled on the card worker before its result is posted to the loop thread.
   auto report = std::make_shared<lpa::NotificationReport>();
@@ -216,17 +322,19 @@ void Euicc::queue_notification_delivery(const std::string& operation, bool retry
   ++deliveries_in_flight_;
   change(
       operation,
-      [settings = &settings_, fields, report](CardSession& session) {
-        *report = deliver_notifications(session, *settings, fields);
+      [settings = &settings_, fields, report](lpa::Es10Client& card, EuiccSnapshot& cache) {
+        *report = deliver_notifications(card, *settings, fields);
+        card_changes::notifications_delivered(cache, *report);
       },
-      [weak, fields, report, retry](const std::optional<Error>& error) {
-        auto self = weak.lock();
-        if (!self) return;
-        --self->deliveries_in_flight_;
-        if (retry)
-          self->notification_retry_done(fields, *report, error);
-        else if (error)
-          log(Level::Warning, fields, error->what());
+      [weak, fields, report, retry, done = std::move(done)](const std::optional<Error>& error) {
+        if (auto self = weak.lock()) {
+          --self->deliveries_in_flight_;
+          if (retry)
+            self->notification_retry_done(fields, *report, error);
+          else if (error && !done)
+            log(Level::Warning, fields, error->what());
+        }
+        if (done) done(error, *report);
       },
       false);
   // A change refused at once (a full queue) has called back already: nothing is on its way.

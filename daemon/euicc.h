@@ -35,7 +35,8 @@ namespace euiccd::daemon {
 class Euicc : public std::enable_shared_from_this<Euicc> {
  public:
   using Done = std::function<void(const std::optional<Error>& error)>;
-  using CardOp = std::function<void(CardSession&)>;
+  // ProcessNotifications: how many notifications were delivered (and left the card).
+  using SentDone = std::function<void(const std::optional<Error>& error, unsigned sent)>;
 
   // Far more than people or scripts queue on purpose (each change takes a fraction of a
   // second on a real card); a bound on what a flood of calls can pile up.
@@ -55,12 +56,25 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   // Fired after a new snapshot replaced `before` (only when something differs).
   std::function<void(const EuiccSnapshot& before)> on_snapshot_changed;
 
-  // Runs `op` on the card, re-reads the snapshot, then calls `done` on the loop thread (after
-  // on_snapshot_changed). Busy while a job runs or kMaxQueuedChanges are waiting. `done` is
+  // Changes. Each is queued on the card worker, runs its ES10 command(s) and updates the
+  // snapshot from what the command tells plus the narrowest re-read (daemon/card_changes.h);
+  // an error re-reads everything, since the card may then differ from what the daemon thinks.
+  // `done` comes on the loop thread after the new snapshot is in place (and after
+  // on_snapshot_changed). Busy while a job runs or kMaxQueuedChanges are waiting; `done` is
   // not called once the eUICC is shut down: whoever waits on it learns that from its removal.
-  // `hold_card`: run inside a PC/SC transaction (false for operations that wait on servers,
-  // e.g. notification delivery).
-  void change(const std::string& operation, CardOp op, Done done, bool hold_card = true);
+  // `operation` names the change in the log ("boot-enable", "config-nickname", ...).
+  void enable(const std::string& iccid, Done done, const std::string& operation = "enable");
+  void disable(const std::string& iccid, Done done);
+  void remove(const std::string& iccid, Done done);
+  void set_nickname(const std::string& iccid, const std::string& nickname, Done done,
+                    const std::string& operation = "set-nickname");
+  void set_default_smdp_address(const std::string& address, Done done);
+  void reset_memory(const lpa::MemoryResetOptions& options, Done done);
+  // Delivers what the card holds pending (one RetrieveNotificationsList, which is all it costs
+  // when nothing is pending). An error when there were some and none could be delivered.
+  void process_notifications(SentDone done);
+  // Reads everything again (for a card that others may have changed).
+  void refresh(Done done);
 
   // Long operations; the Job is returned already queued. Throw Error(Busy) while a job runs.
   std::shared_ptr<Job> start_download(uint64_t job_id, const std::string& owner,
@@ -83,14 +97,30 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
 
  private:
   using JobBody = std::function<void(CardSession&, class JobContext&)>;
+  // The card worker's copy of the snapshot: only tasks touch it, one at a time, so it is
+  // current for each change however many are queued. `stale` when a re-read failed: the next
+  // change then reads everything first.
+  struct CardCache {
+    EuiccSnapshot snapshot;
+    bool stale = false;
+  };
+  // What a change does on the worker: its ES10 command(s) and the update of the cache.
+  using CardChange = std::function<void(lpa::Es10Client& card, EuiccSnapshot& cache)>;
+
+  // Queues `op` (see the changes above). `hold_card`: run inside a PC/SC transaction (false
+  // for operations that wait on servers, e.g. notification delivery).
+  void change(const std::string& operation, CardChange op, Done done, bool hold_card = true);
   std::shared_ptr<Job> start_job(std::shared_ptr<Job> job, JobBody body);
   void apply(EuiccSnapshot next);
   // After a change that queued notifications (enable, disable, delete, download), deliver them
   // when the configuration says so (Notifications AutoProcess=).
   void auto_deliver_notifications(const std::string& after_operation);
   // Queues a delivery as a change; `retry`: the timer's, whose outcome is logged and decides
-  // the next wait.
-  void queue_notification_delivery(const std::string& operation, bool retry);
+  // the next wait; `done` gets the report (nullptr: none wanted).
+  void queue_notification_delivery(
+      const std::string& operation, bool retry,
+      std::function<void(const std::optional<Error>&, const lpa::NotificationReport&)> done =
+          nullptr);
   // After every change: a timer while notifications are pending and none is on its way to
   // the servers; none once the card holds nothing pending.
   void keep_retry_timer_in_step();
@@ -103,6 +133,7 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   unsigned index_;
   std::string reader_;
   EuiccSnapshot snapshot_;
+  std::shared_ptr<CardCache> card_cache_;
   std::unique_ptr<CardWorker> worker_;
   LoopQueue& loop_;
   const EngineSettings& settings_;

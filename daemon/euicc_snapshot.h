@@ -1,6 +1,7 @@
 // What the daemon knows about one eUICC between card operations. D-Bus property reads are
-// answered from here and cost no APDU; the card worker reads a fresh snapshot after every
-// change and the loop thread swaps it in.
+// answered from here and cost no APDU; the card worker keeps it up to date after every change
+// with what the change itself tells and the narrowest re-read (daemon/card_changes.h), and
+// the loop thread swaps the result in.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,9 @@ struct EuiccSnapshot {
 
 // Reads everything above from the card (EID only when `eid` is empty). Throws euiccd::Error.
 EuiccSnapshot read_snapshot(lpa::Es10Client& card, const std::string& eid = {});
+// Parts of it: EUICCInfo2 (free memory, SVN), and the configured addresses.
+void read_euicc_info(lpa::Es10Client& card, EuiccSnapshot& snapshot);
+void read_addresses(lpa::Es10Client& card, EuiccSnapshot& snapshot);
 
 // "2.2.2" from a 3-byte VersionType; hex when the length is unusual.
 std::string format_version(const Bytes& version);

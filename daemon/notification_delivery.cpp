@@ -2,10 +2,9 @@
 
 namespace euiccd::daemon {
 
-lpa::NotificationReport deliver_notifications(CardSession& session, const EngineSettings& settings,
+lpa::NotificationReport deliver_notifications(lpa::Es10Client& card, const EngineSettings& settings,
                                               const LogFields& fields) {
-  lpa::NotificationSender sender(session.client(), make_http_factory(settings.http, nullptr),
-                                 settings.es9p);
+  lpa::NotificationSender sender(card, make_http_factory(settings.http, nullptr), settings.es9p);
   lpa::NotificationReport report = sender.send_pending();
   for (const auto& outcome : report.outcomes) {
     LogFields f = fields;

@@ -2,14 +2,14 @@
 // on the card worker, logging each one that failed (it stays on the card for the next try).
 #pragma once
 
-#include "daemon/card_session.h"
 #include "daemon/engine_settings.h"
 #include "daemon/log.h"
+#include "lpa/es10_client.h"
 #include "lpa/notifications.h"
 
 namespace euiccd::daemon {
 
-lpa::NotificationReport deliver_notifications(CardSession& session, const EngineSettings& settings,
+lpa::NotificationReport deliver_notifications(lpa::Es10Client& card, const EngineSettings& settings,
                                               const LogFields& fields);
 
 }  // namespace euiccd::daemon

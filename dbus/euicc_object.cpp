@@ -3,9 +3,7 @@
 #include <cstring>
 #include <set>
 
-#include "daemon/engine_settings.h"
 #include "daemon/log.h"
-#include "daemon/notification_delivery.h"
 #include "dbus/method_call.h"
 #include "dbus/object_paths.h"
 #include "dbus/polkit.h"
@@ -14,8 +12,6 @@
 #include "dbus/validate.h"
 
 namespace euiccd::dbus {
-
-using daemon::CardSession;
 
 const sd_bus_vtable EuiccObject::kVtable[] = {
     SD_BUS_VTABLE_START(0),
@@ -172,12 +168,11 @@ int EuiccObject::get_property(sd_bus*, const char*, const char*, const char* pro
 
 void EuiccObject::authorized_change(sd_bus_message* m, const char* action,
                                     const std::string& operation, const std::string& iccid,
-                                    daemon::Euicc::CardOp op,
-                                    std::function<int(sd_bus_message*)> reply, bool hold_card) {
+                                    Change change, std::function<int(sd_bus_message*)> reply) {
   PendingCallPtr call = pending_.add(m);
   std::weak_ptr<daemon::Euicc> weak = euicc_;
   const std::string sender = call->sender();
-  auto act = [call, weak, operation, iccid, op = std::move(op), reply = std::move(reply), hold_card,
+  auto act = [call, weak, operation, iccid, change = std::move(change), reply = std::move(reply),
               sender] {
     auto euicc = weak.lock();
     if (!euicc || euicc->is_shut_down()) {
@@ -185,17 +180,14 @@ void EuiccObject::authorized_change(sd_bus_message* m, const char* action,
       return;
     }
     daemon::LogFields fields{.eid = euicc->eid(), .iccid = iccid, .operation = operation};
-    euicc->change(
-        operation, op,
-        [call, reply, fields, sender](const std::optional<Error>& error) {
-          if (error) {
-            call->fail(*error);
-            return;
-          }
-          daemon::log(daemon::Level::Notice, fields, "done for " + sender);
-          call->reply(reply);
-        },
-        hold_card);
+    change(*euicc, [call, reply, fields, sender](const std::optional<Error>& error) {
+      if (error) {
+        call->fail(*error);
+        return;
+      }
+      daemon::log(daemon::Level::Notice, fields, "done for " + sender);
+      call->reply(reply);
+    });
   };
   if (action)
     service_.authorizer().check(call, action, std::move(act));
@@ -249,22 +241,16 @@ int EuiccObject::process_notifications(sd_bus_message* m, void* userdata, sd_bus
   auto* self = static_cast<EuiccObject*>(userdata);
   return run_method(m, [&] {
     auto sent = std::make_shared<uint32_t>(0);
-    const daemon::EngineSettings& settings = self->service_.settings();
-    auto op = [sent, settings = &settings, eid = self->euicc_->eid()](CardSession& session) {
-      const lpa::NotificationReport report = daemon::deliver_notifications(
-          session, *settings, {.eid = eid, .operation = "process-notifications"});
-      *sent = report.sent;
-      if (report.sent == 0 && report.failed > 0) {
-        const auto& first = report.outcomes.front();
-        throw Error(
-            first.error_code.value_or(Errc::Network),
-            "none of the " + std::to_string(report.failed) +
-                " pending notifications could be delivered; the first one failed: " + first.error);
-      }
-    };
     self->authorized_change(
-        m, kActionProcessNotifications, "process-notifications", {}, op,
-        [sent](sd_bus_message* r) { return sd_bus_message_append(r, "u", *sent); }, false);
+        m, kActionProcessNotifications, "process-notifications", {},
+        [sent](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+          euicc.process_notifications(
+              [sent, done = std::move(done)](const std::optional<Error>& error, unsigned n) {
+                *sent = n;
+                done(error);
+              });
+        },
+        [sent](sd_bus_message* r) { return sd_bus_message_append(r, "u", *sent); });
     return 1;
   });
 }
@@ -276,8 +262,8 @@ int EuiccObject::set_default_smdp_address(sd_bus_message* m, void* userdata, sd_
     if (int r = sd_bus_message_read(m, "s", &address); r < 0) return r;
     validate_optional_address(address, "the SM-DP+ address");
     self->authorized_change(m, kActionConfigure, "set-default-smdp-address", {},
-                            [a = std::string(address)](CardSession& session) {
-                              session.client().set_default_dp_address(a);
+                            [a = std::string(address)](daemon::Euicc& euicc, auto done) {
+                              euicc.set_default_smdp_address(a, std::move(done));
                             });
     return 1;
   });
@@ -293,8 +279,9 @@ int EuiccObject::reset_memory(sd_bus_message* m, void* userdata, sd_bus_error*) 
     o.delete_operational_profiles = options & 1U;
     o.delete_field_loaded_test_profiles = options & 2U;
     o.reset_default_smdp_address = options & 4U;
-    self->authorized_change(m, kActionResetMemory, "reset-memory", {},
-                            [o](CardSession& session) { session.client().memory_reset(o); });
+    self->authorized_change(
+        m, kActionResetMemory, "reset-memory", {},
+        [o](daemon::Euicc& euicc, auto done) { euicc.reset_memory(o, std::move(done)); });
     return 1;
   });
 }
@@ -303,7 +290,9 @@ int EuiccObject::refresh(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto* self = static_cast<EuiccObject*>(userdata);
   return run_method(m, [&] {
     // Reading is open to everyone, like the properties: no polkit.
-    self->authorized_change(m, nullptr, "refresh", {}, [](CardSession&) {});
+    self->authorized_change(m, nullptr, "refresh", {}, [](daemon::Euicc& euicc, auto done) {
+      euicc.refresh(std::move(done));
+    });
     return 1;
   });
 }

@@ -33,12 +33,14 @@ class EuiccObject {
   Service& service() { return service_; }
   std::string enabled_profile_path() const;
 
-  // The common tail of every card-changing method: polkit `action` for the caller, then
-  // `op` on the card worker, then (after the new snapshot is on the bus) the reply, built by
-  // `reply` or empty. `iccid` only labels the log line.
+  // One of the eUICC's typed changes (daemon::Euicc::enable, ...), started with its completion.
+  using Change = std::function<void(daemon::Euicc& euicc, daemon::Euicc::Done done)>;
+  // The common tail of every card-changing method: polkit `action` for the caller (none when
+  // nullptr), then `change`, then (after the new snapshot is on the bus) the reply, built by
+  // `reply` or empty. `operation` and `iccid` only label the log line.
   void authorized_change(sd_bus_message* call, const char* action, const std::string& operation,
-                         const std::string& iccid, daemon::Euicc::CardOp op,
-                         std::function<int(sd_bus_message*)> reply = {}, bool hold_card = true);
+                         const std::string& iccid, Change change,
+                         std::function<int(sd_bus_message*)> reply = {});
 
  private:
   static const sd_bus_vtable kVtable[];

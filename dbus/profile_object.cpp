@@ -3,7 +3,6 @@
 #include <cstring>
 #include <vector>
 
-#include "daemon/card_session.h"
 #include "daemon/prepaid.h"
 #include "dbus/euicc_object.h"
 #include "dbus/method_call.h"
@@ -14,8 +13,6 @@
 #include "topup/errors.h"
 
 namespace euiccd::dbus {
-
-using daemon::CardSession;
 
 const char* profile_state_name(const lpa::ProfileInfo& info) {
   return info.state == lpa::ProfileState::Enabled ? "enabled" : "disabled";
@@ -154,11 +151,10 @@ int ProfileObject::enable(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto* self = static_cast<ProfileObject*>(userdata);
   return run_method(m, [&] {
     const std::string iccid = self->iccid_;
-    // refreshFlag set: the modem resets the UICC and attaches with the new profile.
-    self->parent_.authorized_change(
-        m, kActionEnableDisable, "enable", iccid, [iccid](CardSession& session) {
-          session.client().enable_profile(lpa::ProfileIdentifier::from_iccid(iccid), true);
-        });
+    self->parent_.authorized_change(m, kActionEnableDisable, "enable", iccid,
+                                    [iccid](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+                                      euicc.enable(iccid, std::move(done));
+                                    });
     return 1;
   });
 }
@@ -167,10 +163,10 @@ int ProfileObject::disable(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto* self = static_cast<ProfileObject*>(userdata);
   return run_method(m, [&] {
     const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(
-        m, kActionEnableDisable, "disable", iccid, [iccid](CardSession& session) {
-          session.client().disable_profile(lpa::ProfileIdentifier::from_iccid(iccid), true);
-        });
+    self->parent_.authorized_change(m, kActionEnableDisable, "disable", iccid,
+                                    [iccid](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+                                      euicc.disable(iccid, std::move(done));
+                                    });
     return 1;
   });
 }
@@ -179,10 +175,10 @@ int ProfileObject::remove(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto* self = static_cast<ProfileObject*>(userdata);
   return run_method(m, [&] {
     const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(
-        m, kActionDelete, "delete", iccid, [iccid](CardSession& session) {
-          session.client().delete_profile(lpa::ProfileIdentifier::from_iccid(iccid));
-        });
+    self->parent_.authorized_change(m, kActionDelete, "delete", iccid,
+                                    [iccid](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+                                      euicc.remove(iccid, std::move(done));
+                                    });
     return 1;
   });
 }
@@ -194,10 +190,11 @@ int ProfileObject::set_nickname(sd_bus_message* m, void* userdata, sd_bus_error*
     if (int r = sd_bus_message_read(m, "s", &nickname); r < 0) return r;
     validate_nickname(nickname);
     const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(m, kActionRename, "set-nickname", iccid,
-                                    [iccid, n = std::string(nickname)](CardSession& session) {
-                                      session.client().set_nickname(iccid, n);
-                                    });
+    self->parent_.authorized_change(
+        m, kActionRename, "set-nickname", iccid,
+        [iccid, n = std::string(nickname)](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+          euicc.set_nickname(iccid, n, std::move(done));
+        });
     return 1;
   });
 }

@@ -191,6 +191,7 @@ void notifications(uint8_t options, Card& card, Servers& servers) {
   try {
     const NotificationReport report = sender.send_pending(filter);
     check(report.sent + report.failed == report.outcomes.size());
+    check(report.outcomes.size() <= report.on_card);
     for (const NotificationOutcome& n : report.outcomes) {
       check(!n.removed || n.delivered);
       check(n.removed == n.error.empty());

@@ -65,7 +65,9 @@ struct DownloadOptions {
   // Cleanup failures and other remarks a log should keep.
   std::function<void(const std::string&)> on_log;
   const CancelToken* cancel = nullptr;
-  // Deliver the install notification right after the download (as SGP.22 expects).
+  // Deliver the install notification right after the download (as SGP.22 expects). false
+  // leaves it pending on the card for a later NotificationSender run (the daemon's
+  // [Notifications] AutoProcess=no: nothing leaves the card on its own).
   bool send_notifications = true;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace euiccd::lpa {
@@ -52,30 +53,48 @@ NotificationSender::NotificationSender(Es10Client& card, HttpClientFactory http,
 
 NotificationReport NotificationSender::send_pending(const NotificationFilter& filter,
                                                     const CancelToken* cancel) {
-  std::vector<NotificationMetadata> pending = card_.list_notifications();
-  std::stable_sort(pending.begin(), pending.end(),
-                   [](const auto& a, const auto& b) { return a.seq_number < b.seq_number; });
+  // Each entry: what the list says, and the signed notification when it came with the list.
+  struct Entry {
+    NotificationMetadata metadata;
+    std::optional<Bytes> der;
+  };
+  std::vector<Entry> pending;
+  try {
+    for (PendingNotification& n : card_.retrieve_notifications())
+      pending.push_back({std::move(n.metadata), std::move(n.der)});
+  } catch (const Error& e) {
+    if (e.code() != Errc::Malformed) throw;
+    // One notification the engine cannot read must not hold up the others: list them and
+    // fetch each on its own, so that only the unreadable one fails.
+    for (NotificationMetadata& m : card_.list_notifications())
+      pending.push_back({std::move(m), std::nullopt});
+  }
+  std::stable_sort(pending.begin(), pending.end(), [](const Entry& a, const Entry& b) {
+    return a.metadata.seq_number < b.metadata.seq_number;
+  });
 
   NotificationReport report;
+  report.on_card = static_cast<unsigned>(pending.size());
   ServerPool servers(http_, options_);
-  for (const NotificationMetadata& listed : pending) {
-    if (!matches(listed, filter)) continue;
+  for (Entry& entry : pending) {
+    if (!matches(entry.metadata, filter)) continue;
     if (cancel && cancel->cancelled()) {
       if (report.outcomes.empty())
         throw Error(Errc::Cancelled, "sending notifications was cancelled");
       break;  // what was sent stays sent; the rest waits for the next run
     }
     NotificationOutcome outcome;
-    outcome.metadata = listed;
+    outcome.metadata = entry.metadata;
     try {
-      const std::vector<PendingNotification> found =
-          card_.retrieve_notifications(listed.seq_number);
-      const PendingNotification& notification = found.front();
-      // The address inside the signed notification is the one that counts.
-      outcome.metadata = notification.metadata;
-      servers.get(notification.metadata.address).handle_notification(notification.der);
+      if (!entry.der) {
+        PendingNotification one = card_.retrieve_notifications(entry.metadata.seq_number).front();
+        // The metadata inside the signed notification (its address among them) is what counts.
+        outcome.metadata = one.metadata;
+        entry.der = std::move(one.der);
+      }
+      servers.get(outcome.metadata.address).handle_notification(*entry.der);
       outcome.delivered = true;
-      card_.remove_notification(listed.seq_number);
+      card_.remove_notification(outcome.metadata.seq_number);
       outcome.removed = true;
     } catch (const Error& e) {
       outcome.error_code = e.code();

@@ -33,8 +33,9 @@ struct NotificationOutcome {
 };
 
 struct NotificationReport {
-  unsigned sent = 0;    // delivered and removed
-  unsigned failed = 0;  // anything else (still on the card unless removal alone failed)
+  unsigned on_card = 0;  // how many the card held when the run began (matching or not)
+  unsigned sent = 0;     // delivered and removed
+  unsigned failed = 0;   // anything else (still on the card unless removal alone failed)
   std::vector<NotificationOutcome> outcomes;  // in the card's list order
 };
 
@@ -43,7 +44,11 @@ class NotificationSender {
   // The card and the factory must outlive the sender.
   NotificationSender(Es10Client& card, HttpClientFactory http, Es9pOptions options = {});
 
-  // Lists the card's notifications and delivers those matching the filter, oldest first.
+  // Reads all of the card's notifications with one RetrieveNotificationsList (no ListNotification
+  // first, no Retrieve per notification: the unfiltered list carries the same signed data) and
+  // delivers those matching the filter, oldest first. Nothing pending costs that one command.
+  // When that list cannot be read (one notification the engine cannot decode), it falls back
+  // to ListNotification and one RetrieveNotificationsList each, so only that one fails.
   // Throws only when the list itself cannot be read (or on cancel before the first one);
   // per-notification failures go into the report.
   NotificationReport send_pending(const NotificationFilter& filter = {},

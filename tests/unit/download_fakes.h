@@ -261,6 +261,11 @@ class FakeCard : public Es10Transport {
         return tlv::Builder(0xBF28).add(list).bytes();
       }
       case 0xBF2B: {
+        if (!t.find(0xA0)) {  // no search criteria: the whole list
+          tlv::Builder all(0xA0);
+          for (const auto& [seq, der] : pending) all.add_raw(der);
+          return tlv::Builder(0xBF2B).add(all).bytes();
+        }
         const uint64_t seq = tlv::decode_uint(t.require(0xA0, "").require(0x80, "").value, "seq");
         auto it = pending.find(seq);
         if (it == pending.end()) return tlv::Builder(0xBF2B).add(0x81, Bytes{1}).bytes();

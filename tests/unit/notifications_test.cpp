@@ -54,7 +54,10 @@ TEST_F(Notifications, SendsAllAndRemovesEachAfterItsAcknowledgement) {
   // Each removal came after that notification's POST.
   std::vector<tlv::Tag> order;
   for (const Bytes& c : card.commands) order.push_back(outer_tag(c));
-  EXPECT_THAT(order, ElementsAre(0xBF28, 0xBF2B, 0xBF30, 0xBF2B, 0xBF30, 0xBF2B, 0xBF30));
+  // One RetrieveNotificationsList for all of them: no ListNotification, no Retrieve each.
+  EXPECT_THAT(order, ElementsAre(0xBF2B, 0xBF30, 0xBF30, 0xBF30));
+  EXPECT_EQ(card.with_tag(0xBF2B).front(), h("BF2B00"));
+  EXPECT_EQ(r.on_card, 3u);
 }
 
 TEST_F(Notifications, FailedDeliveryStaysOnTheCardAndIsReported) {
@@ -104,6 +107,24 @@ TEST_F(Notifications, Filters) {
   EXPECT_THAT(card.removed, ElementsAre(4u));
 }
 
+// One notification the engine cannot read (neither BF37 nor 30) must not hold up the others:
+// the whole list fails to decode, so each is fetched on its own and only that one fails.
+TEST_F(Notifications, AnUnreadableNotificationFailsAlone) {
+  card.pending[4] = tlv::Builder(0x31)
+                        .add_raw(notification_metadata(4, "b.example.com", kIccid, h("0640")))
+                        .bytes();
+  const NotificationReport r = send();
+  EXPECT_EQ(r.on_card, 3u);
+  EXPECT_EQ(r.sent, 2u);
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_THAT(card.removed, ElementsAre(3u, 5u));
+  EXPECT_EQ(r.outcomes.at(1).metadata.seq_number, 4u);
+  EXPECT_EQ(r.outcomes.at(1).error_code, Errc::Malformed);
+  std::vector<tlv::Tag> order;
+  for (const Bytes& c : card.commands) order.push_back(outer_tag(c));
+  EXPECT_THAT(order, ElementsAre(0xBF2B, 0xBF28, 0xBF2B, 0xBF30, 0xBF2B, 0xBF2B, 0xBF30));
+}
+
 TEST_F(Notifications, CancelBeforeTheFirstIsAnError) {
   CancelToken token;
   token.cancel(CancelReason::Postponed);
@@ -116,8 +137,22 @@ TEST_F(Notifications, CancelBeforeTheFirstIsAnError) {
 TEST_F(Notifications, NothingPending) {
   card.pending.clear();
   const NotificationReport r = send();
-  EXPECT_EQ(r.sent + r.failed, 0u);
+  EXPECT_EQ(r.sent + r.failed + r.on_card, 0u);
   EXPECT_TRUE(servers.calls.empty());
+  // The one RetrieveNotificationsList is all it costs.
+  ASSERT_EQ(card.commands.size(), 1u);
+  EXPECT_EQ(outer_tag(card.commands.front()), 0xBF2Bu);
+}
+
+// A filter chooses among what the card holds; on_card still counts them all (the daemon's
+// pending count is on_card - sent).
+TEST_F(Notifications, OnCardCountsThoseTheFilterLeftOut) {
+  NotificationFilter one;
+  one.only_seq = 5;
+  const NotificationReport r = send(one);
+  EXPECT_EQ(r.on_card, 3u);
+  EXPECT_EQ(r.sent, 1u);
+  EXPECT_EQ(card.pending.size(), 2u);
 }
 
 }  // namespace
