@@ -12,11 +12,14 @@
 
 namespace euiccd::veuicc {
 
-enum class Protocol { T0, T1 };
+// What the ATR offers. vpcd passes no PPS to the card, so with both offered the card tells the
+// negotiated protocol from each command: a case-4 command without Le is how T=0 carries it
+// (ISO 7816-3 §12.2.5: the data then comes by 61xx + GET RESPONSE); with Le, T=1 rules apply.
+enum class Protocol { T0, T1, T0AndT1 };
 
 struct CardConfig {
   Bytes isdr_aid = from_hex("A0000005591010FFFFFFFF8900000100");
-  Protocol protocol = Protocol::T1;
+  Protocol protocol = Protocol::T0AndT1;  // like real eUICCs (and lpac's default, T=0)
   size_t max_block = 0;            // STORE DATA blocks above this many bytes → 6700 (0: no limit)
   bool proactive_refresh = false;  // refreshFlag true → SW 91xx + a REFRESH for FETCH
   Bytes eid;                       // 16 bytes

@@ -9,18 +9,42 @@ namespace {
 const std::string kGetEid = "BF3E035C015A";
 const std::string kEidResponse = std::string("BF3E125A10") + kEid;
 
-CardConfig t0() {
+CardConfig with(Protocol p) {
   CardConfig c;
-  c.protocol = Protocol::T0;
+  c.protocol = p;
   return c;
 }
+CardConfig t0() {
+  return with(Protocol::T0);
+}
 
-TEST(VeuiccCard, AtrAdvertisesT1WithCheckByte) {
-  CardHarness h;
-  // TS 3B, T0 85 (TD1 + 5 historical bytes), TD1 01 (T=1), historical, TCK = XOR(T0..) = C1.
-  EXPECT_EQ(to_hex(h.card().atr()), "3B85018073802117C1");
+TEST(VeuiccCard, AtrOffersT0ThenT1WithCheckByteByDefault) {
+  CardHarness h({}, CardConfig{});
+  // TS 3B, T0 85 (TD1 + 5 historical bytes), TD1 80 (T=0, TD2 follows), TD2 01 (T=1),
+  // historical, TCK = XOR(T0..) = 41.
+  EXPECT_EQ(to_hex(h.card().atr()),
+            "3B8580018073802117"
+            "41");
+  CardHarness h1({}, with(Protocol::T1));
+  EXPECT_EQ(to_hex(h1.card().atr()), "3B85018073802117C1");
   CardHarness h0({}, t0());
   EXPECT_EQ(to_hex(h0.card().atr()), "3B058073802117");
+}
+
+TEST(VeuiccCard, BothProtocolsFollowTheCommandShape) {
+  CardHarness h({}, CardConfig{});
+  // With Le (T=1): inline. Without Le (T=0 dropped it): 61xx, then GET RESPONSE.
+  EXPECT_EQ(h.send("0070000001"), "019000");
+  EXPECT_EQ(h.send("01A4040010A0000005591010FFFFFFFF890000010000").substr(0, 4), "6F1F");
+  EXPECT_EQ(h.send("81E29100"
+                   "06" +
+                   kGetEid + "00"),
+            kEidResponse + "9000");
+  EXPECT_EQ(h.send("81E29100"
+                   "06" +
+                   kGetEid),
+            "6115");
+  EXPECT_EQ(h.send("01C0000015"), kEidResponse + "9000");
 }
 
 TEST(VeuiccCard, SelectIsdrReturnsFciUnknownAidIs6A82) {
@@ -145,7 +169,7 @@ TEST(VeuiccCard, StoreDataAssemblesBlocksAndChecksBlockNumbers) {
 }
 
 TEST(VeuiccCard, MaxBlockRejectsLargerBlocksWith6700) {
-  CardConfig c;
+  CardConfig c = t1_config();
   c.max_block = 4;
   CardHarness h({}, c);
   h.send(kIsdrSelect);
@@ -224,7 +248,7 @@ TEST(VeuiccCard, T1LongResponsesComeIn61xxChunks) {
 TEST(VeuiccCard, ProactiveRefreshAfterEnableWithRefreshFlag) {
   CardState s;
   s.profiles.push_back(make_profile("8944476500001224158", false, 0));
-  CardConfig c;
+  CardConfig c = t1_config();
   c.proactive_refresh = true;
   CardHarness h(s, c);
   // BF31 { A0 { 5A iccid }, 81 01 FF } → ok, SW 910B: an 11-byte REFRESH waits for FETCH.
