@@ -260,11 +260,8 @@ Bytes Card::respond(Channel& ch, const Apdu& apdu, Bytes data, uint16_t sw) {
   if (data.empty()) return sw_only(sw);
   const bool case2 = apdu.data.empty() && apdu.has_le;
   size_t inline_max = 0;  // how much may go out with this R-APDU
-  if (config_.protocol == Protocol::T1) {
+  if (config_.protocol != Protocol::T0) {
     inline_max = apdu.has_le ? apdu.ne : 256;
-  } else if (config_.protocol == Protocol::T0AndT1) {
-    // Le present: T=1. Absent: a T=0 terminal dropped it, so the data waits for GET RESPONSE.
-    inline_max = apdu.has_le ? apdu.ne : 0;
   } else if (case2 && data.size() <= 256) {
     // T=0 case 2: the data comes with the answer if P3 is right, else 6Cxx.
     if (apdu.ne != data.size())

@@ -12,9 +12,10 @@
 
 namespace euiccd::veuicc {
 
-// What the ATR offers. vpcd passes no PPS to the card, so with both offered the card tells the
-// negotiated protocol from each command: a case-4 command without Le is how T=0 carries it
-// (ISO 7816-3 §12.2.5: the data then comes by 61xx + GET RESPONSE); with Le, T=1 rules apply.
+// What the ATR offers, and the response rules. vpcd tells the card nothing of the protocol
+// pcscd chose and has no TPDU layer, so with both offered the card answers by T=1's rules
+// (data inline), which T=0 clients over vpcd take as well; T0 alone keeps T=0's strict rules
+// (61xx + GET RESPONSE, 6Cxx).
 enum class Protocol { T0, T1, T0AndT1 };
 
 struct CardConfig {

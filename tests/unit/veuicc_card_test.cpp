@@ -19,7 +19,7 @@ CardConfig t0() {
 }
 
 TEST(VeuiccCard, AtrOffersT0ThenT1WithCheckByteByDefault) {
-  CardHarness h({}, CardConfig{});
+  CardHarness h;
   // TS 3B, T0 85 (TD1 + 5 historical bytes), TD1 80 (T=0, TD2 follows), TD2 01 (T=1),
   // historical, TCK = XOR(T0..) = 41.
   EXPECT_EQ(to_hex(h.card().atr()),
@@ -31,20 +31,21 @@ TEST(VeuiccCard, AtrOffersT0ThenT1WithCheckByteByDefault) {
   EXPECT_EQ(to_hex(h0.card().atr()), "3B058073802117");
 }
 
-TEST(VeuiccCard, BothProtocolsFollowTheCommandShape) {
-  CardHarness h({}, CardConfig{});
-  // With Le (T=1): inline. Without Le (T=0 dropped it): 61xx, then GET RESPONSE.
-  EXPECT_EQ(h.send("0070000001"), "019000");
-  EXPECT_EQ(h.send("01A4040010A0000005591010FFFFFFFF890000010000").substr(0, 4), "6F1F");
-  EXPECT_EQ(h.send("81E29100"
-                   "06" +
-                   kGetEid + "00"),
-            kEidResponse + "9000");
+TEST(VeuiccCard, BothProtocolsAnswerLikeT1) {
+  // vpcd tells the card nothing of the protocol pcscd chose, and no TPDU layer sits between:
+  // data inline (up to Le, or 256 without Le) suits T=0 and T=1 clients alike.
+  CardHarness h;
+  EXPECT_EQ(h.send("0070000002"), "019000");  // no 6C01: P3 is not checked
+  EXPECT_EQ(h.send("01A4040010A0000005591010FFFFFFFF8900000100").substr(0, 4), "6F1F");
   EXPECT_EQ(h.send("81E29100"
                    "06" +
                    kGetEid),
-            "6115");
-  EXPECT_EQ(h.send("01C0000015"), kEidResponse + "9000");
+            kEidResponse + "9000");
+  EXPECT_EQ(h.send("81E29100"
+                   "06" +
+                   kGetEid + "10"),
+            kEidResponse.substr(0, 32) + "6105");
+  EXPECT_EQ(h.send("01C0000000"), kEidResponse.substr(32) + "9000");
 }
 
 TEST(VeuiccCard, SelectIsdrReturnsFciUnknownAidIs6A82) {
@@ -169,7 +170,7 @@ TEST(VeuiccCard, StoreDataAssemblesBlocksAndChecksBlockNumbers) {
 }
 
 TEST(VeuiccCard, MaxBlockRejectsLargerBlocksWith6700) {
-  CardConfig c = t1_config();
+  CardConfig c;
   c.max_block = 4;
   CardHarness h({}, c);
   h.send(kIsdrSelect);
@@ -248,7 +249,7 @@ TEST(VeuiccCard, T1LongResponsesComeIn61xxChunks) {
 TEST(VeuiccCard, ProactiveRefreshAfterEnableWithRefreshFlag) {
   CardState s;
   s.profiles.push_back(make_profile("8944476500001224158", false, 0));
-  CardConfig c = t1_config();
+  CardConfig c;
   c.proactive_refresh = true;
   CardHarness h(s, c);
   // BF31 { A0 { 5A iccid }, 81 01 FF } → ok, SW 910B: an 11-byte REFRESH waits for FETCH.

@@ -42,18 +42,10 @@ inline Credentials test_credentials() {
   return Credentials::load({d + "/euicc.pem", d + "/euicc.key", d + "/eum.pem", {d + "/ci.pem"}});
 }
 
-// The T=1 card most tests are written against: data inline even for a command without Le.
-// (veuicc's default offers T=0 and T=1 and then answers such a command by 61xx.)
-inline CardConfig t1_config() {
-  CardConfig c;
-  c.protocol = Protocol::T1;
-  return c;
-}
-
 class CardHarness {
  public:
-  explicit CardHarness(CardState state = {}, CardConfig config = t1_config(),
-                       std::string state_path = {}, Credentials credentials = {})
+  explicit CardHarness(CardState state = {}, CardConfig config = {}, std::string state_path = {},
+                       Credentials credentials = {})
       : credentials_(std::move(credentials)),
         store_(std::move(state_path), std::move(state)),
         card_(with_eid(std::move(config)), store_, credentials_) {}
