@@ -346,7 +346,9 @@ void allow_everything(BusClient& client) {
                            "org.euiccd1.delete",
                            "org.euiccd1.reset-memory",
                            "org.euiccd1.process-notifications",
-                           "org.euiccd1.configure"};
+                           "org.euiccd1.configure",
+                           "org.euiccd1.check-balance",
+                           "org.euiccd1.topup"};
   sd_bus_message* m = nullptr;
   sd_bus_message_new_method_call(client.bus(), &m, "org.freedesktop.PolicyKit1",
                                  "/org/freedesktop/PolicyKit1/Authority",

@@ -13,8 +13,9 @@
 #
 # vpcd registers two slots per driver instance: "Virtual PCD 00 00" with its card side on port
 # N and "Virtual PCD 00 01" on port N+1. --readers R (even, 2..16; default 2) loads R/2
-# instances, whose slot k (0..R-1, in the order pcscd lists them) listens on port N+k, and
-# $VPCD_READERS says how many there are. 16 is pcscd's limit (PCSCLITE_MAX_READERS_CONTEXTS).
+# instances; the one whose first slot is on port N+k is named "Virtual PCD +k" ("Virtual PCD
+# +k 00 00" on N+k, "... 00 01" on N+k+1). $VPCD_READERS says how many slots there are. 16 is
+# pcscd's limit (PCSCLITE_MAX_READERS_CONTEXTS).
 set -euo pipefail
 
 port=35963
@@ -100,10 +101,21 @@ mount -t tmpfs -o mode=0755,size=1m pcsc-sandbox /run/pcscd
 mkdir "$work/reader.conf.d"
 for ((first = port; first < port + readers; first += 2)); do
   port_hex=$(printf '0x%X' "$first")
+  # pcscd numbers readers of the same name all "00", so every instance needs a name of its own.
+  # And its own copy of the driver: vpcd keeps its slots in a static array indexed by slot
+  # number only, so two instances in one library would take over each other's slots; pcscd
+  # loads each file separately.
+  name="Virtual PCD"
+  lib=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
+  if ((first != port)); then
+    name+=" +$((first - port))"
+    cp "$lib" "$work/libifdvpcd-$((first - port)).so"
+    lib="$work/libifdvpcd-$((first - port)).so"
+  fi
   cat >>"$work/reader.conf.d/vpcd" <<CONF
-FRIENDLYNAME "Virtual PCD"
+FRIENDLYNAME "$name"
 DEVICENAME   /dev/null:$port_hex
-LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
+LIBPATH      $lib
 CHANNELID    $port_hex
 
 CONF

@@ -2,7 +2,8 @@
 // --readers 16, see CMakeLists.txt). The card watcher the daemon's hotplug thread uses
 // (PcscContext::wait_for_change) must still work there — pcsc-lite refuses a status request
 // for more than 16 readers, and the PnP pseudo reader would be the 17th — and must see a card
-// come and go in the last slot.
+// in every slot at once (each vpcd instance of the sandbox has its own copy of the driver: one
+// library's instances would share their slots) and see them go.
 //
 // Runs inside tests/integration/pcsc-sandbox.sh --readers 16; skipped elsewhere.
 #include <gtest/gtest.h>
@@ -39,7 +40,7 @@ bool wait_for_cards(apdu::PcscContext& context, size_t count, std::chrono::milli
   return true;
 }
 
-TEST(PcscManyReaders, WatcherWorksWithSixteenReadersAndSeesTheLastSlot) {
+TEST(PcscManyReaders, WatcherWorksWithSixteenReadersAndSeesACardInEach) {
   const char* port = std::getenv("VPCD_PORT");
   const char* readers = std::getenv("VPCD_READERS");
   if (!port || !readers || std::string(readers) != "16")
@@ -57,16 +58,20 @@ TEST(PcscManyReaders, WatcherWorksWithSixteenReadersAndSeesTheLastSlot) {
   EXPECT_TRUE(context.wait_for_change(0ms));  // the first call learns the state; no throw
   EXPECT_EQ(cards_present(context), 0u);
 
-  const std::string last_slot = std::to_string(std::stoi(port) + 15);
-  auto card = std::make_unique<Subprocess>(
-      std::vector<std::string>{
-          EUICCD_BINARY_DIR "/veuicc/veuicc", "--state", work.file("state.json"), "--euicc-cert",
-          pki.file("euicc.pem"), "--euicc-key", pki.file("euicc.key"), "--eum-cert",
-          pki.file("eum.pem"), "--ci-cert", pki.file("ci.pem"), "--vpcd-port", last_slot},
-      work.file("veuicc.log"));
-  EXPECT_TRUE(wait_for_cards(context, 1, 15s));
-  card.reset();  // SIGTERM: the card leaves its slot
-  EXPECT_TRUE(wait_for_cards(context, 0, 15s));
+  std::vector<std::unique_ptr<Subprocess>> cards;
+  for (int slot = 0; slot < 16; ++slot) {
+    const std::string n = std::to_string(slot);
+    cards.push_back(std::make_unique<Subprocess>(
+        std::vector<std::string>{EUICCD_BINARY_DIR "/veuicc/veuicc", "--state",
+                                 work.file("state" + n + ".json"), "--euicc-cert",
+                                 pki.file("euicc.pem"), "--euicc-key", pki.file("euicc.key"),
+                                 "--eum-cert", pki.file("eum.pem"), "--ci-cert", pki.file("ci.pem"),
+                                 "--vpcd-port", std::to_string(std::stoi(port) + slot)},
+        work.file("veuicc" + n + ".log")));
+  }
+  EXPECT_TRUE(wait_for_cards(context, 16, 30s)) << cards_present(context) << " of 16";
+  cards.clear();  // SIGTERM: every card leaves its slot
+  EXPECT_TRUE(wait_for_cards(context, 0, 30s)) << cards_present(context) << " left";
 }
 
 }  // namespace
