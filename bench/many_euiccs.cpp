@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -79,7 +81,19 @@ ManyResult run_many_euiccs(const DaemonPaths& paths, const euiccd::testing::Priv
   for (unsigned k = 1; k < o.cards; ++k) start_card(k);
   wait_for_cards(o.cards, 30s);
   DaemonUnderTest daemon(paths, bus, daemon_setup);
-  result.all_published_ms = daemon.wait_for_euiccs(client, o.cards, 120s);
+  try {
+    result.all_published_ms = daemon.wait_for_euiccs(client, o.cards, 120s);
+  } catch (const std::exception& e) {
+    std::ifstream log(daemon.log_path());
+    std::deque<std::string> tail;
+    for (std::string line; std::getline(log, line);) {
+      tail.push_back(line);
+      if (tail.size() > 40) tail.pop_front();
+    }
+    std::string text;
+    for (const auto& line : tail) text += line + "\n";
+    throw std::runtime_error(std::string(e.what()) + "; euiccd's log ends:\n" + text);
+  }
   settle(cards);
   result.many = read_memory(daemon.pid());
 
