@@ -533,10 +533,20 @@ int main(int argc, char** argv) {
     if (euiccs >= 2) {
       report.print_progress(n(euiccs) + " eUICCs at once (" + n(o.latency_ms) + " ms/APDU, " +
                             n(o.rtt_ms) + " ms RTT)");
-      const ManyResult many = run_many_euiccs(paths, bus, client, veuicc,
-                                              uint16_t(std::stoul(std::getenv("VPCD_PORT"))),
-                                              {euiccs, o.latency_ms, o.rtt_ms});
-      report_many(report, many, o);
+      try {
+        const ManyResult many = run_many_euiccs(paths, bus, client, veuicc,
+                                                uint16_t(std::stoul(std::getenv("VPCD_PORT"))),
+                                                {euiccs, o.latency_ms, o.rtt_ms});
+        report_many(report, many, o);
+      } catch (const std::exception& e) {
+        // A miss to report with the rest, not the end of the run.
+        const std::string what = e.what();
+        report.heading(n(euiccs) + " eUICCs at once");
+        report.note("Failed: " + what);
+        report.target(
+            "all " + n(euiccs) + " eUICCs on the bus, " + n(euiccs) + " downloads together",
+            what.substr(0, what.find(';')), false);
+      }
     } else {
       report.note("Many eUICCs: skipped (the sandbox has " + n(readers) +
                   " readers; scripts/bench.sh starts it with --readers 16).");
