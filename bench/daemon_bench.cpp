@@ -191,6 +191,12 @@ DaemonUnderTest::DaemonUnderTest(const DaemonPaths& paths, const euiccd::testing
     const std::string message(buffer);
     if (message.find("READY=1") != std::string::npos) ready_ms_ = ms_since(spawned_);
   }
+  // Nobody reads the socket from here on: close it, so that the daemon's later STATUS= messages
+  // (one per eUICC published) fail at once instead of filling the queue (10 datagrams) and then
+  // blocking sd_notify — and the daemon's loop — as they did with 16 eUICCs.
+  close(notify_fd_);
+  notify_fd_ = -1;
+  unlink(socket_path_.c_str());
 }
 
 DaemonUnderTest::~DaemonUnderTest() {

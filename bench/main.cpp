@@ -47,6 +47,7 @@ struct Options {
   int cached_calls = 1000;
   std::optional<std::string> markdown;
   bool strict = false;
+  bool many_only = false;  // only the many-eUICC part (quicker when looking into it)
 };
 
 const char kUsage[] =
@@ -62,7 +63,8 @@ const char kUsage[] =
     "  --euiccs N         eUICCs at once, 1 to $VPCD_READERS (default 16; smoke 4)\n"
     "  --idle-seconds S   idle window for the wakeup count (default 10)\n"
     "  --markdown FILE    also write the report as Markdown\n"
-    "  --strict           exit 1 when a target is missed\n";
+    "  --strict           exit 1 when a target is missed\n"
+    "  --many-only        run only the many-eUICC part\n";
 
 Options parse(int argc, char** argv) {
   enum {
@@ -77,6 +79,7 @@ Options parse(int argc, char** argv) {
     kIdle,
     kMarkdown,
     kStrict,
+    kManyOnly,
     kHelp
   };
   static const option kOptions[] = {{"smoke", no_argument, nullptr, kSmoke},
@@ -90,6 +93,7 @@ Options parse(int argc, char** argv) {
                                     {"idle-seconds", required_argument, nullptr, kIdle},
                                     {"markdown", required_argument, nullptr, kMarkdown},
                                     {"strict", no_argument, nullptr, kStrict},
+                                    {"many-only", no_argument, nullptr, kManyOnly},
                                     {"help", no_argument, nullptr, kHelp},
                                     {nullptr, 0, nullptr, 0}};
   Options o;
@@ -110,6 +114,7 @@ Options parse(int argc, char** argv) {
       case kIdle: idle = std::stod(optarg); break;
       case kMarkdown: o.markdown = optarg; break;
       case kStrict: o.strict = true; break;
+      case kManyOnly: o.many_only = true; break;
       case kHelp: std::cout << kUsage; std::exit(0);
       default: std::cerr << kUsage; std::exit(2);
     }
@@ -354,6 +359,35 @@ void report_many(Report& report, const ManyResult& m, const Options& o) {
   report.target("memory per extra eUICC measured", fixed(per_extra) + " kB", true);
 }
 
+void run_many_part(Report& report, const Options& o, const DaemonPaths& paths,
+                   const euiccd::testing::PrivateBus& bus, BusClient& client,
+                   const std::string& veuicc) {
+  // ---- many eUICCs at once ----
+  const unsigned readers =
+      std::getenv("VPCD_READERS") ? unsigned(std::stoul(std::getenv("VPCD_READERS"))) : 2;
+  const unsigned euiccs = std::min(o.euiccs, readers);
+  if (euiccs >= 2) {
+    report.print_progress(n(euiccs) + " eUICCs at once (" + n(o.latency_ms) + " ms/APDU, " +
+                          n(o.rtt_ms) + " ms RTT)");
+    try {
+      const ManyResult many = run_many_euiccs(paths, bus, client, veuicc,
+                                              uint16_t(std::stoul(std::getenv("VPCD_PORT"))),
+                                              {euiccs, o.latency_ms, o.rtt_ms});
+      report_many(report, many, o);
+    } catch (const std::exception& e) {
+      // A miss to report with the rest, not the end of the run.
+      const std::string what = e.what();
+      report.heading(n(euiccs) + " eUICCs at once");
+      report.note("Failed: " + what);
+      report.target("all " + n(euiccs) + " eUICCs on the bus, " + n(euiccs) + " downloads together",
+                    what.substr(0, what.find(';')), false);
+    }
+  } else {
+    report.note("Many eUICCs: skipped (the sandbox has " + n(readers) +
+                " readers; scripts/bench.sh starts it with --readers 16).");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -373,6 +407,16 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir.file("fast"));
     std::filesystem::create_directories(dir.file("card"));
 
+    if (o.many_only) {
+      euiccd::testing::PrivateBus bus;
+      PolkitMock polkit(bus);
+      BusClient client(bus.address());
+      allow_everything(client);
+      run_many_part(report, o, {euiccd_binary, pki, dir.path()}, bus, client, veuicc);
+      report.flush_targets();
+      std::cout << report.text;
+      return 0;
+    }
     report.print_progress("starting the SM-DP+ (" + n(o.rtt_ms) + " ms RTT) and the card (" +
                           n(o.latency_ms) + " ms/APDU)");
     SmdpServer smdp(pki, dir.file("slow"), o.rtt_ms);
@@ -526,31 +570,8 @@ int main(int argc, char** argv) {
       }
     }
 
-    // ---- many eUICCs at once ----
-    const unsigned readers =
-        std::getenv("VPCD_READERS") ? unsigned(std::stoul(std::getenv("VPCD_READERS"))) : 2;
-    const unsigned euiccs = std::min(o.euiccs, readers);
-    if (euiccs >= 2) {
-      report.print_progress(n(euiccs) + " eUICCs at once (" + n(o.latency_ms) + " ms/APDU, " +
-                            n(o.rtt_ms) + " ms RTT)");
-      try {
-        const ManyResult many = run_many_euiccs(paths, bus, client, veuicc,
-                                                uint16_t(std::stoul(std::getenv("VPCD_PORT"))),
-                                                {euiccs, o.latency_ms, o.rtt_ms});
-        report_many(report, many, o);
-      } catch (const std::exception& e) {
-        // A miss to report with the rest, not the end of the run.
-        const std::string what = e.what();
-        report.heading(n(euiccs) + " eUICCs at once");
-        report.note("Failed: " + what);
-        report.target(
-            "all " + n(euiccs) + " eUICCs on the bus, " + n(euiccs) + " downloads together",
-            what.substr(0, what.find(';')), false);
-      }
-    } else {
-      report.note("Many eUICCs: skipped (the sandbox has " + n(readers) +
-                  " readers; scripts/bench.sh starts it with --readers 16).");
-    }
+    run_many_part(report, o, paths, bus, client, veuicc);
+
     report.flush_targets();
     std::cout << report.text;
     if (o.markdown) std::ofstream(*o.markdown) << report.markdown;

@@ -150,7 +150,9 @@ ManyResult run_many_euiccs(const DaemonPaths& paths, const euiccd::testing::Priv
       if (state == "running" || state == "waiting") continue;
       result.each_download_ms[k] = ms_since(start);
       if (state != "succeeded" && failure.empty())
-        failure = "download on eUICC " + std::to_string(k) + " " + state;
+        failure = "download on eUICC " + std::to_string(k) + " " + state + ": " +
+                  client.get_string("org.euiccd1", jobs[k], "org.euiccd1.Job", "ErrorName") + ": " +
+                  client.get_string("org.euiccd1", jobs[k], "org.euiccd1.Job", "ErrorMessage");
       --left;
     }
     if (ms_since(start) > 300'000) failure = "the downloads did not finish within 5 minutes";
