@@ -126,21 +126,39 @@ class SingleProtocolCard : public apdu::Card {
 
 class VeuiccProtocols : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (!std::getenv("VPCD_PORT")) GTEST_SKIP() << "run inside tests/integration/pcsc-sandbox.sh";
+  // One PKI for the suite: making it is the slow part.
+  static void SetUpTestSuite() {
+    if (!std::getenv("VPCD_PORT")) return;
+    pki_ = std::make_unique<TempDir>();
     std::string out;
     ASSERT_EQ(
         euiccd::testing::run_command(
-            {"/bin/sh", EUICCD_SOURCE_DIR "/tests/pki/make-test-pki.sh", pki_.path()}, &out, 60s),
+            {"/bin/sh", EUICCD_SOURCE_DIR "/tests/pki/make-test-pki.sh", pki_->path()}, &out, 60s),
         0)
         << out;
+  }
+  static void TearDownTestSuite() { pki_.reset(); }
+
+  void SetUp() override {
+    if (!std::getenv("VPCD_PORT")) GTEST_SKIP() << "run inside tests/integration/pcsc-sandbox.sh";
+    ASSERT_TRUE(pki_);
+    const TempDir& pki = *pki_;
+    // The previous test's card must have left the slot before this one's comes.
+    const auto gone_by = std::chrono::steady_clock::now() + 15s;
+    for (bool present = true; present;) {
+      present = false;
+      for (const auto& r : context_.reader_status())
+        present = present || (r.card_present && r.name.find(" 00 00") != std::string::npos);
+      ASSERT_LT(std::chrono::steady_clock::now(), gone_by) << "the previous card did not leave";
+      if (present) context_.wait_for_change(100ms);
+    }
     std::ofstream(work_.file("seed.json")) << seed().dump();
     veuicc_ = std::make_unique<Subprocess>(
         std::vector<std::string>{EUICCD_BINARY_DIR "/veuicc/veuicc", "--state",
                                  work_.file("state.json"), "--seed", work_.file("seed.json"),
-                                 "--euicc-cert", pki_.file("euicc.pem"), "--euicc-key",
-                                 pki_.file("euicc.key"), "--eum-cert", pki_.file("eum.pem"),
-                                 "--ci-cert", pki_.file("ci.pem"), "--verbose"},
+                                 "--euicc-cert", pki.file("euicc.pem"), "--euicc-key",
+                                 pki.file("euicc.key"), "--eum-cert", pki.file("eum.pem"),
+                                 "--ci-cert", pki.file("ci.pem"), "--verbose"},
         work_.file("veuicc.log"));
     const auto end = std::chrono::steady_clock::now() + 15s;
     while (reader_.empty()) {
@@ -182,7 +200,8 @@ class VeuiccProtocols : public ::testing::Test {
     EXPECT_EQ(profiles[3].iccid, "8944000000000000103");
   }
 
-  TempDir pki_, work_;
+  static inline std::unique_ptr<TempDir> pki_;
+  TempDir work_;
   std::unique_ptr<Subprocess> veuicc_;
   apdu::PcscContext context_;
   std::string reader_;
