@@ -118,7 +118,11 @@ std::vector<ReaderStatus> PcscContext::reader_status() {
 
 bool PcscContext::wait_for_change(std::chrono::milliseconds timeout) {
   const auto names = list_readers();
-  std::vector<SCARD_READERSTATE> states(names.size() + 1);
+  // pcsc-lite takes at most PCSCLITE_MAX_READERS_CONTEXTS states per call (more: "invalid
+  // parameter"), which is also the most readers it serves. With every slot taken no reader can
+  // come, and one that goes reports it on its own state, so the PnP pseudo reader is left out.
+  const bool watch_pnp = names.size() < PCSCLITE_MAX_READERS_CONTEXTS;
+  std::vector<SCARD_READERSTATE> states(names.size() + (watch_pnp ? 1 : 0));
   for (size_t i = 0; i < names.size(); ++i) {
     states[i].szReader = names[i].c_str();
     states[i].dwCurrentState = SCARD_STATE_UNAWARE;
@@ -126,11 +130,13 @@ bool PcscContext::wait_for_change(std::chrono::milliseconds timeout) {
       if (k.name == names[i]) states[i].dwCurrentState = k.state;
     }
   }
-  // pcsc-lite keeps the reader count in the high word of the PnP pseudo reader's state, so a
-  // reader that came or went since the last call wakes us at once.
-  SCARD_READERSTATE& pnp = states.back();
-  pnp.szReader = kPnpNotification;
-  pnp.dwCurrentState = static_cast<DWORD>(names.size()) << 16;
+  if (watch_pnp) {
+    // pcsc-lite keeps the reader count in the high word of the PnP pseudo reader's state, so a
+    // reader that came or went since the last call wakes us at once.
+    SCARD_READERSTATE& pnp = states.back();
+    pnp.szReader = kPnpNotification;
+    pnp.dwCurrentState = static_cast<DWORD>(names.size()) << 16;
+  }
 
   bool reader_set_changed = !primed_ || names.size() != known_.size();
   for (size_t i = 0; !reader_set_changed && i < names.size(); ++i) {

@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -33,6 +34,7 @@ namespace {
 
 constexpr char kBus[] = "org.euiccd1";
 constexpr char kEuicc[] = "/org/euiccd1/euicc/0";
+constexpr char kPolkitBus[] = "org.freedesktop.PolicyKit1";
 constexpr char kEuiccIface[] = "org.euiccd1.Euicc";
 constexpr char kProfileIface[] = "org.euiccd1.Profile";
 constexpr char kJobIface[] = "org.euiccd1.Job";
@@ -79,7 +81,17 @@ std::vector<std::string> thread_ids(pid_t pid) {
   return ids;
 }
 
-// Waits for the job to end; returns its final State.
+std::string download(BusClient& client, SmdpServer& smdp) {
+  const std::string job = start_download(client, smdp, 0);
+  const std::string state = wait_job(client, job, 120s);
+  if (state != "succeeded")
+    throw std::runtime_error("download job " + state + ": " +
+                             client.get_string(kBus, job, kJobIface, "ErrorMessage"));
+  return job;
+}
+
+}  // namespace
+
 std::string wait_job(BusClient& client, const std::string& job, std::chrono::seconds deadline) {
   const auto end = Clock::now() + deadline;
   for (;;) {
@@ -88,18 +100,6 @@ std::string wait_job(BusClient& client, const std::string& job, std::chrono::sec
     if (Clock::now() > end) throw std::runtime_error("job " + job + " did not finish in time");
     std::this_thread::sleep_for(2ms);
   }
-}
-
-std::string download(BusClient& client, SmdpServer& smdp) {
-  BusReply r = client.call(kBus, kEuicc, kEuiccIface, "DownloadProfile", "sa{sv}",
-                           smdp.activation_code(false).c_str(), 0);
-  check(r, "DownloadProfile");
-  const std::string job = r.read_string('o');
-  const std::string state = wait_job(client, job, 120s);
-  if (state != "succeeded")
-    throw std::runtime_error("download job " + state + ": " +
-                             client.get_string(kBus, job, kJobIface, "ErrorMessage"));
-  return job;
 }
 
 LatencyStats stats(std::vector<double> us) {
@@ -111,12 +111,31 @@ LatencyStats stats(std::vector<double> us) {
   return s;
 }
 
-}  // namespace
+std::string euicc_path(unsigned index) {
+  return "/org/euiccd1/euicc/" + std::to_string(index);
+}
+
+std::string start_download(BusClient& client, SmdpServer& smdp, unsigned index) {
+  BusReply r = client.call(kBus, euicc_path(index), kEuiccIface, "DownloadProfile", "sa{sv}",
+                           smdp.activation_code(false).c_str(), 0);
+  check(r, "DownloadProfile on eUICC " + std::to_string(index));
+  return r.read_string('o');
+}
+
+PolkitMock::PolkitMock(const euiccd::testing::PrivateBus& bus)
+    : process_({"/usr/bin/python3", "-m", "dbusmock", "--session", "--template", "polkitd"},
+               {"DBUS_SESSION_BUS_ADDRESS=" + bus.address()}, bus.dir() + "/polkit-mock.log") {
+  const auto end = Clock::now() + 20s;
+  while (!euiccd::testing::bus_name_has_owner(bus.address(), kPolkitBus)) {
+    if (Clock::now() > end) throw std::runtime_error("the polkit mock did not come up");
+    std::this_thread::sleep_for(20ms);
+  }
+}
 
 // ---- DaemonUnderTest -------------------------------------------------------------------------
 
 DaemonUnderTest::DaemonUnderTest(const DaemonPaths& paths, const euiccd::testing::PrivateBus& bus,
-                                 const std::vector<std::string>& resolve) {
+                                 const DaemonSetup& setup) {
   static int counter = 0;
   const std::string tag = std::to_string(getpid()) + "-" + std::to_string(++counter);
   log_path_ = paths.work_dir + "/euiccd-" + tag + ".log";
@@ -131,16 +150,26 @@ DaemonUnderTest::DaemonUnderTest(const DaemonPaths& paths, const euiccd::testing
   if (notify_fd_ < 0 || bind(notify_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     throw std::runtime_error("cannot bind the notify socket " + socket_path_);
 
+  const std::string config = paths.work_dir + "/euiccd-" + tag + ".conf";
+  std::ofstream(config) << setup.config;
+  const std::string state = paths.work_dir + "/state-" + tag;
+  std::filesystem::create_directories(state);
   std::vector<std::string> argv = {paths.euiccd,
                                    "--bus",
                                    bus.address(),
                                    "--config",
-                                   paths.work_dir + "/none.conf",
+                                   config,
                                    "--config-dir",
                                    paths.work_dir + "/none.d",
+                                   "--state-dir",
+                                   state,
                                    "--ca",
                                    paths.pki + "/ci.pem"};
-  for (const auto& r : resolve) {
+  if (setup.modem_manager) {
+    argv.push_back("--modem-manager-bus");
+    argv.push_back(bus.address());
+  }
+  for (const auto& r : setup.resolve) {
     argv.push_back("--resolve");
     argv.push_back(r);
   }
@@ -162,6 +191,12 @@ DaemonUnderTest::DaemonUnderTest(const DaemonPaths& paths, const euiccd::testing
     const std::string message(buffer);
     if (message.find("READY=1") != std::string::npos) ready_ms_ = ms_since(spawned_);
   }
+  // Nobody reads the socket from here on: close it, so that the daemon's later STATUS= messages
+  // (one per eUICC published) fail at once instead of filling the queue (10 datagrams) and then
+  // blocking sd_notify — and the daemon's loop — as they did with 16 eUICCs.
+  close(notify_fd_);
+  notify_fd_ = -1;
+  unlink(socket_path_.c_str());
 }
 
 DaemonUnderTest::~DaemonUnderTest() {
@@ -185,6 +220,27 @@ double DaemonUnderTest::wait_for_euicc(BusClient& client) {
     if (Clock::now() > end) throw std::runtime_error("the eUICC did not appear on the bus");
     std::this_thread::sleep_for(1ms);
   }
+}
+
+double DaemonUnderTest::wait_for_euiccs(BusClient& client, unsigned count,
+                                        std::chrono::seconds deadline) {
+  const auto end = Clock::now() + deadline;
+  unsigned ready = 0;
+  while (ready < count) {
+    try {
+      if (!client.get_string(kBus, euicc_path(ready), kEuiccIface, "Eid").empty()) {
+        ++ready;
+        continue;
+      }
+    } catch (const std::exception&) {
+      // not published yet
+    }
+    if (Clock::now() > end)
+      throw std::runtime_error("only " + std::to_string(ready) + " of " + std::to_string(count) +
+                               " eUICCs appeared on the bus");
+    std::this_thread::sleep_for(1ms);
+  }
+  return ms_since(spawned_);
 }
 
 // ---- /proc ------------------------------------------------------------------------------------
@@ -296,7 +352,9 @@ void allow_everything(BusClient& client) {
                            "org.euiccd1.delete",
                            "org.euiccd1.reset-memory",
                            "org.euiccd1.process-notifications",
-                           "org.euiccd1.configure"};
+                           "org.euiccd1.configure",
+                           "org.euiccd1.check-balance",
+                           "org.euiccd1.topup"};
   sd_bus_message* m = nullptr;
   sd_bus_message_new_method_call(client.bus(), &m, "org.freedesktop.PolicyKit1",
                                  "/org/freedesktop/PolicyKit1/Authority",
@@ -310,7 +368,7 @@ void allow_everything(BusClient& client) {
 }
 
 std::vector<DbusOpResult> run_dbus_operations(BusClient& client, VirtualCard& card,
-                                              SmdpServer& smdp) {
+                                              SmdpServer& smdp, bool auto_process) {
   std::vector<DbusOpResult> results;
   auto measure = [&](const std::string& name, const std::function<void()>& body) {
     card.wait_quiet(300ms, 30s);
@@ -339,10 +397,12 @@ std::vector<DbusOpResult> run_dbus_operations(BusClient& client, VirtualCard& ca
   measure("delete", [&] {
     check(client.call(kBus, profile_path(kSmallIccid), kProfileIface, "Delete", nullptr), "Delete");
   });
-  measure("process notifications (none left)", [&] {
+  auto process = [&] {
     check(client.call(kBus, kEuicc, kEuiccIface, "ProcessNotifications", nullptr),
           "ProcessNotifications");
-  });
+  };
+  if (!auto_process) measure("process notifications (left by the above)", process);
+  measure(kNothingPending, process);
   return results;
 }
 

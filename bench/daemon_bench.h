@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "bench/rig.h"
-#include "tests/support/dbus_test_bus.h"
 #include "tests/support/dbus_test_client.h"
+#include "tests/support/dbusmock_modemmanager.h"
 
 namespace euiccd::bench {
 
@@ -20,17 +20,38 @@ struct DaemonPaths {
   std::string work_dir;
 };
 
+// python-dbusmock as polkit on the bus, allowing everything once allow_everything() ran.
+class PolkitMock {
+ public:
+  explicit PolkitMock(const euiccd::testing::PrivateBus& bus);
+
+ private:
+  euiccd::testing::SpawnedProcess process_;
+};
+
+struct DaemonSetup {
+  std::vector<std::string> resolve{};  // --resolve HOST:PORT:ADDR
+  std::string config{};                // euiccd.conf text (docs/configuration.md)
+  bool modem_manager = false;          // ModemManager on the private bus (else: none reachable)
+};
+
 // One running euiccd on `bus`, started with NOTIFY_SOCKET pointing at a socket of ours.
 class DaemonUnderTest {
  public:
   DaemonUnderTest(const DaemonPaths& paths, const euiccd::testing::PrivateBus& bus,
-                  const std::vector<std::string>& resolve);
+                  const std::vector<std::string>& resolve)
+      : DaemonUnderTest(paths, bus, DaemonSetup{.resolve = resolve}) {}
+  DaemonUnderTest(const DaemonPaths& paths, const euiccd::testing::PrivateBus& bus,
+                  const DaemonSetup& setup);
   ~DaemonUnderTest();
 
   pid_t pid() const;
   double ready_ms() const { return ready_ms_; }  // spawn → READY=1 received
   // Waits until /org/euiccd1/euicc/0 is on the bus; returns ms since spawn.
   double wait_for_euicc(euiccd::testing::BusClient& client);
+  // Waits until eUICCs 0..count-1 are on the bus; returns ms since spawn.
+  double wait_for_euiccs(euiccd::testing::BusClient& client, unsigned count,
+                         std::chrono::seconds deadline);
   std::string log_path() const { return log_path_; }
 
  private:
@@ -88,12 +109,24 @@ struct CachedReads {
   int calls = 0;
 };
 
-// Operations over D-Bus on the card's eUICC 0 (the card must hold the seed profiles).
+// Operations over D-Bus on the card's eUICC 0 (the card must hold the seed profiles): enable,
+// disable, nickname, download, delete, then ProcessNotifications. With `auto_process` false
+// (the daemon runs with AutoProcess=no) ProcessNotifications first delivers what the changes
+// left and is then called again with nothing pending.
 std::vector<DbusOpResult> run_dbus_operations(euiccd::testing::BusClient& client, VirtualCard& card,
-                                              SmdpServer& smdp);
+                                              SmdpServer& smdp, bool auto_process);
+inline constexpr char kNothingPending[] = "process notifications (none left)";
 CachedReads measure_cached_reads(euiccd::testing::BusClient& client, VirtualCard& card, int calls);
 // One download + delete of the small profile over D-Bus; throws when either fails.
 void download_and_delete(euiccd::testing::BusClient& client, SmdpServer& smdp);
+// DownloadProfile of the small profile on eUICC `index`; returns the job path at once.
+std::string start_download(euiccd::testing::BusClient& client, SmdpServer& smdp, unsigned index);
+// Waits for the job to end; returns its final State.
+std::string wait_job(euiccd::testing::BusClient& client, const std::string& job,
+                     std::chrono::seconds deadline);
+std::string euicc_path(unsigned index);
+// Nearest-rank p50 / p90 of samples in µs.
+LatencyStats stats(std::vector<double> us);
 // Job objects euiccd keeps on the bus (finished ones linger for their result to be read).
 size_t count_jobs(euiccd::testing::BusClient& client);
 // Allows every polkit action on the mock.

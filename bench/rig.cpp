@@ -1,6 +1,7 @@
 #include "bench/rig.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -19,7 +20,7 @@ std::string seed_iccid(int n) {
 
 namespace {
 
-json seed_state(const std::string& notification_address) {
+json seed_state(const std::string& notification_address, bool prepaid) {
   json profiles = json::array();
   for (int i = 0; i < kSeedProfiles; ++i) {
     json notify = json::array();
@@ -34,8 +35,17 @@ json seed_state(const std::string& notification_address) {
                         {"profile_owner", {{"mcc_mnc", "02F610"}}},
                         {"notification_configuration", notify}});
   }
-  return {{"eid", kEid},
-          {"default_dp_address", notification_address},
+  if (prepaid) {
+    // Owner 82F340: MCC 283, MNC 04 in TS 24.008's BCD.
+    profiles.push_back({{"iccid", kPrepaidIccid},
+                        {"state", "enabled"},
+                        {"service_provider_name", "Karabakh Telecom"},
+                        {"profile_name", "Prepaid"},
+                        {"profile_class", "operational"},
+                        {"size", 20000},
+                        {"profile_owner", {{"mcc_mnc", "82F340"}}}});
+  }
+  return {{"default_dp_address", notification_address},
           {"memory", {{"nvm_bytes", 4 * 1024 * 1024}, {"free_ram_bytes", 65536}}},
           {"profiles", profiles}};
 }
@@ -43,20 +53,35 @@ json seed_state(const std::string& notification_address) {
 }  // namespace
 
 VirtualCard::VirtualCard(const std::string& pki, const std::string& dir,
-                         const std::string& veuicc_binary, unsigned latency_ms,
-                         const std::string& notification_address)
-    : log_path_(dir + "/veuicc.log"), latency_ms_(latency_ms) {
+                         const std::string& veuicc_binary, const CardSetup& setup)
+    : log_path_(dir + "/veuicc.log"), latency_ms_(setup.latency_ms) {
   const std::string seed = dir + "/seed.json";
-  std::ofstream(seed) << seed_state(notification_address).dump(1);
+  std::ofstream(seed) << seed_state(setup.notification_address, setup.prepaid).dump(1);
   std::remove((dir + "/state.json").c_str());
   std::remove(log_path_.c_str());
-  std::vector<std::string> argv = {
-      veuicc_binary,    "--state",          dir + "/state.json", "--seed",           seed,
-      "--euicc-cert",   pki + "/euicc.pem", "--euicc-key",       pki + "/euicc.key", "--eum-cert",
-      pki + "/eum.pem", "--ci-cert",        pki + "/ci.pem",     "--verbose"};
-  if (latency_ms > 0) {
+  const std::string credentials = setup.credentials_dir.empty() ? pki : setup.credentials_dir;
+  // The EID comes from the certificate: the SM-DP+ derives the session keys from that one.
+  std::vector<std::string> argv = {veuicc_binary,
+                                   "--state",
+                                   dir + "/state.json",
+                                   "--seed",
+                                   seed,
+                                   "--euicc-cert",
+                                   credentials + "/euicc.pem",
+                                   "--euicc-key",
+                                   credentials + "/euicc.key",
+                                   "--eum-cert",
+                                   pki + "/eum.pem",
+                                   "--ci-cert",
+                                   pki + "/ci.pem",
+                                   "--verbose"};
+  if (setup.latency_ms > 0) {
     argv.push_back("--latency-ms");
-    argv.push_back(std::to_string(latency_ms));
+    argv.push_back(std::to_string(setup.latency_ms));
+  }
+  if (setup.vpcd_port != 0) {
+    argv.push_back("--vpcd-port");
+    argv.push_back(std::to_string(setup.vpcd_port));
   }
   process_ = std::make_unique<euiccd::testing::Subprocess>(argv, log_path_);
 }
@@ -140,6 +165,39 @@ std::string wait_for_reader_with_card(std::chrono::milliseconds deadline) {
       throw std::runtime_error("the veuicc card did not show up in the vpcd reader");
     context.wait_for_change(200ms);
   }
+}
+
+void wait_for_cards(size_t count, std::chrono::milliseconds deadline) {
+  apdu::PcscContext context;
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    size_t present = 0;
+    for (const auto& r : context.reader_status()) present += r.card_present ? 1 : 0;
+    if (present >= count) return;
+    if (std::chrono::steady_clock::now() > end)
+      throw std::runtime_error("only " + std::to_string(present) + " of " + std::to_string(count) +
+                               " virtual cards showed up in the vpcd readers");
+    context.wait_for_change(200ms);
+  }
+}
+
+std::string extra_eid(int n) {
+  char first[40];
+  std::snprintf(first, sizeof first, "890490321234512345123456789%03d", n);
+  // ISO 7812-style mod 97 (SGP.29): the whole EID mod 97 is 1.
+  unsigned remainder = 0;
+  for (const char* c = first; *c; ++c) remainder = (remainder * 10 + unsigned(*c - '0')) % 97;
+  remainder = remainder * 100 % 97;
+  const unsigned check = 98 - remainder;  // 2..98
+  return std::string(first) + char('0' + check / 10) + char('0' + check % 10);
+}
+
+void issue_euicc(const std::string& pki, const std::string& dir, const std::string& eid) {
+  const std::string command = "EUM_DIR='" + pki + "' EID=" + eid +
+                              " sh " EUICCD_SOURCE_DIR "/tests/pki/make-test-pki.sh '" + dir +
+                              "' >/dev/null 2>&1";
+  if (std::system(command.c_str()) != 0)
+    throw std::runtime_error("tests/pki/make-test-pki.sh could not issue an eUICC for " + eid);
 }
 
 }  // namespace euiccd::bench

@@ -28,13 +28,32 @@ inline constexpr int kSeedProfiles = 10;
 // ICCID of the n-th profile the card starts with (0-based).
 std::string seed_iccid(int n);
 
+// A prepaid profile (enabled) of an operator mobile-broadband-provider-info knows (Karabakh
+// Telecom, MCC 283 MNC 04: balance *122#, top-up *123*CODE#), for the top-up calls.
+inline constexpr char kPrepaidIccid[] = "8937404000000000012";
+
+// How one card is set up beyond the defaults.
+struct CardSetup {
+  unsigned latency_ms = 0;
+  std::string notification_address{};  // the seed profiles' enable/disable/delete notifications
+  uint16_t vpcd_port = 0;              // 0: $VPCD_PORT (the sandbox's first slot)
+  std::string credentials_dir{};       // euicc.pem/euicc.key (issue_euicc); "": the PKI's
+  bool prepaid = false;                // also kPrepaidIccid, enabled
+};
+
 // The veuicc process: a state file in `dir`, seeded with kSeedProfiles profiles whose
 // enable/disable/delete notifications go to `notification_address`.
 class VirtualCard {
  public:
   VirtualCard(const std::string& pki, const std::string& dir, const std::string& veuicc_binary,
-              unsigned latency_ms, const std::string& notification_address);
+              unsigned latency_ms, const std::string& notification_address)
+      : VirtualCard(
+            pki, dir, veuicc_binary,
+            CardSetup{.latency_ms = latency_ms, .notification_address = notification_address}) {}
+  VirtualCard(const std::string& pki, const std::string& dir, const std::string& veuicc_binary,
+              const CardSetup& setup);
   ~VirtualCard();
+  pid_t pid() const { return process_->pid(); }
 
   // The card's APDU log (veuicc --verbose): commands and bytes the card saw since the start.
   struct Traffic {
@@ -74,5 +93,12 @@ class SmdpServer {
 
 // The PC/SC reader name of the vpcd slot whose card side is $VPCD_PORT, once a card is in it.
 std::string wait_for_reader_with_card(std::chrono::milliseconds deadline);
+// Waits until `count` readers hold a card.
+void wait_for_cards(size_t count, std::chrono::milliseconds deadline);
+
+// The EID of the n-th extra card: a valid EID (mod 97 check digits) under the test EUM.
+std::string extra_eid(int n);
+// An eUICC certificate and key for `eid` under the test PKI's EUM, in `dir` (for CardSetup).
+void issue_euicc(const std::string& pki, const std::string& dir, const std::string& eid);
 
 }  // namespace euiccd::bench

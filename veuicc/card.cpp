@@ -97,8 +97,9 @@ Card::Card(CardConfig config, StateStore& store, const Credentials& credentials)
 
 Bytes Card::atr() const {
   // Historical bytes: category 80, card capabilities 73 (selection by full DF name; data
-  // coding 21; logical channels assigned by the card, 8 or more). T=1 needs TD1 = 01 and the
-  // check byte TCK; T=0 is the default protocol and has neither.
+  // coding 21; logical channels assigned by the card, 8 or more). T=0 alone is the default
+  // protocol and needs no TD byte and no check byte TCK. Otherwise TD1 names the first protocol
+  // (T=0 when both, with TD2 following for T=1, as on real eUICCs), and TCK follows.
   const Bytes historical = from_hex("8073802117");
   Bytes atr{0x3B};
   if (config_.protocol == Protocol::T0) {
@@ -106,8 +107,9 @@ Bytes Card::atr() const {
     append(atr, historical);
     return atr;
   }
-  atr.push_back(static_cast<uint8_t>(0x80 | historical.size()));
-  atr.push_back(0x01);
+  atr.push_back(static_cast<uint8_t>(0x80 | historical.size()));   // T0: TD1 present
+  if (config_.protocol == Protocol::T0AndT1) atr.push_back(0x80);  // TD1: T=0, TD2 present
+  atr.push_back(0x01);                                             // T=1, nothing follows
   append(atr, historical);
   uint8_t tck = 0;
   for (size_t i = 1; i < atr.size(); ++i) tck ^= atr[i];
@@ -258,7 +260,7 @@ Bytes Card::respond(Channel& ch, const Apdu& apdu, Bytes data, uint16_t sw) {
   if (data.empty()) return sw_only(sw);
   const bool case2 = apdu.data.empty() && apdu.has_le;
   size_t inline_max = 0;  // how much may go out with this R-APDU
-  if (config_.protocol == Protocol::T1) {
+  if (config_.protocol != Protocol::T0) {
     inline_max = apdu.has_le ? apdu.ne : 256;
   } else if (case2 && data.size() <= 256) {
     // T=0 case 2: the data comes with the answer if P3 is right, else 6Cxx.

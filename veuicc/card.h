@@ -12,11 +12,15 @@
 
 namespace euiccd::veuicc {
 
-enum class Protocol { T0, T1 };
+// What the ATR offers, and the response rules. vpcd tells the card nothing of the protocol
+// pcscd chose and has no TPDU layer, so with both offered the card answers by T=1's rules
+// (data inline), which T=0 clients over vpcd take as well; T0 alone keeps T=0's strict rules
+// (61xx + GET RESPONSE, 6Cxx).
+enum class Protocol { T0, T1, T0AndT1 };
 
 struct CardConfig {
   Bytes isdr_aid = from_hex("A0000005591010FFFFFFFF8900000100");
-  Protocol protocol = Protocol::T1;
+  Protocol protocol = Protocol::T0AndT1;  // like real eUICCs (and lpac's default, T=0)
   size_t max_block = 0;            // STORE DATA blocks above this many bytes → 6700 (0: no limit)
   bool proactive_refresh = false;  // refreshFlag true → SW 91xx + a REFRESH for FETCH
   Bytes eid;                       // 16 bytes

@@ -32,7 +32,7 @@ const char kUsage[] =
     "  --eid DIGITS          EID (default: state file, else the eUICC cert's serialNumber)\n"
     "  --isdr-aid HEX        ISD-R AID (default A0000005591010FFFFFFFF8900000100)\n"
     "  --svn X.Y.Z           SGP.22 version the card claims (default 2.2.2)\n"
-    "  --protocol t0|t1      protocol in the ATR (default t1)\n"
+    "  --protocol t0|t1|both protocols in the ATR (default both: T=0 first, then T=1)\n"
     "  --max-block N         STORE DATA blocks over N bytes fail with 6700\n"
     "  --proactive-refresh   Enable/Disable with refreshFlag answer 91xx + REFRESH for FETCH\n"
     "  --cat-busy            Enable/Disable/MemoryReset answer catBusy\n"
@@ -145,8 +145,10 @@ int run(int argc, char** argv) {
           config.protocol = Protocol::T0;
         } else if (std::string(optarg) == "t1") {
           config.protocol = Protocol::T1;
+        } else if (std::string(optarg) == "both") {
+          config.protocol = Protocol::T0AndT1;
         } else {
-          throw Error(Errc::InvalidArgument, "--protocol wants t0 or t1");
+          throw Error(Errc::InvalidArgument, "--protocol wants t0, t1 or both");
         }
         break;
       case kMaxBlock: config.max_block = number("max-block", optarg); break;

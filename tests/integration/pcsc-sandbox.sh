@@ -5,19 +5,23 @@
 # The command finds the port in $VPCD_PORT and connects its virtual card there; PC/SC clients
 # it starts talk to the private pcscd. The host's pcscd and readers are untouched.
 #
-# Usage: tests/integration/pcsc-sandbox.sh [--port N] -- cmd args...
+# Usage: tests/integration/pcsc-sandbox.sh [--port N] [--readers R] -- cmd args...
 # Needs root (namespaces, mounts); exits 77 ("skipped" to CTest) without it. Exits with the
 # command's status, 143 when interrupted. Inside, $PCSC_SANDBOX_LOG is pcscd's log; set
 # PCSC_SANDBOX_PCSCD_ARGS="-d -a" for debug output with every APDU. The tail of the log is
 # printed when the command fails.
 #
-# vpcd registers two slots: "Virtual PCD 00 00" with its card side on port N and
-# "Virtual PCD 00 01" on port N+1.
+# vpcd registers two slots per driver instance: "Virtual PCD 00 00" with its card side on port
+# N and "Virtual PCD 00 01" on port N+1. --readers R (even, 2..16; default 2) loads R/2
+# instances; the one whose first slot is on port N+k is named "Virtual PCD +k" ("Virtual PCD
+# +k 00 00" on N+k, "... 00 01" on N+k+1). $VPCD_READERS says how many slots there are. 16 is
+# pcscd's limit (PCSCLITE_MAX_READERS_CONTEXTS).
 set -euo pipefail
 
 port=35963
+readers=2
 usage() {
-  echo "usage: $0 [--port N] -- cmd args..." >&2
+  echo "usage: $0 [--port N] [--readers R] -- cmd args..." >&2
   exit 2
 }
 while [[ $# -gt 0 ]]; do
@@ -25,6 +29,11 @@ while [[ $# -gt 0 ]]; do
     --port)
       [[ $# -ge 2 && "$2" =~ ^[0-9]+$ && "$2" -ge 1 && "$2" -le 65535 ]] || usage
       port="$2"
+      shift 2
+      ;;
+    --readers)
+      [[ $# -ge 2 && "$2" =~ ^[0-9]+$ && "$2" -ge 2 && "$2" -le 16 && $(($2 % 2)) -eq 0 ]] || usage
+      readers="$2"
       shift 2
       ;;
     --) shift; break ;;
@@ -52,7 +61,7 @@ if [[ "${EUICCD_PCSC_SANDBOX_INNER:-}" != 1 ]]; then
   # unshare ignores SIGINT/SIGTERM while it waits, so a signal here kills it outright.
   EUICCD_PCSC_SANDBOX_INNER=1 EUICCD_PCSC_SANDBOX_DIR="$work" \
     unshare --mount --net --pid --fork --kill-child=SIGKILL --mount-proc --propagation private \
-    -- "$0" --port "$port" -- "$@" <&0 &
+    -- "$0" --port "$port" --readers "$readers" -- "$@" <&0 &
   unshare_pid=$!
   interrupted=
   trap 'interrupted=1; kill -KILL "$unshare_pid" 2>/dev/null || true' INT TERM
@@ -90,13 +99,27 @@ mkdir -p /run/pcscd
 mount -t tmpfs -o mode=0755,size=1m pcsc-sandbox /run/pcscd
 
 mkdir "$work/reader.conf.d"
-port_hex=$(printf '0x%X' "$port")
-cat >"$work/reader.conf.d/vpcd" <<CONF
-FRIENDLYNAME "Virtual PCD"
+for ((first = port; first < port + readers; first += 2)); do
+  port_hex=$(printf '0x%X' "$first")
+  # pcscd numbers readers of the same name all "00", so every instance needs a name of its own.
+  # And its own copy of the driver: vpcd keeps its slots in a static array indexed by slot
+  # number only, so two instances in one library would take over each other's slots; pcscd
+  # loads each file separately.
+  name="Virtual PCD"
+  lib=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
+  if ((first != port)); then
+    name+=" +$((first - port))"
+    cp "$lib" "$work/libifdvpcd-$((first - port)).so"
+    lib="$work/libifdvpcd-$((first - port)).so"
+  fi
+  cat >>"$work/reader.conf.d/vpcd" <<CONF
+FRIENDLYNAME "$name"
 DEVICENAME   /dev/null:$port_hex
-LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
+LIBPATH      $lib
 CHANNELID    $port_hex
+
 CONF
+done
 
 # Not socket-activated here: pcscd must bind its own socket.
 unset LISTEN_FDS LISTEN_PID LISTEN_FDNAMES
@@ -113,7 +136,7 @@ done
 [[ -S /run/pcscd/pcscd.comm ]] || { echo "$0: pcscd did not create its socket within 5 s" >&2; exit 1; }
 
 unset EUICCD_PCSC_SANDBOX_INNER EUICCD_PCSC_SANDBOX_DIR
-export VPCD_PORT="$port"
+export VPCD_PORT="$port" VPCD_READERS="$readers"
 export PCSC_SANDBOX_LOG="$work/pcscd.log"
 set +e
 "$@"

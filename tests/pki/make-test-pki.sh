@@ -4,6 +4,8 @@
 # SM-DS certificates under the same CI.
 #
 #   tests/pki/make-test-pki.sh OUTDIR
+#   EUM_DIR=DIR tests/pki/make-test-pki.sh OUTDIR   one more eUICC under DIR's EUM (eum.pem +
+#                                                   eum.key): euicc.* and a copy of eum.pem
 #
 # Inputs (override with environment variables):
 #   EID      (default 89049032123451234512345678901235, the SGP.26 test EID)
@@ -85,6 +87,12 @@ issue() {
     finish "$1"
 }
 
+if [ -n "${EUM_DIR:-}" ]; then
+    cp "$EUM_DIR/eum.pem" "$EUM_DIR/eum.key" "$OUT/"
+    issue euicc "/C=ES/O=euiccd test EUM/serialNumber=$EID/CN=Test eUICC" euicc eum
+    rm "$OUT/eum.key"
+    exit 0
+fi
 selfsign ci "/C=IT/O=euiccd test/OU=TESTCERT/CN=euiccd Test CI" ci
 issue eum "/C=ES/O=euiccd test EUM/CN=EUM Test" eum ci
 issue euicc "/C=ES/O=euiccd test EUM/serialNumber=$EID/CN=Test eUICC" euicc eum

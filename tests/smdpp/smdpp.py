@@ -32,6 +32,8 @@ import rsp_crypto  # noqa: E402
 import saip  # noqa: E402
 import upp  # noqa: E402
 
+RSP_WORK = threading.Lock()
+
 ES9_PREFIX = "/gsma/rsp2/es9plus/"
 ES11_PREFIX = "/gsma/rsp2/es11/"
 ES9_FUNCTIONS = ("initiateAuthentication", "authenticateClient", "getBoundProfilePackage",
@@ -819,17 +821,22 @@ class Es9Handler(http.server.BaseHTTPRequestHandler):
             if not isinstance(content, dict):
                 raise ApiError("1.2.1", "2.1", "the request body is not a JSON object")
             rsp = self.server.rsp
-            if function == "initiateAuthentication":
-                out = rsp.initiate_authentication(content, es11, sabotage)
-            elif function == "authenticateClient":
-                out = rsp.authenticate_client(content, es11, sabotage)
-            elif function == "getBoundProfilePackage":
-                out = rsp.get_bound_profile_package(content, sabotage)
-            elif function == "handleNotification":
-                rsp.handle_notification(content, sabotage)
-                return 204, b""
-            else:
-                out = rsp.cancel_session(content, sabotage)
+            # One request's RSP work at a time: handler threads share the CI certificates and
+            # the server's keys, and cryptography's objects raise "Already borrowed" when two
+            # threads use one at once (seen with 16 parallel downloads). The --rtt-ms delay and
+            # the network I/O stay parallel; the work itself is bound by the GIL anyway.
+            with RSP_WORK:
+                if function == "initiateAuthentication":
+                    out = rsp.initiate_authentication(content, es11, sabotage)
+                elif function == "authenticateClient":
+                    out = rsp.authenticate_client(content, es11, sabotage)
+                elif function == "getBoundProfilePackage":
+                    out = rsp.get_bound_profile_package(content, sabotage)
+                elif function == "handleNotification":
+                    rsp.handle_notification(content, sabotage)
+                    return 204, b""
+                else:
+                    out = rsp.cancel_session(content, sabotage)
         except ApiError as e:
             return 200, self._failure(e)
         except Exception as e:  # a bug or unexpected input: still answer in the protocol, say what

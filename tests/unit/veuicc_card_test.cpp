@@ -9,18 +9,43 @@ namespace {
 const std::string kGetEid = "BF3E035C015A";
 const std::string kEidResponse = std::string("BF3E125A10") + kEid;
 
-CardConfig t0() {
+CardConfig with(Protocol p) {
   CardConfig c;
-  c.protocol = Protocol::T0;
+  c.protocol = p;
   return c;
 }
+CardConfig t0() {
+  return with(Protocol::T0);
+}
 
-TEST(VeuiccCard, AtrAdvertisesT1WithCheckByte) {
+TEST(VeuiccCard, AtrOffersT0ThenT1WithCheckByteByDefault) {
   CardHarness h;
-  // TS 3B, T0 85 (TD1 + 5 historical bytes), TD1 01 (T=1), historical, TCK = XOR(T0..) = C1.
-  EXPECT_EQ(to_hex(h.card().atr()), "3B85018073802117C1");
+  // TS 3B, T0 85 (TD1 + 5 historical bytes), TD1 80 (T=0, TD2 follows), TD2 01 (T=1),
+  // historical, TCK = XOR(T0..) = 41.
+  EXPECT_EQ(to_hex(h.card().atr()),
+            "3B8580018073802117"
+            "41");
+  CardHarness h1({}, with(Protocol::T1));
+  EXPECT_EQ(to_hex(h1.card().atr()), "3B85018073802117C1");
   CardHarness h0({}, t0());
   EXPECT_EQ(to_hex(h0.card().atr()), "3B058073802117");
+}
+
+TEST(VeuiccCard, BothProtocolsAnswerLikeT1) {
+  // vpcd tells the card nothing of the protocol pcscd chose, and no TPDU layer sits between:
+  // data inline (up to Le, or 256 without Le) suits T=0 and T=1 clients alike.
+  CardHarness h;
+  EXPECT_EQ(h.send("0070000002"), "019000");  // no 6C01: P3 is not checked
+  EXPECT_EQ(h.send("01A4040010A0000005591010FFFFFFFF8900000100").substr(0, 4), "6F1F");
+  EXPECT_EQ(h.send("81E29100"
+                   "06" +
+                   kGetEid),
+            kEidResponse + "9000");
+  EXPECT_EQ(h.send("81E29100"
+                   "06" +
+                   kGetEid + "10"),
+            kEidResponse.substr(0, 32) + "6105");
+  EXPECT_EQ(h.send("01C0000000"), kEidResponse.substr(32) + "9000");
 }
 
 TEST(VeuiccCard, SelectIsdrReturnsFciUnknownAidIs6A82) {
