@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench/physical_minimum.h"
+
 extern char** environ;
 
 namespace euiccd::bench {
@@ -372,15 +374,19 @@ std::vector<DbusOpResult> run_dbus_operations(BusClient& client, VirtualCard& ca
   std::vector<DbusOpResult> results;
   auto measure = [&](const std::string& name, const std::function<void()>& body) {
     card.wait_quiet(300ms, 30s);
-    const uint64_t before = card.traffic().apdus;
+    const VirtualCard::Traffic before = card.traffic();
     const auto start = Clock::now();
     body();
     DbusOpResult r;
     r.name = name;
     r.reply_ms = ms_since(start);
-    r.apdus_to_reply = card.traffic().apdus - before;
+    r.apdus_to_reply = card.traffic().apdus - before.apdus;
     card.wait_quiet(300ms, 60s);
-    r.apdus_with_followup = card.traffic().apdus - before;
+    const VirtualCard::Traffic after = card.traffic();
+    r.apdus_with_followup = after.apdus - before.apdus;
+    const std::vector<Es10Message> crossed(
+        after.messages.begin() + std::ptrdiff_t(before.messages.size()), after.messages.end());
+    r.delivery_min_apdus = minimum_for(Work::Notifications, crossed, 255).apdus;
     results.push_back(r);
   };
   const std::string first = profile_path(seed_iccid(0));

@@ -97,6 +97,9 @@ struct DbusOpResult {
   double reply_ms = 0;               // call → reply (download: → job succeeded)
   uint64_t apdus_to_reply = 0;       // what the card saw until then
   uint64_t apdus_with_followup = 0;  // ... and until the daemon went quiet (auto notifications)
+  // The physical minimum of the notification delivery within that (one RetrieveNotificationsList
+  // for all of them, one removal each, with the sizes the card answered); 0 when none went out.
+  uint64_t delivery_min_apdus = 0;
 };
 
 struct LatencyStats {

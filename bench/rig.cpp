@@ -1,9 +1,11 @@
 #include "bench/rig.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "apdu/pcsc_reader.h"
@@ -110,11 +112,41 @@ VirtualCard::Traffic VirtualCard::traffic() const {
     if (gt != std::string::npos) {
       ++t.apdus;
       t.bytes_out += (line.size() - gt - 3) / 2;
+      note_command(std::string_view(line).substr(gt + 3));
     } else if (lt != std::string::npos) {
-      t.bytes_in += (line.size() - lt - 3) / 2;
+      const size_t bytes = (line.size() - lt - 3) / 2;
+      t.bytes_in += bytes;
+      if (in_message_ && bytes >= 2 && !t.messages.empty())
+        t.messages.back().response_bytes += bytes - 2;  // without the status word
     }
   }
   return t;
+}
+
+void VirtualCard::note_command(std::string_view hex) const {
+  // CLA INS P1 P2 Lc data: STORE DATA (E2) carries ES10 messages in blocks, P1 bit 8 marking
+  // the last; GET RESPONSE (C0) fetches more of the current message's answer.
+  auto byte_at = [&](size_t i) -> int {
+    if (hex.size() < 2 * i + 2) return -1;
+    return std::stoi(std::string(hex.substr(2 * i, 2)), nullptr, 16);
+  };
+  const int ins = byte_at(1);
+  const int p1 = byte_at(2);
+  if (ins == 0xC0) return;  // stays in the current message (in_message_ unchanged)
+  if (ins != 0xE2 || p1 < 0) {
+    in_message_ = false;
+    message_ended_ = true;
+    return;
+  }
+  const size_t data_bytes = size_t(std::max(0, byte_at(4)));  // Lc
+  if (message_ended_) {
+    std::vector<uint8_t> head;
+    for (size_t i = 5; i < 9 && byte_at(i) >= 0; ++i) head.push_back(uint8_t(byte_at(i)));
+    seen_.messages.push_back({Es10Recorder::first_tag(head), 0, 0});
+  }
+  seen_.messages.back().command_bytes += data_bytes;
+  in_message_ = true;
+  message_ended_ = (p1 & 0x80) != 0;
 }
 
 void VirtualCard::wait_quiet(std::chrono::milliseconds quiet,

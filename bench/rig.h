@@ -9,8 +9,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "bench/es10_recorder.h"
 #include "tests/support/subprocess.h"
 #include "tests/unit/smdpp_process.h"
 
@@ -61,6 +63,9 @@ class VirtualCard {
     uint64_t bytes_out = 0;  // command bytes (reader → card)
     uint64_t bytes_in = 0;   // response bytes with SW (card → reader)
     uint64_t resets = 0;     // power on/off and reset control messages
+    // The ES10 messages (STORE DATA chains and their answers, GET RESPONSE included), for the
+    // physical minimum of what crossed (bench/physical_minimum.h).
+    std::vector<Es10Message> messages{};
   };
   Traffic traffic() const;
   unsigned latency_ms() const { return latency_ms_; }
@@ -70,7 +75,10 @@ class VirtualCard {
  private:
   std::string log_path_;
   mutable uint64_t log_offset_ = 0;
+  void note_command(std::string_view hex) const;  // folds one command into seen_.messages
   mutable Traffic seen_;
+  mutable bool in_message_ = false;    // the last command was a STORE DATA or GET RESPONSE
+  mutable bool message_ended_ = true;  // ... and that STORE DATA was a message's last block
   unsigned latency_ms_;
   std::unique_ptr<euiccd::testing::Subprocess> process_;
 };
