@@ -52,8 +52,16 @@ ManyResult run_many_euiccs(const DaemonPaths& paths, const euiccd::testing::Priv
   ManyResult result;
   result.cards = o.cards;
   const std::string dir = paths.work_dir + "/many";
-  std::filesystem::create_directories(dir + "/smdp");
-  SmdpServer smdp(paths.pki, dir + "/smdp", o.rtt_ms);
+  std::vector<std::unique_ptr<SmdpServer>> servers;
+  DaemonSetup daemon_setup;
+  result.smdp_servers = std::max(1u, std::min(o.smdp_servers, o.cards));
+  for (unsigned s = 0; s < result.smdp_servers; ++s) {
+    const std::string smdp_dir = dir + "/smdp" + std::to_string(s);
+    std::filesystem::create_directories(smdp_dir);
+    servers.push_back(std::make_unique<SmdpServer>(paths.pki, smdp_dir, o.rtt_ms));
+    daemon_setup.resolve.push_back(servers.back()->resolve_entry());
+  }
+  auto server_of = [&](unsigned card) -> SmdpServer& { return *servers[card % servers.size()]; };
 
   // Every card its own EID (the daemon keys eUICCs by EID) and so its own certificate.
   std::vector<std::unique_ptr<VirtualCard>> cards;
@@ -62,12 +70,11 @@ ManyResult run_many_euiccs(const DaemonPaths& paths, const euiccd::testing::Priv
     std::filesystem::create_directories(card_dir);
     issue_euicc(paths.pki, card_dir, extra_eid(int(k)));
     const CardSetup setup{.latency_ms = o.latency_ms,
-                          .notification_address = smdp.address(),
+                          .notification_address = server_of(k).address(),
                           .vpcd_port = uint16_t(base_port + k),
                           .credentials_dir = card_dir};
     cards.push_back(std::make_unique<VirtualCard>(paths.pki, card_dir, veuicc, setup));
   };
-  const DaemonSetup daemon_setup{.resolve = {smdp.resolve_entry()}};
 
   // Memory with one eUICC, then with all of them.
   start_card(0);
@@ -100,7 +107,7 @@ ManyResult run_many_euiccs(const DaemonPaths& paths, const euiccd::testing::Priv
   // One download alone, then one on every eUICC at the same time.
   {
     const auto start = Clock::now();
-    const std::string job = start_download(client, smdp, 0);
+    const std::string job = start_download(client, server_of(0), 0);
     const std::string state = wait_job(client, job, 120s);
     result.one_download_ms = ms_since(start);
     if (state != "succeeded") throw std::runtime_error("the single download " + state);
@@ -139,7 +146,7 @@ ManyResult run_many_euiccs(const DaemonPaths& paths, const euiccd::testing::Priv
   const double daemon_before = cpu_ms_of(kDaemon);
   const auto start = Clock::now();
   std::vector<std::string> jobs;
-  for (unsigned k = 0; k < o.cards; ++k) jobs.push_back(start_download(client, smdp, k));
+  for (unsigned k = 0; k < o.cards; ++k) jobs.push_back(start_download(client, server_of(k), k));
   result.each_download_ms.assign(o.cards, 0);
   std::string failure;
   for (size_t left = o.cards; left > 0;) {

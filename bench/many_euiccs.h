@@ -17,10 +17,12 @@ struct ManyOptions {
   unsigned cards = 16;
   unsigned latency_ms = 20;
   unsigned rtt_ms = 30;
+  unsigned smdp_servers = 4;  // card k downloads from server k mod this
 };
 
 struct ManyResult {
   unsigned cards = 0;
+  unsigned smdp_servers = 0;
   double all_published_ms = 0;  // daemon spawn → every eUICC on the bus
   double one_download_ms = 0;   // one download alone (call → job succeeded)
   double all_downloads_ms = 0;  // N started together → the last succeeded

@@ -1,7 +1,5 @@
 #include "dbus/errors.h"
 
-#include <cerrno>
-
 namespace euiccd::dbus {
 
 std::string error_name(Errc code) {
@@ -13,11 +11,11 @@ BusError to_bus_error(const Error& error) {
 }
 
 BusError not_authorized(const std::string& message) {
-  return {std::string(kErrorPrefix) + "NotAuthorized", message};
+  return to_bus_error(Error(Errc::NotAuthorized, message));
 }
 
 BusError aborted(const std::string& message) {
-  return {std::string(kErrorPrefix) + "Aborted", message};
+  return to_bus_error(Error(Errc::Aborted, message));
 }
 
 int reply_error(sd_bus_message* call, const BusError& error) {
@@ -30,28 +28,11 @@ int reply_error(sd_bus_message* call, const BusError& error) {
 
 void register_error_map() {
   static const sd_bus_error_map kMap[] = {
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.InvalidArgument", EINVAL),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.Malformed", EBADMSG),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.NoReader", ENODEV),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.CardRemoved", ENOMEDIUM),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.CardError", EIO),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.NotSupported", EOPNOTSUPP),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.Timeout", ETIMEDOUT),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.NotFound", ENOENT),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.WrongState", EALREADY),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.NotAllowed", EPERM),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.Busy", EBUSY),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.NoMemory", ENOSPC),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.ServerError", EREMOTEIO),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.Network", ENETUNREACH),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.Tls", EPROTO),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.Cancelled", ECANCELED),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.Internal", EFAULT),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.NoModem", ENXIO),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.Rejected", ECONNREFUSED),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.NotAuthorized", EACCES),
-      SD_BUS_ERROR_MAP("org.euiccd1.Error.Aborted", ECONNABORTED),
-      SD_BUS_ERROR_MAP_END,
+#define EUICCD_SD_BUS_ERROR_MAP_ENTRY(name, errno_value, meaning) \
+  SD_BUS_ERROR_MAP(EUICCD_DBUS_ERROR_PREFIX #name, errno_value),
+      EUICCD_ERROR_TABLE(EUICCD_SD_BUS_ERROR_MAP_ENTRY)
+#undef EUICCD_SD_BUS_ERROR_MAP_ENTRY
+          SD_BUS_ERROR_MAP_END,
   };
   static const bool registered = sd_bus_error_add_map(kMap) >= 0;
   (void)registered;

@@ -1,8 +1,8 @@
 // The one place where euiccd's errors become D-Bus errors (like iwd's dbus_error_from_errno):
-// every euiccd::Errc has a name org.euiccd1.Error.<ErrcName>, and the D-Bus layer adds a few
-// of its own (NotAuthorized, Aborted). The message is the euiccd::Error's text, written for a
-// person (the SM-DP+ subject/reason codes and their meaning are already in it). The list with
-// what each name means for a caller is in docs/dbus-api.md.
+// every euiccd::Errc has a name org.euiccd1.Error.<ErrcName> and an errno, both from the error
+// table (lpa/error.h); NotAuthorized and Aborted are raised by the D-Bus layer only. The message is
+// the euiccd::Error's text, written for a person (the SM-DP+ subject/reason codes and their meaning
+// are already in it). The list with what each name means for a caller is in docs/dbus-api.md.
 #pragma once
 
 #include <systemd/sd-bus.h>
@@ -13,7 +13,8 @@
 
 namespace euiccd::dbus {
 
-inline constexpr char kErrorPrefix[] = "org.euiccd1.Error.";
+#define EUICCD_DBUS_ERROR_PREFIX "org.euiccd1.Error."
+inline constexpr char kErrorPrefix[] = EUICCD_DBUS_ERROR_PREFIX;
 
 struct BusError {
   std::string name;  // org.euiccd1.Error.CardRemoved
@@ -24,7 +25,7 @@ struct BusError {
 std::string error_name(Errc code);
 BusError to_bus_error(const Error& error);
 
-// D-Bus-only failures.
+// The two codes only the D-Bus layer raises (Errc::NotAuthorized, Errc::Aborted).
 BusError not_authorized(const std::string& message);  // polkit said no
 BusError aborted(const std::string& message);         // the object went away mid-call
 

@@ -4,27 +4,22 @@ namespace euiccd {
 
 const char* errc_name(Errc code) {
   switch (code) {
-    case Errc::InvalidArgument: return "InvalidArgument";
-    case Errc::Malformed: return "Malformed";
-    case Errc::NoReader: return "NoReader";
-    case Errc::CardRemoved: return "CardRemoved";
-    case Errc::CardError: return "CardError";
-    case Errc::NotSupported: return "NotSupported";
-    case Errc::Timeout: return "Timeout";
-    case Errc::NotFound: return "NotFound";
-    case Errc::WrongState: return "WrongState";
-    case Errc::NotAllowed: return "NotAllowed";
-    case Errc::Busy: return "Busy";
-    case Errc::NoMemory: return "NoMemory";
-    case Errc::ServerError: return "ServerError";
-    case Errc::Network: return "Network";
-    case Errc::Tls: return "Tls";
-    case Errc::Cancelled: return "Cancelled";
-    case Errc::Internal: return "Internal";
-    case Errc::NoModem: return "NoModem";
-    case Errc::Rejected: return "Rejected";
+#define EUICCD_ERRC_NAME_CASE(name, errno_value, meaning) \
+  case Errc::name: return #name;
+    EUICCD_ERROR_TABLE(EUICCD_ERRC_NAME_CASE)
+#undef EUICCD_ERRC_NAME_CASE
   }
   return "Internal";
+}
+
+int errc_errno(Errc code) {
+  switch (code) {
+#define EUICCD_ERRC_ERRNO_CASE(name, errno_value, meaning) \
+  case Errc::name: return errno_value;
+    EUICCD_ERROR_TABLE(EUICCD_ERRC_ERRNO_CASE)
+#undef EUICCD_ERRC_ERRNO_CASE
+  }
+  return EFAULT;
 }
 
 }  // namespace euiccd

@@ -3,35 +3,57 @@
 // what happened and, where possible, what to do about it.
 #pragma once
 
+#include <cerrno>
 #include <stdexcept>
 #include <string>
 
 namespace euiccd {
 
+// The error table: each error of euiccd once, with the errno that clients built on sd-bus get
+// for its D-Bus name (org.euiccd1.Error.<Name>, see dbus/errors.h) and what it means. The enum,
+// errc_name(), the sd-bus error map and the tests' lists are generated from it;
+// docs/dbus-api.md explains each name to callers (a test checks it lists exactly these).
+#define EUICCD_ERROR_TABLE(X)                                                                   \
+  X(InvalidArgument, EINVAL,                                                                    \
+    "the caller gave bad input (ICCID format, activation code, option type)")                   \
+  X(Malformed, EBADMSG, "data from outside (card, server, file) is not what the protocol says") \
+  X(NoReader, ENODEV, "no PC/SC service or no reader/card present")                             \
+  X(CardRemoved, ENOMEDIUM, "the card went away (or was reset) during the operation")           \
+  X(CardError, EIO, "the card answered with an unexpected status word")                         \
+  X(NotSupported, EOPNOTSUPP, "the card or server does not offer what was asked")               \
+  X(Timeout, ETIMEDOUT, "a deadline passed (card, server, user)")                               \
+  X(NotFound, ENOENT, "the profile / notification / object does not exist")                     \
+  X(WrongState, EALREADY, "e.g. profile is not disabled, profile is not the enabled one")       \
+  X(NotAllowed, EPERM, "refused by policy (profile policy rules, card rules, configuration)")   \
+  X(Busy, EBUSY, "another operation holds the card, or the card itself is busy (catBusy)")      \
+  X(NoMemory, ENOSPC, "the eUICC has no room")                                                  \
+  X(ServerError, EREMOTEIO, "the SM-DP+/SM-DS reported a failure (subject/reason codes)")       \
+  X(Network, ENETUNREACH, "connection to a server failed")                                      \
+  X(Tls, EPROTO, "TLS verification failed")                                                     \
+  X(Cancelled, ECANCELED, "cancelled by the user or on shutdown")                               \
+  X(Internal, EFAULT, "a bug or an unexpected local failure")                                   \
+  X(NoModem, ENXIO, "no ModemManager, or no modem carries the profile's SIM (balance, top-up)") \
+  X(Rejected, ECONNREFUSED, "the mobile network refused a USSD/SMS for balance or top-up")      \
+  X(NotAuthorized, EACCES, "polkit said no (the D-Bus layer's check before any work)")          \
+  X(Aborted, ECONNABORTED, "the object went away before the call finished (card gone, stopping)")
+
 enum class Errc {
-  InvalidArgument,  // the caller gave bad input (ICCID format, activation code, option type)
-  Malformed,        // data from outside (card, server, file) is not what the protocol says
-  NoReader,         // no PC/SC service or no reader/card present
-  CardRemoved,      // the card went away (or was reset) during the operation
-  CardError,        // the card answered with an unexpected status word
-  NotSupported,     // the card or server does not offer what was asked
-  Timeout,          // a deadline passed (card, server, user)
-  NotFound,         // the profile / notification / object does not exist
-  WrongState,       // e.g. profile is not disabled, profile is not the enabled one
-  NotAllowed,       // refused by policy (profile policy rules, polkit, configuration)
-  Busy,             // another operation holds the card, or the card itself is busy (catBusy)
-  NoMemory,         // the eUICC has no room
-  ServerError,      // the SM-DP+/SM-DS reported a failure (subject/reason codes in the text)
-  Network,          // connection to a server failed
-  Tls,              // TLS verification failed
-  Cancelled,        // cancelled by the user or on shutdown
-  Internal,         // a bug or an unexpected local failure
-  NoModem,          // no ModemManager, or no modem carries the profile's SIM (balance, top-up)
-  Rejected,         // the mobile network refused a request (USSD/SMS for balance or top-up)
+#define EUICCD_ERRC_ENUMERATOR(name, errno_value, meaning) name,
+  EUICCD_ERROR_TABLE(EUICCD_ERRC_ENUMERATOR)
+#undef EUICCD_ERRC_ENUMERATOR
+};
+
+// Every code, in table order.
+inline constexpr Errc kAllErrc[] = {
+#define EUICCD_ERRC_LIST_ITEM(name, errno_value, meaning) Errc::name,
+    EUICCD_ERROR_TABLE(EUICCD_ERRC_LIST_ITEM)
+#undef EUICCD_ERRC_LIST_ITEM
 };
 
 // Stable CamelCase name of the code ("CardRemoved"); used for D-Bus error names and logs.
 const char* errc_name(Errc code);
+// The errno of the table (what sd-bus clients get for the code's D-Bus error).
+int errc_errno(Errc code);
 
 class Error : public std::runtime_error {
  public:
