@@ -6,7 +6,6 @@
 #include <string>
 #include <tuple>
 
-#include "apdu/pcsc_reader.h"
 #include "daemon/card_changes.h"
 #include "daemon/discovery_job.h"
 #include "daemon/job_context.h"
@@ -118,9 +117,9 @@ void Euicc::change(const std::string& operation, CardChange op, Done done, bool 
     const LogFields fields{.eid = cache->snapshot.eid, .operation = operation};
     std::optional<Error> error;
     {
-      // Keeps other PC/SC clients off the card for the few commands of a change.
-      std::optional<apdu::PcscTransaction> transaction;
-      if (hold_card) transaction.emplace(session.card());
+      // Keeps other programs (PC/SC clients) off the card for the few commands of a change.
+      std::unique_ptr<CardHold> hold;
+      if (hold_card) hold = session.hold();
       try {
         if (cache->stale) {
           card_changes::refresh(session.client(), cache->snapshot);

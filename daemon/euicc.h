@@ -107,8 +107,8 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   // What a change does on the worker: its ES10 command(s) and the update of the cache.
   using CardChange = std::function<void(lpa::Es10Client& card, EuiccSnapshot& cache)>;
 
-  // Queues `op` (see the changes above). `hold_card`: run inside a PC/SC transaction (false
-  // for operations that wait on servers, e.g. notification delivery).
+  // Queues `op` (see the changes above). `hold_card`: run inside the backend's hold (a PC/SC
+  // transaction; false for operations that wait on servers, e.g. notification delivery).
   void change(const std::string& operation, CardChange op, Done done, bool hold_card = true);
   std::shared_ptr<Job> start_job(std::shared_ptr<Job> job, JobBody body);
   void apply(EuiccSnapshot next);

@@ -10,8 +10,12 @@
 namespace euiccd::daemon {
 
 EuiccRegistry::EuiccRegistry(sd_event* event, LoopQueue& loop, const EngineSettings& settings,
-                             ReaderFilter reader_allowed)
-    : event_(event), loop_(loop), settings_(settings), reader_allowed_(std::move(reader_allowed)) {}
+                             std::shared_ptr<CardBackend> backend, ReaderFilter reader_allowed)
+    : event_(event),
+      loop_(loop),
+      settings_(settings),
+      backend_(std::move(backend)),
+      reader_allowed_(std::move(reader_allowed)) {}
 
 EuiccRegistry::~EuiccRegistry() {
   shut_down();
@@ -23,19 +27,19 @@ std::shared_ptr<Euicc> EuiccRegistry::find(unsigned index) const {
   return it == euiccs_.end() ? nullptr : it->second;
 }
 
-void EuiccRegistry::readers_changed(const std::vector<apdu::ReaderStatus>& readers) {
+void EuiccRegistry::slots_changed(const std::vector<CardSlot>& slots) {
   reap();
   if (shutting_down_) return;
   std::set<std::string> present;
-  for (const auto& r : readers) {
-    if (reader_allowed_ && !reader_allowed_(r.name)) continue;
+  for (const auto& r : slots) {
+    if (reader_allowed_ && !reader_allowed_(r.device)) continue;
     if (!r.card_present) continue;
-    present.insert(r.name);
-    auto nope = not_euicc_.find(r.name);
-    if (nope != not_euicc_.end() && nope->second == r.atr) continue;  // same non-eUICC card
-    not_euicc_.erase(r.name);
-    bool known = probes_.count(r.name) > 0;
-    for (const auto& [index, euicc] : euiccs_) known = known || euicc->reader() == r.name;
+    present.insert(r.device);
+    auto nope = not_euicc_.find(r.device);
+    if (nope != not_euicc_.end() && nope->second == r.identity) continue;  // same non-eUICC card
+    not_euicc_.erase(r.device);
+    bool known = probes_.count(r.device) > 0;
+    for (const auto& [index, euicc] : euiccs_) known = known || euicc->reader() == r.device;
     if (!known) start_probe(r);
   }
   for (auto it = not_euicc_.begin(); it != not_euicc_.end();)
@@ -83,11 +87,11 @@ CardWorker::Task probe_task(CardWorker* worker, ProbeResult post, int attempt) {
 
 }  // namespace
 
-void EuiccRegistry::start_probe(const apdu::ReaderStatus& reader) {
+void EuiccRegistry::start_probe(const CardSlot& slot) {
   const uint64_t generation = next_generation_++;
-  auto worker = std::make_unique<CardWorker>(reader.name, settings_.card);
+  auto worker = std::make_unique<CardWorker>(backend_, slot.device, settings_.card);
   LoopQueue* loop = &loop_;
-  const std::string name = reader.name;
+  const std::string name = slot.device;
   auto post = [this, loop, name, generation](std::optional<EuiccSnapshot> snapshot,
                                              std::string error) {
     loop->post([this, name, generation, snapshot = std::move(snapshot), error]() mutable {
@@ -95,9 +99,9 @@ void EuiccRegistry::start_probe(const apdu::ReaderStatus& reader) {
     });
   };
   worker->submit(probe_task(worker.get(), post, 1));
-  probes_[reader.name] = Probe{generation, std::move(worker)};
-  not_euicc_[reader.name] = reader.atr;  // until the probe says otherwise
-  log(Level::Info, {}, "card in " + reader.name + ": looking for an eUICC");
+  probes_[name] = Probe{generation, std::move(worker)};
+  not_euicc_[name] = slot.identity;  // until the probe says otherwise
+  log(Level::Info, {}, "card in " + name + ": looking for an eUICC");
 }
 
 void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,

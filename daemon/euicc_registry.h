@@ -1,7 +1,7 @@
-// The eUICCs the daemon serves, kept in step with the PC/SC readers: a card that appears is
-// probed on a fresh worker (EID + snapshot) and published; a card that goes away is shut down
-// and unpublished. A card keeps its index for the daemon's lifetime (by EID), so a reinserted
-// card comes back at the same D-Bus path. Loop thread only.
+// The eUICCs the daemon serves, kept in step with the card backend's devices (PC/SC readers):
+// a card that appears is probed on a fresh worker (EID + snapshot) and published; a card that
+// goes away is shut down and unpublished. A card keeps its index for the daemon's lifetime (by
+// EID), so a reinserted card comes back at the same D-Bus path. Loop thread only.
 #pragma once
 
 #include <functional>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "apdu/pcsc_reader.h"
+#include "daemon/card_backend.h"
 #include "daemon/card_worker.h"
 #include "daemon/engine_settings.h"
 #include "daemon/euicc.h"
@@ -22,14 +22,14 @@ namespace euiccd::daemon {
 class EuiccRegistry {
  public:
   using ReaderFilter = std::function<bool(const std::string& reader)>;
-  // `reader_allowed`: which readers to use (null = all). `event` (the loop's; it must outlive
-  // the registry) carries the eUICCs' timers.
+  // `backend`: how the card workers reach the eUICCs. `reader_allowed`: which devices to use
+  // (null = all). `event` (the loop's; it must outlive the registry) carries the eUICCs' timers.
   EuiccRegistry(sd_event* event, LoopQueue& loop, const EngineSettings& settings,
-                ReaderFilter reader_allowed);
+                std::shared_ptr<CardBackend> backend, ReaderFilter reader_allowed);
   ~EuiccRegistry();
 
-  // From the hotplug watcher.
-  void readers_changed(const std::vector<apdu::ReaderStatus>& readers);
+  // From the backend's device watcher: every device it knows, each time.
+  void slots_changed(const std::vector<CardSlot>& slots);
 
   // Published eUICCs by index.
   const std::map<unsigned, std::shared_ptr<Euicc>>& euiccs() const { return euiccs_; }
@@ -50,7 +50,7 @@ class EuiccRegistry {
     uint64_t generation;
     std::unique_ptr<CardWorker> worker;
   };
-  void start_probe(const apdu::ReaderStatus& reader);
+  void start_probe(const CardSlot& slot);
   void probe_done(const std::string& reader, uint64_t generation,
                   std::optional<EuiccSnapshot> snapshot, const std::string& error);
   void withdraw(const std::string& reader, const Error& why);
@@ -60,6 +60,7 @@ class EuiccRegistry {
   sd_event* event_;
   LoopQueue& loop_;
   const EngineSettings& settings_;
+  std::shared_ptr<CardBackend> backend_;
   ReaderFilter reader_allowed_;
   bool shutting_down_ = false;
   uint64_t next_generation_ = 1;
