@@ -45,11 +45,12 @@ bool same_snapshot(const EuiccSnapshot& a, const EuiccSnapshot& b) {
 
 }  // namespace
 
-Euicc::Euicc(unsigned index, std::string reader, EuiccSnapshot snapshot,
+Euicc::Euicc(unsigned index, std::string reader, std::string transport, EuiccSnapshot snapshot,
              std::unique_ptr<CardWorker> worker, sd_event* event, LoopQueue& loop,
              const EngineSettings& settings)
     : index_(index),
       reader_(std::move(reader)),
+      transport_(std::move(transport)),
       snapshot_(std::move(snapshot)),
       card_cache_(std::make_shared<CardCache>(CardCache{snapshot_, false})),
       worker_(std::move(worker)),

@@ -203,13 +203,13 @@ int run(int argc, char** argv) {
   {
     LoopQueue loop(event);
     const std::optional<std::string> reader_part = cl.reader;
-    auto backend = std::make_shared<PcscBackend>();
-    EuiccRegistry registry(event, loop, settings, backend,
-                           [&config, reader_part](const std::string& name) {
-                             if (reader_part && name.find(*reader_part) == std::string::npos)
-                               return false;
-                             return config.readers.reader_allowed(name);
-                           });
+    EuiccRegistry registry(
+        event, loop, settings,
+        [&config, reader_part](const std::string& transport, const std::string& name) {
+          if (transport != "pcsc") return true;  // the reader settings are about readers
+          if (reader_part && name.find(*reader_part) == std::string::npos) return false;
+          return config.readers.reader_allowed(name);
+        });
     BootRunner boot(config, cl.modem_manager_bus.value_or("system"));
     // Before the service, which calls it until it stops.
     Prepaid prepaid(event, loop, prepaid_settings(config, cl.modem_manager_bus.value_or("system")),
@@ -235,8 +235,12 @@ int run(int argc, char** argv) {
       if (withdraw) withdraw(euicc);
       notify_status(status_line(registry));
     };
-    std::unique_ptr<DeviceWatch> watch = backend->watch(
-        loop, [&registry](const std::vector<CardSlot>& slots) { registry.slots_changed(slots); });
+    // Card backends: PC/SC readers. A modem backend gets a watch of its own beside it.
+    auto pcsc = std::make_shared<PcscBackend>();
+    std::unique_ptr<DeviceWatch> watch =
+        pcsc->watch(loop, [&registry, pcsc](const std::vector<CardSlot>& slots) {
+          registry.slots_changed(pcsc, slots);
+        });
     DeviceWatch& hotplug = *watch;
 
     Stopper stopper{event, &hotplug, &registry, &service, &prepaid, {}, false, false};

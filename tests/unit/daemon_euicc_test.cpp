@@ -93,7 +93,9 @@ class DaemonEuicc : public ::testing::Test {
 
   void SetUp() override {
     registry_.on_added = [this](const std::shared_ptr<Euicc>& e) { euicc_ = e; };
-    registry_.on_removed = [this](const std::shared_ptr<Euicc>&) { euicc_.reset(); };
+    registry_.on_removed = [this](const std::shared_ptr<Euicc>& e) {
+      if (e == euicc_) euicc_.reset();
+    };
     plug_in();
     ASSERT_NE(euicc_, nullptr) << "the registry did not publish the virtual eUICC";
   }
@@ -115,7 +117,7 @@ class DaemonEuicc : public ::testing::Test {
   }
 
   void plug_in() {
-    registry_.slots_changed({{kVirtualDevice, true, harness_.card().atr()}});
+    registry_.slots_changed(backend_, {{kVirtualDevice, true, harness_.card().atr()}});
     EXPECT_TRUE(run_until([this] { return euicc_ != nullptr; }));
   }
 
@@ -149,7 +151,7 @@ class DaemonEuicc : public ::testing::Test {
   std::shared_ptr<VirtualEuiccBackend> backend_ =
       std::make_shared<VirtualEuiccBackend>(harness_.card());
   std::shared_ptr<Euicc> euicc_;  // before the registry, whose end withdraws it
-  EuiccRegistry registry_{event_.get(), loop_, settings_, backend_, nullptr};
+  EuiccRegistry registry_{event_.get(), loop_, settings_, nullptr};
 };
 
 TEST_F(DaemonEuicc, TheRegistryPublishesWhatTheCardHolds) {
@@ -336,7 +338,7 @@ TEST_F(DaemonEuicc, UnreportedResetIsSurvivedOnANewChannel) {
 TEST_F(DaemonEuicc, RemovedFromTheRegistryAndBackAtTheSameIndex) {
   const unsigned index = euicc_->index();
   std::shared_ptr<Euicc> before = euicc_;
-  registry_.slots_changed({{kVirtualDevice, false, {}}});
+  registry_.slots_changed(backend_, {{kVirtualDevice, false, {}}});
   EXPECT_EQ(euicc_, nullptr);
   EXPECT_TRUE(before->is_shut_down());
   auto error = run([&](auto done) { before->refresh(done); });
@@ -346,6 +348,46 @@ TEST_F(DaemonEuicc, RemovedFromTheRegistryAndBackAtTheSameIndex) {
   ASSERT_NE(euicc_, nullptr);
   EXPECT_EQ(euicc_->index(), index);
   expect_cache_is_the_card();
+}
+
+// A second backend (a modem beside the readers): its devices come and go without touching the
+// first backend's eUICC, and its eUICC's changes go through it.
+TEST_F(DaemonEuicc, BackendsAreServedSideBySide) {
+  veuicc::CardConfig config;
+  config.eid = from_hex("89049032123451234512345678900008");
+  veuicc::testing::CardHarness other_card{seeded_state(), config, "",
+                                          veuicc::testing::test_credentials()};
+  auto modem = std::make_shared<VirtualEuiccBackend>(other_card.card(), "modem", "/modem/0");
+  std::shared_ptr<Euicc> second;
+  registry_.on_added = [&](const std::shared_ptr<Euicc>& e) { second = e; };
+  registry_.slots_changed(modem, {{"/modem/0", true, {}}});
+  ASSERT_TRUE(run_until([&] { return second != nullptr; }));
+  EXPECT_EQ(second->transport(), "modem");
+  EXPECT_EQ(second->reader(), "/modem/0");
+  EXPECT_EQ(second->eid(), "89049032123451234512345678900008");
+  EXPECT_NE(second->index(), euicc_->index());
+  EXPECT_EQ(euicc_->transport(), "veuicc");
+  EXPECT_EQ(registry_.euiccs().size(), 2u);
+
+  EXPECT_EQ(run([&](auto done) { second->enable(kTravel, done); }), std::nullopt);
+  EXPECT_TRUE(other_card.state().profiles.at(1).enabled);
+  EXPECT_TRUE(harness_.state().profiles.at(0).enabled) << "the other card was not touched";
+  EXPECT_EQ(modem->connects(), 1u);
+  EXPECT_EQ(backend_->connects(), 1u);
+
+  // The readers' backend reports its picture again: the modem's eUICC stays.
+  registry_.slots_changed(backend_, {{kVirtualDevice, true, harness_.card().atr()}});
+  EXPECT_EQ(registry_.euiccs().size(), 2u);
+  // The modem goes: only its eUICC is withdrawn.
+  registry_.slots_changed(modem, {});
+  EXPECT_TRUE(second->is_shut_down());
+  ASSERT_NE(euicc_, nullptr);
+  EXPECT_FALSE(euicc_->is_shut_down());
+  ASSERT_EQ(registry_.euiccs().size(), 1u);
+  EXPECT_EQ(registry_.euiccs().begin()->second, euicc_);
+  registry_.on_added = nullptr;
+  // The modem's worker ends before its card goes out of scope.
+  EXPECT_TRUE(run_until([&] { return registry_.all_workers_finished(); }));
 }
 
 }  // namespace

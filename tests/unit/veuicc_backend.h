@@ -57,11 +57,14 @@ class VirtualEuiccCard : public apdu::Card {
 
 class VirtualEuiccBackend : public CardBackend {
  public:
-  explicit VirtualEuiccBackend(veuicc::Card& card) : card_(card) {}
+  explicit VirtualEuiccBackend(veuicc::Card& card, std::string name = "veuicc",
+                               std::string device = kVirtualDevice)
+      : card_(card), name_(std::move(name)), device_(std::move(device)) {}
 
-  std::string name() const override { return "veuicc"; }
+  std::string name() const override { return name_; }
+  const std::string& device() const { return device_; }
   std::unique_ptr<CardConnection> connect(const std::string& device) override {
-    if (device != kVirtualDevice || card_.removed())
+    if (device != device_ || card_.removed())
       throw Error(Errc::NoReader, "no card in \"" + device + "\"");
     ++connects_;
     return std::make_unique<Connection>(card_, holds_);
@@ -97,6 +100,8 @@ class VirtualEuiccBackend : public CardBackend {
   };
 
   VirtualEuiccCard card_;
+  std::string name_;
+  std::string device_;
   std::atomic<unsigned> connects_{0};
   std::atomic<unsigned> holds_{0};
 };
