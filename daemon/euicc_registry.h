@@ -1,4 +1,4 @@
-// The eUICCs the daemon serves, kept in step with the card backend's devices (PC/SC readers):
+// The eUICCs the daemon serves, kept in step with each card backend's devices (PC/SC readers):
 // a card that appears is probed on a fresh worker (EID + snapshot) and published; a card that
 // goes away is shut down and unpublished. A card keeps its index for the daemon's lifetime (by
 // EID), so a reinserted card comes back at the same D-Bus path. Loop thread only.
