@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "apdu/layering.h"
 #include "lpa/bytes.h"
 #include "lpa/error.h"
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "apdu/layering.h"
 #include "lpa/bytes.h"
 
 namespace euiccd::apdu {

@@ -24,7 +24,7 @@ class Es10Channel : public lpa::Es10Transport {
   // P2 the block number from 00, no Le. Intermediate blocks must answer 9000 without data.
   // Returns the response data of the last block (empty when the card returned none).
   Bytes transceive(ByteView command) override;
-  uint64_t reset_count() const override { return channel_.card().reset_count(); }
+  uint64_t reset_count() const override { return channel_.reset_count(); }
 
   size_t segment_size() const { return segment_size_; }
   const TransportStats& stats() const { return channel_.stats(); }

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "apdu/layering.h"
+
 namespace euiccd::apdu {
 
 namespace sw {

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "apdu/layering.h"
+
 namespace euiccd::apdu {
 
 struct TransportStats {

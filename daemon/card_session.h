@@ -1,37 +1,39 @@
-// Everything that talks to one eUICC, owned by that card's worker thread: its own PC/SC
-// context (pcsc-lite contexts are per thread), the connected card, the logical channel to the
-// ISD-R, the STORE DATA framing and the typed ES10 client on top.
+// Everything that talks to one eUICC, owned by that card's worker thread: the backend's
+// connection (daemon/card_backend.h), the logical channel to the ISD-R on its link, the STORE
+// DATA framing and the typed ES10 client on top. Nothing here knows the carrier.
 #pragma once
 
 #include <memory>
-#include <string>
 
-#include "apdu/es10_channel.h"
-#include "apdu/logical_channel.h"
-#include "apdu/pcsc_reader.h"
+#include "daemon/card_backend.h"
 #include "daemon/engine_settings.h"
 #include "lpa/es10_client.h"
+#include "lpa/transport.h"
+
+namespace euiccd::apdu {
+class LogicalChannel;
+class Es10Channel;
+}  // namespace euiccd::apdu
 
 namespace euiccd::daemon {
 
 class CardSession {
  public:
-  // Connects to the card in `reader` and opens the ISD-R channel. Throws NoReader when the
-  // card is gone, NotSupported when it is no eUICC (no ISD-R), Busy when held exclusively.
-  CardSession(const std::string& reader, const CardSettings& settings);
-  ~CardSession();
+  // Opens the ISD-R channel on `connection`'s link. Throws what the link throws: NotSupported
+  // when the card is no eUICC (no ISD-R), CardRemoved / NoReader when it is gone, ...
+  CardSession(std::unique_ptr<CardConnection> connection, const CardSettings& settings);
+  ~CardSession();  // closes the channel (never throws), then the connection
   CardSession(const CardSession&) = delete;
   CardSession& operator=(const CardSession&) = delete;
 
-  const std::string& reader() const { return reader_; }
-  apdu::PcscCard& card() { return *card_; }
-  apdu::Es10Channel& transport() { return *es10_; }
+  lpa::Es10Transport& transport();
   lpa::Es10Client& client() { return *client_; }
+  // CardConnection::hold: other programs stay off the card while the result lives.
+  std::unique_ptr<CardHold> hold() { return connection_->hold(); }
 
  private:
-  std::string reader_;
-  std::unique_ptr<apdu::PcscContext> context_;
-  std::unique_ptr<apdu::PcscCard> card_;
+  // Declaration order is teardown order reversed: the channel closes before the connection.
+  std::unique_ptr<CardConnection> connection_;
   std::unique_ptr<apdu::LogicalChannel> channel_;
   std::unique_ptr<apdu::Es10Channel> es10_;
   std::unique_ptr<lpa::Es10Client> client_;

@@ -5,8 +5,9 @@
 
 namespace euiccd::daemon {
 
-CardWorker::CardWorker(std::string reader, CardSettings settings)
-    : reader_(std::move(reader)), settings_(std::move(settings)) {
+CardWorker::CardWorker(std::shared_ptr<CardBackend> backend, std::string device,
+                       CardSettings settings)
+    : backend_(std::move(backend)), device_(std::move(device)), settings_(std::move(settings)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -48,7 +49,8 @@ void CardWorker::loop() {
       tasks_.pop_front();
     }
     try {
-      if (!session_) session_ = std::make_unique<CardSession>(reader_, settings_);
+      if (!session_)
+        session_ = std::make_unique<CardSession>(backend_->connect(device_), settings_);
       task.run(*session_);
     } catch (const Error& e) {
       // A card that went away or was reset under us gets a fresh session next time.

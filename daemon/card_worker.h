@@ -1,6 +1,8 @@
 // One thread per eUICC that owns its CardSession and runs card work strictly one task at a
 // time, so the D-Bus loop never waits for a card or a server. Tasks run in submission order;
-// each gets the open session, or the error that kept the session from opening.
+// each gets the open session, or the error that kept the session from opening. The session is
+// opened through the card backend (daemon/card_backend.h) on first use and again after the
+// card went away or was reset.
 #pragma once
 
 #include <atomic>
@@ -13,7 +15,9 @@
 #include <string>
 #include <thread>
 
+#include "daemon/card_backend.h"
 #include "daemon/card_session.h"
+#include "daemon/engine_settings.h"
 #include "lpa/error.h"
 
 namespace euiccd::daemon {
@@ -26,7 +30,8 @@ class CardWorker {
                                              // the session could not be opened
   };
 
-  CardWorker(std::string reader, CardSettings settings);
+  // `device` is the backend's name for the eUICC (a reader name for PC/SC).
+  CardWorker(std::shared_ptr<CardBackend> backend, std::string device, CardSettings settings);
   ~CardWorker();  // stop() + join()
   CardWorker(const CardWorker&) = delete;
   CardWorker& operator=(const CardWorker&) = delete;
@@ -43,7 +48,8 @@ class CardWorker {
   void loop();
   void release_when_idle();
 
-  std::string reader_;
+  std::shared_ptr<CardBackend> backend_;  // outlives the thread, which may outlive its owner
+  std::string device_;
   CardSettings settings_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -6,7 +6,6 @@
 #include <string>
 #include <tuple>
 
-#include "apdu/pcsc_reader.h"
 #include "daemon/card_changes.h"
 #include "daemon/discovery_job.h"
 #include "daemon/job_context.h"
@@ -46,11 +45,12 @@ bool same_snapshot(const EuiccSnapshot& a, const EuiccSnapshot& b) {
 
 }  // namespace
 
-Euicc::Euicc(unsigned index, std::string reader, EuiccSnapshot snapshot,
+Euicc::Euicc(unsigned index, std::string reader, std::string transport, EuiccSnapshot snapshot,
              std::unique_ptr<CardWorker> worker, sd_event* event, LoopQueue& loop,
              const EngineSettings& settings)
     : index_(index),
       reader_(std::move(reader)),
+      transport_(std::move(transport)),
       snapshot_(std::move(snapshot)),
       card_cache_(std::make_shared<CardCache>(CardCache{snapshot_, false})),
       worker_(std::move(worker)),
@@ -118,9 +118,9 @@ void Euicc::change(const std::string& operation, CardChange op, Done done, bool 
     const LogFields fields{.eid = cache->snapshot.eid, .operation = operation};
     std::optional<Error> error;
     {
-      // Keeps other PC/SC clients off the card for the few commands of a change.
-      std::optional<apdu::PcscTransaction> transaction;
-      if (hold_card) transaction.emplace(session.card());
+      // Keeps other programs (PC/SC clients) off the card for the few commands of a change.
+      std::unique_ptr<CardHold> hold;
+      if (hold_card) hold = session.hold();
       try {
         if (cache->stale) {
           card_changes::refresh(session.client(), cache->snapshot);

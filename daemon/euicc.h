@@ -43,13 +43,16 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   static constexpr size_t kMaxQueuedChanges = 32;
 
   // `event`: the loop's, for the notification retry timer.
-  Euicc(unsigned index, std::string reader, EuiccSnapshot snapshot,
+  // `reader`: the backend's name for the device (a PC/SC reader name); `transport`: the
+  // backend's name ("pcsc").
+  Euicc(unsigned index, std::string reader, std::string transport, EuiccSnapshot snapshot,
         std::unique_ptr<CardWorker> worker, sd_event* event, LoopQueue& loop,
         const EngineSettings& settings);
   ~Euicc();
 
   unsigned index() const { return index_; }
   const std::string& reader() const { return reader_; }
+  const std::string& transport() const { return transport_; }
   const std::string& eid() const { return snapshot_.eid; }
   const EuiccSnapshot& snapshot() const { return snapshot_; }
 
@@ -107,8 +110,8 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   // What a change does on the worker: its ES10 command(s) and the update of the cache.
   using CardChange = std::function<void(lpa::Es10Client& card, EuiccSnapshot& cache)>;
 
-  // Queues `op` (see the changes above). `hold_card`: run inside a PC/SC transaction (false
-  // for operations that wait on servers, e.g. notification delivery).
+  // Queues `op` (see the changes above). `hold_card`: run inside the backend's hold (a PC/SC
+  // transaction; false for operations that wait on servers, e.g. notification delivery).
   void change(const std::string& operation, CardChange op, Done done, bool hold_card = true);
   std::shared_ptr<Job> start_job(std::shared_ptr<Job> job, JobBody body);
   void apply(EuiccSnapshot next);
@@ -132,6 +135,7 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
 
   unsigned index_;
   std::string reader_;
+  std::string transport_;
   EuiccSnapshot snapshot_;
   std::shared_ptr<CardCache> card_cache_;
   std::unique_ptr<CardWorker> worker_;

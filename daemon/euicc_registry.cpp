@@ -10,8 +10,8 @@
 namespace euiccd::daemon {
 
 EuiccRegistry::EuiccRegistry(sd_event* event, LoopQueue& loop, const EngineSettings& settings,
-                             ReaderFilter reader_allowed)
-    : event_(event), loop_(loop), settings_(settings), reader_allowed_(std::move(reader_allowed)) {}
+                             DeviceFilter device_allowed)
+    : event_(event), loop_(loop), settings_(settings), device_allowed_(std::move(device_allowed)) {}
 
 EuiccRegistry::~EuiccRegistry() {
   shut_down();
@@ -23,25 +23,31 @@ std::shared_ptr<Euicc> EuiccRegistry::find(unsigned index) const {
   return it == euiccs_.end() ? nullptr : it->second;
 }
 
-void EuiccRegistry::readers_changed(const std::vector<apdu::ReaderStatus>& readers) {
+void EuiccRegistry::slots_changed(const std::shared_ptr<CardBackend>& backend,
+                                  const std::vector<CardSlot>& slots) {
   reap();
   if (shutting_down_) return;
+  const std::string transport = backend->name();
   std::set<std::string> present;
-  for (const auto& r : readers) {
-    if (reader_allowed_ && !reader_allowed_(r.name)) continue;
+  for (const auto& r : slots) {
+    if (device_allowed_ && !device_allowed_(transport, r.device)) continue;
     if (!r.card_present) continue;
-    present.insert(r.name);
-    auto nope = not_euicc_.find(r.name);
-    if (nope != not_euicc_.end() && nope->second == r.atr) continue;  // same non-eUICC card
-    not_euicc_.erase(r.name);
-    bool known = probes_.count(r.name) > 0;
-    for (const auto& [index, euicc] : euiccs_) known = known || euicc->reader() == r.name;
-    if (!known) start_probe(r);
+    present.insert(r.device);
+    auto nope = not_euicc_.find(r.device);
+    if (nope != not_euicc_.end() && nope->second.identity == r.identity) continue;  // same card
+    not_euicc_.erase(r.device);
+    bool known = probes_.count(r.device) > 0;
+    for (const auto& [index, euicc] : euiccs_) known = known || euicc->reader() == r.device;
+    if (!known) start_probe(backend, r);
   }
+  // What this backend no longer reports is gone; other backends' devices are not its business.
+  auto gone_here = [&](const std::string& of, const std::string& device) {
+    return of == transport && !present.count(device);
+  };
   for (auto it = not_euicc_.begin(); it != not_euicc_.end();)
-    it = present.count(it->first) ? std::next(it) : not_euicc_.erase(it);
+    it = gone_here(it->second.transport, it->first) ? not_euicc_.erase(it) : std::next(it);
   for (auto it = probes_.begin(); it != probes_.end();) {
-    if (present.count(it->first)) {
+    if (!gone_here(it->second.transport, it->first)) {
       ++it;
       continue;
     }
@@ -51,7 +57,7 @@ void EuiccRegistry::readers_changed(const std::vector<apdu::ReaderStatus>& reade
   }
   std::vector<std::string> gone;
   for (const auto& [index, euicc] : euiccs_)
-    if (!present.count(euicc->reader())) gone.push_back(euicc->reader());
+    if (gone_here(euicc->transport(), euicc->reader())) gone.push_back(euicc->reader());
   for (const auto& reader : gone)
     withdraw(reader, Error(Errc::CardRemoved, "the eUICC was removed from " + reader));
 }
@@ -83,11 +89,11 @@ CardWorker::Task probe_task(CardWorker* worker, ProbeResult post, int attempt) {
 
 }  // namespace
 
-void EuiccRegistry::start_probe(const apdu::ReaderStatus& reader) {
+void EuiccRegistry::start_probe(const std::shared_ptr<CardBackend>& backend, const CardSlot& slot) {
   const uint64_t generation = next_generation_++;
-  auto worker = std::make_unique<CardWorker>(reader.name, settings_.card);
+  auto worker = std::make_unique<CardWorker>(backend, slot.device, settings_.card);
   LoopQueue* loop = &loop_;
-  const std::string name = reader.name;
+  const std::string name = slot.device;
   auto post = [this, loop, name, generation](std::optional<EuiccSnapshot> snapshot,
                                              std::string error) {
     loop->post([this, name, generation, snapshot = std::move(snapshot), error]() mutable {
@@ -95,9 +101,9 @@ void EuiccRegistry::start_probe(const apdu::ReaderStatus& reader) {
     });
   };
   worker->submit(probe_task(worker.get(), post, 1));
-  probes_[reader.name] = Probe{generation, std::move(worker)};
-  not_euicc_[reader.name] = reader.atr;  // until the probe says otherwise
-  log(Level::Info, {}, "card in " + reader.name + ": looking for an eUICC");
+  probes_[name] = Probe{generation, backend->name(), std::move(worker)};
+  not_euicc_[name] = NotEuicc{backend->name(), slot.identity};  // until the probe says otherwise
+  log(Level::Info, {}, "card in " + name + ": looking for an eUICC");
 }
 
 void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
@@ -105,6 +111,7 @@ void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
   auto it = probes_.find(reader);
   if (it == probes_.end() || it->second.generation != generation) return;  // stale
   std::unique_ptr<CardWorker> worker = std::move(it->second.worker);
+  const std::string transport = it->second.transport;
   probes_.erase(it);
   if (!snapshot) {
     log(Level::Notice, {}, "the card in " + reader + " is not usable as an eUICC: " + error);
@@ -124,8 +131,8 @@ void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
     retire(std::move(worker));
     return;
   }
-  auto euicc = std::make_shared<Euicc>(index, reader, std::move(*snapshot), std::move(worker),
-                                       event_, loop_, settings_);
+  auto euicc = std::make_shared<Euicc>(index, reader, transport, std::move(*snapshot),
+                                       std::move(worker), event_, loop_, settings_);
   euiccs_[index] = euicc;
   log(Level::Notice, {.eid = euicc->eid()},
       "eUICC in " + reader + " with " + std::to_string(euicc->snapshot().profiles.size()) +

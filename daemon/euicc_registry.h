@@ -1,7 +1,7 @@
-// The eUICCs the daemon serves, kept in step with the PC/SC readers: a card that appears is
-// probed on a fresh worker (EID + snapshot) and published; a card that goes away is shut down
-// and unpublished. A card keeps its index for the daemon's lifetime (by EID), so a reinserted
-// card comes back at the same D-Bus path. Loop thread only.
+// The eUICCs the daemon serves, kept in step with each card backend's devices (PC/SC readers):
+// a card that appears is probed on a fresh worker (EID + snapshot) and published; a card that
+// goes away is shut down and unpublished. A card keeps its index for the daemon's lifetime (by
+// EID), so a reinserted card comes back at the same D-Bus path. Loop thread only.
 #pragma once
 
 #include <functional>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "apdu/pcsc_reader.h"
+#include "daemon/card_backend.h"
 #include "daemon/card_worker.h"
 #include "daemon/engine_settings.h"
 #include "daemon/euicc.h"
@@ -21,15 +21,21 @@ namespace euiccd::daemon {
 
 class EuiccRegistry {
  public:
-  using ReaderFilter = std::function<bool(const std::string& reader)>;
-  // `reader_allowed`: which readers to use (null = all). `event` (the loop's; it must outlive
-  // the registry) carries the eUICCs' timers.
+  // Which devices to use: `transport` is the backend's name ("pcsc"), `device` its name for
+  // the device (a reader name).
+  using DeviceFilter = std::function<bool(const std::string& transport, const std::string& device)>;
+  // `device_allowed`: null = all. `event` (the loop's; it must outlive the registry) carries the
+  // eUICCs' timers.
   EuiccRegistry(sd_event* event, LoopQueue& loop, const EngineSettings& settings,
-                ReaderFilter reader_allowed);
+                DeviceFilter device_allowed);
   ~EuiccRegistry();
 
-  // From the hotplug watcher.
-  void readers_changed(const std::vector<apdu::ReaderStatus>& readers);
+  // From a backend's device watcher: every device of `backend`, each time. The devices of
+  // other backends are left as they are (PC/SC readers and modems are served side by side);
+  // device names are unique across backends (reader names, modem object paths). The card
+  // workers of `backend`'s eUICCs connect through it.
+  void slots_changed(const std::shared_ptr<CardBackend>& backend,
+                     const std::vector<CardSlot>& slots);
 
   // Published eUICCs by index.
   const std::map<unsigned, std::shared_ptr<Euicc>>& euiccs() const { return euiccs_; }
@@ -48,9 +54,14 @@ class EuiccRegistry {
  private:
   struct Probe {
     uint64_t generation;
+    std::string transport;
     std::unique_ptr<CardWorker> worker;
   };
-  void start_probe(const apdu::ReaderStatus& reader);
+  struct NotEuicc {
+    std::string transport;
+    Bytes identity;  // of the card that is none (PC/SC: its ATR)
+  };
+  void start_probe(const std::shared_ptr<CardBackend>& backend, const CardSlot& slot);
   void probe_done(const std::string& reader, uint64_t generation,
                   std::optional<EuiccSnapshot> snapshot, const std::string& error);
   void withdraw(const std::string& reader, const Error& why);
@@ -60,13 +71,13 @@ class EuiccRegistry {
   sd_event* event_;
   LoopQueue& loop_;
   const EngineSettings& settings_;
-  ReaderFilter reader_allowed_;
+  DeviceFilter device_allowed_;
   bool shutting_down_ = false;
   uint64_t next_generation_ = 1;
   unsigned next_index_ = 0;
   std::map<std::string, unsigned> index_by_eid_;
-  std::map<std::string, Probe> probes_;                // by reader
-  std::map<std::string, Bytes> not_euicc_;             // reader → ATR of a card that is none
+  std::map<std::string, Probe> probes_;                // by device
+  std::map<std::string, NotEuicc> not_euicc_;          // by device
   std::map<unsigned, std::shared_ptr<Euicc>> euiccs_;  // by index
   std::vector<std::unique_ptr<CardWorker>> retired_;
 };

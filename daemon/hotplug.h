@@ -1,6 +1,7 @@
 // Watches PC/SC readers and cards on its own thread (pcscd's change notification through
 // PcscContext::wait_for_change) and posts every new reader/card picture to the loop. Survives
-// pcscd restarts: without pcscd it reports no readers and retries.
+// pcscd restarts: without pcscd it reports no readers and retries. The PC/SC backend's
+// DeviceWatch (daemon/pcsc_backend.h).
 #pragma once
 
 #include <atomic>
@@ -11,22 +12,23 @@
 #include <vector>
 
 #include "apdu/pcsc_reader.h"
+#include "daemon/card_backend.h"
 #include "daemon/loop_queue.h"
 
 namespace euiccd::daemon {
 
-class HotplugWatcher {
+class HotplugWatcher : public DeviceWatch {
  public:
   using Listener = std::function<void(const std::vector<apdu::ReaderStatus>&)>;
 
   // `listener` runs on the loop thread.
   HotplugWatcher(LoopQueue& loop, Listener listener);
-  ~HotplugWatcher();  // stop()
+  ~HotplugWatcher() override;  // stop()
   HotplugWatcher(const HotplugWatcher&) = delete;
   HotplugWatcher& operator=(const HotplugWatcher&) = delete;
 
-  void start();
-  void stop();
+  void start() override;
+  void stop() override;
 
  private:
   void run();

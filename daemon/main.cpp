@@ -17,11 +17,11 @@
 #include "daemon/config.h"
 #include "daemon/engine_settings.h"
 #include "daemon/euicc_registry.h"
-#include "daemon/hotplug.h"
 #include "daemon/log.h"
 #include "daemon/loop_queue.h"
 #include "daemon/memory.h"
 #include "daemon/options.h"
+#include "daemon/pcsc_backend.h"
 #include "daemon/prepaid.h"
 #include "daemon/service_notify.h"
 #include "dbus/service.h"
@@ -108,7 +108,7 @@ PrepaidStore open_prepaid_store(const std::filesystem::path& dir) {
 
 struct Stopper {
   sd_event* event = nullptr;
-  HotplugWatcher* hotplug = nullptr;
+  DeviceWatch* hotplug = nullptr;
   EuiccRegistry* registry = nullptr;
   dbus::Service* service = nullptr;
   Prepaid* prepaid = nullptr;
@@ -203,10 +203,13 @@ int run(int argc, char** argv) {
   {
     LoopQueue loop(event);
     const std::optional<std::string> reader_part = cl.reader;
-    EuiccRegistry registry(event, loop, settings, [&config, reader_part](const std::string& name) {
-      if (reader_part && name.find(*reader_part) == std::string::npos) return false;
-      return config.readers.reader_allowed(name);
-    });
+    EuiccRegistry registry(
+        event, loop, settings,
+        [&config, reader_part](const std::string& transport, const std::string& name) {
+          if (transport != "pcsc") return true;  // the reader settings are about readers
+          if (reader_part && name.find(*reader_part) == std::string::npos) return false;
+          return config.readers.reader_allowed(name);
+        });
     BootRunner boot(config, cl.modem_manager_bus.value_or("system"));
     // Before the service, which calls it until it stops.
     Prepaid prepaid(event, loop, prepaid_settings(config, cl.modem_manager_bus.value_or("system")),
@@ -232,9 +235,13 @@ int run(int argc, char** argv) {
       if (withdraw) withdraw(euicc);
       notify_status(status_line(registry));
     };
-    HotplugWatcher hotplug(loop, [&registry](const std::vector<apdu::ReaderStatus>& readers) {
-      registry.readers_changed(readers);
-    });
+    // Card backends: PC/SC readers. A modem backend gets a watch of its own beside it.
+    auto pcsc = std::make_shared<PcscBackend>();
+    std::unique_ptr<DeviceWatch> watch =
+        pcsc->watch(loop, [&registry, pcsc](const std::vector<CardSlot>& slots) {
+          registry.slots_changed(pcsc, slots);
+        });
+    DeviceWatch& hotplug = *watch;
 
     Stopper stopper{event, &hotplug, &registry, &service, &prepaid, {}, false, false};
     sd_event_add_signal(event, nullptr, SIGTERM, on_signal, &stopper);
