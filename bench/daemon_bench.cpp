@@ -41,10 +41,6 @@ constexpr char kEuiccIface[] = "org.euiccd1.Euicc";
 constexpr char kProfileIface[] = "org.euiccd1.Profile";
 constexpr char kJobIface[] = "org.euiccd1.Job";
 
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
 std::string profile_path(const std::string& iccid) {
   return std::string(kEuicc) + "/profile/" + iccid;
 }

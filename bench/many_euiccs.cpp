@@ -23,10 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
 const std::vector<std::string> kPeers = {"veuicc", "smdpp.py", "pcscd"};
 const std::vector<std::string> kDaemon = {"/daemon/euiccd"};
 

@@ -27,6 +27,12 @@ inline constexpr int kSmallProfileBytes = 5000;
 inline constexpr int kLargeProfileBytes = 60000;
 inline constexpr int kSeedProfiles = 10;
 
+// Milliseconds since `start` (steady clock), for every timing in the benchmark.
+inline double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
 // ICCID of the n-th profile the card starts with (0-based).
 std::string seed_iccid(int n);
 
