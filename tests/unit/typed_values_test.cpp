@@ -77,8 +77,8 @@ TEST(Nickname, LimitIsSixtyFourBytes) {
 }
 
 TEST(Nickname, ControlCharactersAreRefused) {
-  for (const std::string bad : {std::string("a\tb"), std::string("a\x7f"), std::string("a\nb"),
-                                std::string("\xC2\x85"), std::string("x\x1b[2J")})
+  for (const std::string& bad : {std::string("a\tb"), std::string("a\x7f"), std::string("a\nb"),
+                                 std::string("\xC2\x85"), std::string("x\x1b[2J")})
     EXPECT_THAT(refusal([&] { Nickname::parse(bad); }), HasSubstr("control character"));
   EXPECT_NO_THROW(Nickname::parse("Caf\xC3\xA9 \xC2\xA0"));  // é and NBSP are text
 }
