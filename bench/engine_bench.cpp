@@ -121,7 +121,7 @@ std::vector<Operation> operations(SmdpServer& smdp, const EngineBenchOptions& op
     return [&smdp, large](CardLink& link, const lpa::HttpClientFactory& http) {
       lpa::ProfileDownloader downloader(*link.recorder, http);
       lpa::DownloadOptions o;
-      o.activation_code = smdp.activation_code(large);
+      o.activation_code = lpa::parse_activation_code(smdp.activation_code(large));
       const lpa::DownloadResult r = downloader.download(o);
       if (r.notifications.sent != 1)
         throw std::runtime_error("the install notification was not delivered");

@@ -17,6 +17,7 @@
 
 #include "lpa/error.h"
 #include "lpa/iccid.h"
+#include "lpa/nickname.h"
 #include "topup/ussd_string.h"
 
 namespace euiccd::daemon {
@@ -387,10 +388,10 @@ const KeyRule<OperatorCodes> kOperatorKeys[] = {
 };
 
 const KeyRule<ProfileConfig> kProfileKeys[] = {
-    // SGP.22 profileNickname is UTF8String (SIZE(0..64)).
+    // SGP.22 profileNickname: lpa/nickname.h.
     {"Nickname",
      [](ProfileConfig& p, std::string_view v) {
-       return set_optional_text(p.nickname, v, 64, "the nickname");
+       return set_optional_text(p.nickname, v, lpa::kMaxNicknameBytes, "the nickname");
      }},
     {"LowBalanceThreshold",
      [](ProfileConfig& p, std::string_view v) -> Apply {

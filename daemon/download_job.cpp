@@ -10,32 +10,34 @@ namespace euiccd::daemon {
 
 namespace {
 
-// What a download must not repeat: the matching id, which a server may quote in a refusal
-// ("matchingId 'X' is refused"), and the confirmation code. Those texts go to the log and to
-// the Job's ErrorMessage, which every bus user can read. Secrets shorter than 4 characters
-// are guessable anyway, and hiding them would garble the text.
+// Our own texts cannot carry the matching id or the confirmation code: they are lpa::Secret,
+// whose printable form is "[hidden]". What the SM-DP+ or the card says can: a server may quote
+// the matching id in a refusal ("matchingId 'X' is refused"). Those texts go to the log and to
+// the Job's ErrorMessage, which every bus user can read, so the secrets are hidden in them
+// here. Secrets shorter than 4 characters are guessable anyway, and hiding them would garble
+// the text.
 class Secrets {
  public:
   explicit Secrets(const DownloadRequest& request) {
-    if (!request.activation_code.empty())
-      add(lpa::parse_activation_code(request.activation_code).matching_id);
+    if (request.activation_code) add(request.activation_code->matching_id);
     if (request.confirmation_code) add(*request.confirmation_code);
   }
 
   std::string hide(std::string text) const {
-    const std::string hidden = "[hidden]";
-    for (const auto& secret : secrets_)
-      for (size_t at = text.find(secret); at != std::string::npos;
-           at = text.find(secret, at + hidden.size()))
-        text.replace(at, secret.size(), hidden);
+    for (const auto& secret : secrets_) {
+      const std::string& value = secret.reveal();
+      for (size_t at = text.find(value); at != std::string::npos;
+           at = text.find(value, at + lpa::Secret::kShown.size()))
+        text.replace(at, value.size(), lpa::Secret::kShown);
+    }
     return text;
   }
 
  private:
-  void add(const std::string& secret) {
-    if (secret.size() >= 4) secrets_.push_back(secret);
+  void add(const lpa::Secret& secret) {
+    if (secret.reveal().size() >= 4) secrets_.push_back(secret);
   }
-  std::vector<std::string> secrets_;
+  std::vector<lpa::Secret> secrets_;
 };
 
 void download(CardSession& session, JobContext& context, const DownloadRequest& request,
@@ -43,9 +45,9 @@ void download(CardSession& session, JobContext& context, const DownloadRequest& 
   const EngineSettings& settings = context.settings();
   lpa::DownloadOptions o;
   o.activation_code = request.activation_code;
-  o.confirmation_code = request.confirmation_code;
+  if (request.confirmation_code) o.confirmation_code = request.confirmation_code->reveal();
   o.device = settings.device;
-  if (!request.imei.empty()) o.device.imei = request.imei;
+  if (request.imei) o.device.imei = request.imei->digits();
   o.cancel = &context.control().token();
   // AutoProcess=no: no notification leaves the card on its own, the install result included;
   // it stays pending for ProcessNotifications (docs/configuration.md says what that delays).
@@ -70,10 +72,9 @@ void download(CardSession& session, JobContext& context, const DownloadRequest& 
     return accepted;
   };
 
-  if (!request.activation_code.empty()) {
+  if (request.activation_code) {
     // The SM-DP+ address is fine to log; the matching id is not.
-    context.log(Level::Info, "downloading a profile from " +
-                                 lpa::parse_activation_code(request.activation_code).smdp_address);
+    context.log(Level::Info, "downloading a profile from " + request.activation_code->smdp_address);
   } else {
     context.log(Level::Info, "downloading a profile from the default SM-DP+");
   }
@@ -95,7 +96,7 @@ void download(CardSession& session, JobContext& context, const DownloadRequest& 
                 "retried ([Notifications] RetryIntervalSec=, or ProcessNotifications)");
 
   if (request.nickname && !request.nickname->empty())
-    session.client().set_nickname(result.iccid, *request.nickname);
+    session.client().set_nickname(result.iccid, request.nickname->text());
   if (request.enable) {
     session.client().enable_profile(lpa::ProfileIdentifier::from_iccid(result.iccid),
                                     settings.card.refresh_on_switch);

@@ -7,15 +7,21 @@
 
 #include "daemon/card_session.h"
 #include "daemon/job_context.h"
+#include "lpa/activation_code.h"
+#include "lpa/imei.h"
+#include "lpa/nickname.h"
+#include "lpa/secret.h"
 
 namespace euiccd::daemon {
 
+// Checked and parsed once, where the bus call is read (dbus/validate.h); from there on the
+// values travel as they are.
 struct DownloadRequest {
-  std::string activation_code;  // "" → the eUICC's default SM-DP+ address
-  std::optional<std::string> confirmation_code;
+  std::optional<lpa::ActivationCode> activation_code;  // none → the default SM-DP+ address
+  std::optional<lpa::Secret> confirmation_code;
   bool enable = false;
-  std::optional<std::string> nickname;
-  std::string imei;               // "" → the configured device info
+  std::optional<lpa::Nickname> nickname;
+  std::optional<lpa::Imei> imei;  // none → the configured device info
   bool confirm_metadata = false;  // stop at the metadata until Job.Confirm
 };
 

@@ -11,6 +11,7 @@
 #include "dbus/service.h"
 #include "dbus/validate.h"
 #include "topup/errors.h"
+#include "topup/voucher.h"
 
 namespace euiccd::dbus {
 
@@ -216,15 +217,16 @@ constexpr uint64_t kEarliestPlanExpiry = 946'684'800ULL * 1'000'000ULL;
 constexpr uint64_t kLatestPlanExpiry = 7'258'118'400ULL * 1'000'000ULL;
 // Scratch cards print spaces and dashes that the top-up library drops; twice its limit is
 // more than any voucher with them.
-constexpr size_t kMaxVoucherBytes = 2 * 40;
+constexpr size_t kMaxVoucherBytes = 2 * topup::kMaxVoucherLength;
 
 }  // namespace
 
 void validate_voucher_shape(std::string_view voucher) {
   if (voucher.empty()) throw topup::voucher_rejected("the voucher is empty");
   if (voucher.size() > kMaxVoucherBytes)
-    throw topup::voucher_rejected(
-        "a voucher has at most 40 characters (80 with spaces and dashes)");
+    throw topup::voucher_rejected("a voucher has at most " +
+                                  std::to_string(topup::kMaxVoucherLength) + " characters (" +
+                                  std::to_string(kMaxVoucherBytes) + " with spaces and dashes)");
   for (const char c : voucher) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7f)

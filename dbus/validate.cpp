@@ -6,6 +6,9 @@
 #include "lpa/activation_code.h"
 #include "lpa/error.h"
 #include "lpa/iccid.h"
+#include "lpa/imei.h"
+#include "lpa/nickname.h"
+#include "lpa/text_rules.h"
 
 namespace euiccd::dbus {
 
@@ -62,21 +65,12 @@ bool read_bool_variant(sd_bus_message* m, const std::string& name) {
 }  // namespace
 
 void validate_text(std::string_view value, std::string_view what, size_t max_bytes) {
-  if (value.size() > max_bytes)
-    invalid(std::string(what) + " is too long: " + std::to_string(value.size()) +
-            " bytes, at most " + std::to_string(max_bytes) + " allowed");
-  // D-Bus already guarantees UTF-8 for strings; control characters we refuse ourselves: C0,
-  // DEL, and C1 (U+0080..U+009F, encoded C2 80..C2 9F).
-  for (size_t i = 0; i < value.size(); ++i) {
-    const auto c = static_cast<unsigned char>(value[i]);
-    const bool c1 = c == 0xC2 && i + 1 < value.size() &&
-                    (static_cast<unsigned char>(value[i + 1]) & 0xE0) == 0x80;
-    if (c < 0x20 || c == 0x7F || c1) invalid(std::string(what) + " contains a control character");
-  }
+  // D-Bus already guarantees UTF-8 for strings.
+  lpa::check_display_text(value, what, max_bytes);
 }
 
 void validate_nickname(std::string_view nickname) {
-  validate_text(nickname, "the nickname", kMaxNicknameBytes);
+  lpa::Nickname::parse(nickname);
 }
 
 void validate_iccid(std::string_view iccid) {
@@ -103,10 +97,10 @@ daemon::DownloadRequest read_download_request(sd_bus_message* m) {
   daemon::DownloadRequest request;
   const char* code = nullptr;
   check(sd_bus_message_read(m, "s", &code), "the activation code");
-  request.activation_code = code;
-  if (!request.activation_code.empty()) {
-    validate_text(request.activation_code, "the activation code", lpa::kMaxActivationCodeLength);
-    lpa::parse_activation_code(request.activation_code);  // throws InvalidArgument with why
+  const std::string_view code_text = code;
+  if (!code_text.empty()) {
+    validate_text(code_text, "the activation code", lpa::kMaxActivationCodeLength);
+    request.activation_code = lpa::parse_activation_code(code_text);  // throws with why
   }
   check(sd_bus_message_enter_container(m, 'a', "{sv}"), "the options");
   for (;;) {
@@ -123,14 +117,18 @@ daemon::DownloadRequest read_download_request(sd_bus_message* m) {
     } else if (name == "enable") {
       request.enable = read_bool_variant(m, name);
     } else if (name == "nickname") {
-      request.nickname = read_string_variant(m, name);
-      validate_nickname(*request.nickname);
+      request.nickname = lpa::Nickname::parse(read_string_variant(m, name));
     } else if (name == "imei") {
-      request.imei = read_string_variant(m, name);
-      const bool digits = request.imei.find_first_not_of("0123456789") == std::string::npos;
-      if (!request.imei.empty() &&
-          (!digits || (request.imei.size() != 15 && request.imei.size() != 16)))
-        invalid("the imei option must be 15 (IMEI) or 16 (IMEISV) digits");
+      const std::string value = read_string_variant(m, name);
+      if (value.empty()) {
+        request.imei.reset();  // the configured device info
+      } else {
+        try {
+          request.imei = lpa::Imei::parse(value);
+        } catch (const Error& e) {
+          invalid(std::string("the imei option: ") + e.what());
+        }
+      }
     } else if (name == "confirm_metadata") {
       request.confirm_metadata = read_bool_variant(m, name);
     } else {

@@ -9,15 +9,16 @@
 #include <string_view>
 
 #include "daemon/download_job.h"
+#include "lpa/nickname.h"
 
 namespace euiccd::dbus {
 
-// SGP.22 limits: a nickname is UTF8String SIZE(0..64) (bytes).
-inline constexpr size_t kMaxNicknameBytes = 64;
+using lpa::kMaxNicknameBytes;  // lpa/nickname.h
 inline constexpr size_t kMaxConfirmationCodeBytes = 64;
 
-// Valid UTF-8 without control characters, at most `max_bytes` bytes.
+// Valid UTF-8 without control characters, at most `max_bytes` bytes (lpa/text_rules.h).
 void validate_text(std::string_view value, std::string_view what, size_t max_bytes);
+// lpa::Nickname's rules.
 void validate_nickname(std::string_view nickname);
 // 18..20 decimal digits.
 void validate_iccid(std::string_view iccid);
@@ -28,7 +29,8 @@ void validate_optional_address(std::string_view address, std::string_view what);
 void validate_reset_options(uint32_t options);
 
 // Reads DownloadProfile's (s activation_code, a{sv} options) from `call`, checking every
-// option's name and type. "" as activation code means the default SM-DP+.
+// option's name and type, and parses the values into their types: the daemon does not read
+// these texts again. "" as activation code means the default SM-DP+.
 daemon::DownloadRequest read_download_request(sd_bus_message* call);
 
 }  // namespace euiccd::dbus

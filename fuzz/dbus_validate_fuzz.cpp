@@ -31,6 +31,8 @@
 #include "fuzz/fuzz_input.h"
 #include "lpa/activation_code.h"
 #include "lpa/error.h"
+#include "lpa/imei.h"
+#include "lpa/nickname.h"
 
 using namespace euiccd;
 using euiccd::fuzz::check;
@@ -204,11 +206,17 @@ bool add_option(fuzz::Input& in, sd_bus_message* m, Expected& expected) {
         if (!text_ok(value, dbus::kMaxConfirmationCodeBytes)) expected.valid = false;
         if (!value.empty()) request.confirmation_code = value;
       } else if (key == "nickname") {
-        if (!text_ok(value, dbus::kMaxNicknameBytes)) expected.valid = false;
-        request.nickname = value;
+        if (!text_ok(value, dbus::kMaxNicknameBytes)) {
+          expected.valid = false;
+        } else {
+          request.nickname = lpa::Nickname::parse(value);
+        }
+      } else if (!imei_ok(value)) {
+        expected.valid = false;
+      } else if (value.empty()) {
+        request.imei.reset();
       } else {
-        if (!imei_ok(value)) expected.valid = false;
-        request.imei = value;
+        request.imei = lpa::Imei::parse(value);
       }
       break;
     }
@@ -272,10 +280,10 @@ void check_download(fuzz::Input& in) {
   const std::string code(fuzz::as_text(in.take(code_length)));
   if (!dbus_string(code)) return;
   Expected expected;
-  expected.request.activation_code = code;
   if (!code.empty()) {
-    expected.valid = text_ok(code, lpa::kMaxActivationCodeLength) &&
-                     accepted([&] { lpa::parse_activation_code(code); });
+    expected.valid = text_ok(code, lpa::kMaxActivationCodeLength) && accepted([&] {
+                       expected.request.activation_code = lpa::parse_activation_code(code);
+                     });
   }
   if (sd_bus_message_append(call.m, "s", code.c_str()) < 0 ||
       sd_bus_message_open_container(call.m, 'a', "{sv}") < 0) {

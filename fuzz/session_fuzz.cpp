@@ -150,8 +150,8 @@ class Servers {
 void download(uint8_t options, Card& card, Servers& servers) {
   CancelToken cancel;
   DownloadOptions o;
-  o.activation_code =
-      (options & 0x10) ? "LPA:1$smdp.example.com$MATCH-1$$1" : "LPA:1$smdp.example.com$MATCH-1";
+  o.activation_code = parse_activation_code((options & 0x10) ? "LPA:1$smdp.example.com$MATCH-1$$1"
+                                                             : "LPA:1$smdp.example.com$MATCH-1");
   if (options & 0x01) o.confirm_metadata = [](const ProfileMetadata&) { return false; };
   if (options & 0x02) o.confirmation_code = "1234";
   if (options & 0x04) {

@@ -194,7 +194,7 @@ ActivationCode parse_activation_code(std::string_view text) {
 }
 
 std::string ActivationCode::to_string() const {
-  std::string out = "LPA:1$" + smdp_address + "$" + matching_id;
+  std::string out = "LPA:1$" + smdp_address + "$" + matching_id.reveal();
   if (!smdp_oid.empty() || confirmation_code_required) out += "$" + smdp_oid;
   if (confirmation_code_required) out += "$1";
   return out;

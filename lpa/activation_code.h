@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "lpa/secret.h"
+
 namespace euiccd::lpa {
 
 // Limits: no field of a real code comes near these; they bound what outside input may make us
@@ -19,17 +21,21 @@ inline constexpr size_t kMaxActivationCodeFieldLength = 255;
 
 struct ActivationCode {
   std::string smdp_address;  // "host" or "host:port", as given
-  std::string matching_id;   // may be empty
+  Secret matching_id;        // may be empty; the order's key, so never logged
   std::string smdp_oid;      // dotted decimal, may be empty
   bool confirmation_code_required = false;
 
-  // Canonical form with the "LPA:" prefix; trailing empty optional fields are left out.
+  // Canonical form with the "LPA:" prefix; trailing empty optional fields are left out. It
+  // carries the matching id: it is the code to hand on (a QR code, DownloadProfile), not a text
+  // for a log.
   std::string to_string() const;
   bool operator==(const ActivationCode&) const = default;
 };
 
-// Parses an activation code. Leading/trailing blanks and line ends (from copy/paste or a QR
-// scanner) are ignored. Throws Error(InvalidArgument) with a message that names what is wrong.
+// Parses an activation code: the one place its text is read. The daemon parses it where
+// DownloadProfile's arguments are read and carries the ActivationCode from there on.
+// Leading/trailing blanks and line ends (from copy/paste or a QR scanner) are ignored. Throws
+// Error(InvalidArgument) with a message that names what is wrong.
 ActivationCode parse_activation_code(std::string_view text);
 
 // Checks an SM-DP+/SM-DS address: a DNS host name (letters, digits, '-', dot-separated labels of

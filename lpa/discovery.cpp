@@ -73,7 +73,7 @@ DiscoveryResult ProfileDiscoverer::discover(const DiscoveryOptions& o) {
 }
 
 DownloadOptions event_download_options(const Es11EventEntry& event, DownloadOptions base) {
-  base.activation_code.clear();
+  base.activation_code.reset();
   base.smdp_address = event.rsp_server_address;
   base.matching_id = event.event_id;
   return base;

@@ -175,10 +175,10 @@ class DownloadRun {
 
   Target resolve_target() {
     Target t;
-    if (!o_.activation_code.empty()) {
-      const ActivationCode ac = parse_activation_code(o_.activation_code);
+    if (o_.activation_code) {
+      const ActivationCode& ac = *o_.activation_code;
       t.address = ac.smdp_address;
-      t.matching_id = ac.matching_id;
+      t.matching_id = ac.matching_id.reveal();
       t.cc_required_by_code = ac.confirmation_code_required;
     } else {
       t.address = o_.smdp_address;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "lpa/activation_code.h"
 #include "lpa/cancel_token.h"
 #include "lpa/es10_download.h"
 #include "lpa/es9p_client.h"
@@ -41,9 +42,10 @@ enum class DownloadStage {
 const char* download_stage_name(DownloadStage stage);
 
 struct DownloadOptions {
-  // Either an activation code ("LPA:1$host$token..."), or an SM-DP+ address and matching id.
-  // Without an address from either, the eUICC's default SM-DP+ address is used.
-  std::string activation_code;
+  // Either an activation code (parsed once by whoever read it: parse_activation_code), or an
+  // SM-DP+ address and matching id. Without an address from either, the eUICC's default SM-DP+
+  // address is used.
+  std::optional<ActivationCode> activation_code;
   std::string smdp_address;
   std::string matching_id;
 

@@ -73,8 +73,8 @@ Bytes encode_delete_profile_request(const ProfileIdentifier& profile);
 uint64_t decode_delete_profile_response(ByteView response);
 
 // --- ES10c.SetNickname (BF29) ---------------------------------------------------------------
-inline constexpr size_t kMaxNicknameBytes = 64;
-// Throws InvalidArgument for a bad ICCID, a nickname over 64 bytes or invalid UTF-8.
+// Throws InvalidArgument for a bad ICCID, a nickname over kMaxNicknameBytes (lpa/nickname.h)
+// or invalid UTF-8.
 Bytes encode_set_nickname_request(std::string_view iccid, std::string_view nickname);
 uint64_t decode_set_nickname_response(ByteView response);
 

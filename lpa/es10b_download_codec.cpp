@@ -6,6 +6,7 @@
 #include "lpa/es10_codec_internal.h"
 #include "lpa/es10_download.h"
 #include "lpa/iccid.h"
+#include "lpa/imei.h"
 
 namespace euiccd::lpa {
 
@@ -61,15 +62,11 @@ const char* cancel_reason_name(CancelReason reason) {
 // ---- AuthenticateServer --------------------------------------------------------------------
 
 Bytes encode_imei(std::string_view digits) {
-  if (digits.size() != 15 && digits.size() != 16)
-    throw Error(Errc::InvalidArgument, "an IMEI has 15 digits (16 for an IMEISV), got " +
-                                           std::to_string(digits.size()) + " characters");
+  const Imei imei = Imei::parse(digits);
+  const std::string& checked = imei.digits();
   Bytes out(8, 0xFF);
-  for (size_t i = 0; i < digits.size(); ++i) {
-    const char c = digits[i];
-    if (c < '0' || c > '9')
-      throw Error(Errc::InvalidArgument, "the IMEI must be decimal digits only");
-    const auto d = static_cast<uint8_t>(c - '0');
+  for (size_t i = 0; i < checked.size(); ++i) {
+    const auto d = static_cast<uint8_t>(checked[i] - '0');
     uint8_t& byte = out[i / 2];
     byte = (i % 2 == 0) ? static_cast<uint8_t>((byte & 0xF0) | d)
                         : static_cast<uint8_t>((byte & 0x0F) | (d << 4));

@@ -4,6 +4,7 @@
 #include "lpa/es10_codec.h"
 #include "lpa/es10_codec_internal.h"
 #include "lpa/iccid.h"
+#include "lpa/nickname.h"
 #include "lpa/result_codes.h"
 
 namespace euiccd::lpa {
@@ -179,9 +180,9 @@ uint64_t decode_delete_profile_response(ByteView response) {
 // SetNicknameRequest ::= [41] SEQUENCE { iccid Iccid (5A), profileNickname [16] (90) }
 Bytes encode_set_nickname_request(std::string_view iccid, std::string_view nickname) {
   if (nickname.size() > kMaxNicknameBytes)
-    throw Error(Errc::InvalidArgument,
-                "the nickname is " + std::to_string(nickname.size()) +
-                    " bytes long; the eUICC allows at most 64 bytes of UTF-8");
+    throw Error(Errc::InvalidArgument, "the nickname is " + std::to_string(nickname.size()) +
+                                           " bytes long; the eUICC allows at most " +
+                                           std::to_string(kMaxNicknameBytes) + " bytes of UTF-8");
   if (!is_valid_utf8(nickname))
     throw Error(Errc::InvalidArgument, "the nickname is not valid UTF-8");
   return tlv::Builder(0xBF29).add(0x5A, encode_iccid(iccid)).add(0x90, nickname).bytes();

@@ -94,7 +94,7 @@ void print_cleanup_errors(const CommandLine& cmd, const std::vector<std::string>
 void command_download(const CommandLine& cmd, const Args& args, CardSession& card) {
   lpa::DownloadOptions options;
   // Parse first: a typo in the code is reported before anything is sent.
-  options.activation_code = lpa::parse_activation_code(args.at(0)).to_string();
+  options.activation_code = lpa::parse_activation_code(args.at(0));
   options.confirmation_code = cmd.confirmation_code;
   if (cmd.imei) options.device.imei = *cmd.imei;
   if (!cmd.yes && !isatty(STDIN_FILENO)) {

@@ -150,7 +150,8 @@ TopupReply TopupService::top_up(const lpa::ProfileInfo& profile, std::string_vie
                           top_up_config_hint(op));
   }
   // Every method shares the config's voucher rules: check before any bus traffic.
-  const std::string code = checked_voucher(voucher, methods.top_up.front().voucher_charset);
+  const Voucher checked = Voucher::parse(voucher, methods.top_up.front().voucher_charset);
+  const std::string& code = checked.reveal();
 
   ModemManagerClient mm(settings.bus_address, timeouts_of(settings));
   const Modem modem = mm.find_modem(profile.iccid);

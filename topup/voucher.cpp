@@ -1,11 +1,13 @@
 #include "topup/voucher.h"
 
+#include <ostream>
+
 #include "lpa/error.h"
 #include "topup/errors.h"
 
 namespace euiccd::topup {
 
-std::string checked_voucher(std::string_view voucher, std::string_view charset) {
+Voucher Voucher::parse(std::string_view voucher, std::string_view charset) {
   const std::string_view allowed = charset.empty() ? std::string_view(kDigits) : charset;
   std::string kept;
   kept.reserve(voucher.size());
@@ -28,7 +30,11 @@ std::string checked_voucher(std::string_view voucher, std::string_view charset) 
     throw voucher_rejected("it is longer than " + std::to_string(kMaxVoucherLength) +
                            " characters");
   }
-  return kept;
+  return Voucher(std::move(kept));
+}
+
+std::ostream& operator<<(std::ostream& out, const Voucher&) {
+  return out << "<voucher>";
 }
 
 std::string fill_template(std::string_view templ, std::string_view token,

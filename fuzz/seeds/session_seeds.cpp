@@ -112,7 +112,7 @@ void download(const fs::path& root, const std::string& name, uint8_t options,
   RecordingCard card(fake_card, recorder);
   DownloadOptions o;
   // The same activation code and options as session_fuzz.cpp builds from `options`.
-  o.activation_code = "LPA:1$smdp.example.com$MATCH-1";
+  o.activation_code = parse_activation_code("LPA:1$smdp.example.com$MATCH-1");
   if (options & 0x01) o.confirm_metadata = [](const ProfileMetadata&) { return false; };
   if (options & 0x02) o.confirmation_code = "1234";
   try {

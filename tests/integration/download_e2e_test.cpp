@@ -173,7 +173,7 @@ class DownloadE2e : public ::testing::Test {
 
   lpa::DownloadOptions options(const std::string& matching_id) {
     lpa::DownloadOptions o;
-    o.activation_code = "LPA:1$" + smdp().address() + "$" + matching_id;
+    o.activation_code = lpa::parse_activation_code("LPA:1$" + smdp().address() + "$" + matching_id);
     return o;
   }
 

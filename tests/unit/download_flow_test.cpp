@@ -24,7 +24,7 @@ struct Fixture : ::testing::Test {
   void SetUp() override {
     servers.bpp = bpp.bpp;
     card.bpp_pieces_expected = 10;
-    options.activation_code = "LPA:1$" + kSmdp + "$MATCH-1";
+    options.activation_code = parse_activation_code("LPA:1$" + kSmdp + "$MATCH-1");
   }
 
   DownloadResult download() {
@@ -117,7 +117,7 @@ TEST_F(Fixture, HappyPathRunsTheSgp22OrderAndDeliversTheInstallNotification) {
 }
 
 TEST_F(Fixture, ImeiAndDefaultAddressFromTheCard) {
-  options.activation_code.clear();
+  options.activation_code.reset();
   options.device.imei = "353290061100017";
   download();
   ASSERT_FALSE(card.with_tag(0xBF3C).empty());
@@ -129,7 +129,7 @@ TEST_F(Fixture, ImeiAndDefaultAddressFromTheCard) {
 }
 
 TEST_F(Fixture, NoAddressAnywhereIsANamedErrorBeforeAnySession) {
-  options.activation_code.clear();
+  options.activation_code.reset();
   card.default_smdp.reset();
   EXPECT_EQ(failing_download().code, Errc::InvalidArgument);
   EXPECT_TRUE(servers.calls.empty());
@@ -252,7 +252,7 @@ TEST_F(Fixture, RefusalWithoutAResetIsNotRetried) {
 }
 
 TEST_F(Fixture, ActivationCodeRequiringACodeFailsBeforeContactingAnyone) {
-  options.activation_code = "LPA:1$" + kSmdp + "$MATCH-1$$1";
+  options.activation_code = parse_activation_code("LPA:1$" + kSmdp + "$MATCH-1$$1");
   EXPECT_EQ(failing_download().code, Errc::InvalidArgument);
   EXPECT_TRUE(servers.calls.empty());
   EXPECT_TRUE(card.commands.empty());

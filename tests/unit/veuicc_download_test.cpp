@@ -111,7 +111,8 @@ class VeuiccDownload : public ::testing::Test {
 
   lpa::DownloadOptions options(const std::string& matching_id) {
     lpa::DownloadOptions o;
-    o.activation_code = "LPA:1$" + server_->address() + "$" + matching_id;
+    o.activation_code =
+        lpa::parse_activation_code("LPA:1$" + server_->address() + "$" + matching_id);
     return o;
   }
 
