@@ -166,24 +166,23 @@ Reply AtChannelLink::command(const std::string& line, std::string_view prefix, E
       if (port_->read_some(chunk, deadline) == 0) {
         dirty_ = true;
         const std::string partial(reader.partial_line().substr(0, 40));
-        throw Error(Errc::Timeout,
-                    "the modem on " + options_.port + " did not finish its answer to " +
-                        shown(line) + " within " +
-                        std::to_string(options_.command_timeout.count()) + " ms" +
-                        (reader.bytes_seen() == 0
-                             ? std::string(" (it sent nothing)")
-                             : " (it stopped after " + std::to_string(reader.bytes_seen()) +
-                                   " bytes" + (partial.empty() ? "" : ", in \"" + partial + "\"") +
-                                   ")") +
-                        kPortHint);
+        throw Error(
+            Errc::Timeout,
+            "the modem on " + options_.port + " did not finish its answer to " + shown(line) +
+                " within " + std::to_string(options_.command_timeout.count()) + " ms" +
+                (reader.bytes_seen() == 0
+                     ? std::string(" (it sent nothing)")
+                     : " (it stopped after " + std::to_string(reader.bytes_seen()) + " bytes" +
+                           (partial.empty() ? "" : ", in \"" + partial + "\"") + ")") +
+                kPortHint);
       }
       stats_.bytes_in += chunk.size();
       try {
         if (reader.feed(chunk)) break;
       } catch (const Error& e) {
         dirty_ = true;
-        throw Error(e.code(), std::string(e.what()) + " in the answer to " + shown(line) +
-                                  " on " + options_.port);
+        throw Error(e.code(), std::string(e.what()) + " in the answer to " + shown(line) + " on " +
+                                  options_.port);
       }
     }
     stats_.urcs += reader.reply().urcs_total;
@@ -247,7 +246,7 @@ void AtChannelLink::resync() {
 }
 
 apdu::OpenedChannel AtChannelLink::open_logical_channel(const std::vector<Bytes>& aids,
-                                                         bool& refused) {
+                                                        bool& refused) {
   std::string tried;
   size_t refusals = 0;
   for (const Bytes& aid : aids) {
@@ -265,7 +264,8 @@ apdu::OpenedChannel AtChannelLink::open_logical_channel(const std::vector<Bytes>
       return apdu::OpenedChannel{number, aid, {}};
     }
     const auto code = cme_code(reply.final);
-    if (code == 10 || code == 14) throw error_for(reply.final, "opening a channel to " + to_hex(aid));
+    if (code == 10 || code == 14)
+      throw error_for(reply.final, "opening a channel to " + to_hex(aid));
     if (refuses_command(reply.final)) ++refusals;
     tried += (tried.empty() ? "" : ", ") + to_hex(aid) + " (" + describe(reply.final) + ")";
   }

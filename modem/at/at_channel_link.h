@@ -31,11 +31,11 @@ struct AtLinkOptions {
 
 // What went over the wire, for the performance figures and the tests.
 struct AtWireStats {
-  uint64_t commands = 0;   // command lines written
-  uint64_t bytes_out = 0;  // bytes written to the port
-  uint64_t bytes_in = 0;   // bytes read from the port (URCs and stale bytes included)
-  uint64_t urcs = 0;       // unsolicited result codes set aside
-  uint64_t resyncs = 0;    // times the link had to get back in step after a timeout or garbage
+  uint64_t commands = 0;     // command lines written
+  uint64_t bytes_out = 0;    // bytes written to the port
+  uint64_t bytes_in = 0;     // bytes read from the port (URCs and stale bytes included)
+  uint64_t urcs = 0;         // unsolicited result codes set aside
+  uint64_t resyncs = 0;      // times the link had to get back in step after a timeout or garbage
   uint64_t stale_bytes = 0;  // bytes waiting before a command: URCs, a late answer
 };
 
@@ -77,11 +77,11 @@ class AtChannelLink : public apdu::ChannelLink {
 
   AtLinkOptions options_;
   std::unique_ptr<SerialPort> port_;
-  bool dirty_ = false;          // out of step with the modem: resync before the next command
-  bool ccho_refused_ = false;   // this modem has no +CCHO: go straight to +CSIM
+  bool dirty_ = false;         // out of step with the modem: resync before the next command
+  bool ccho_refused_ = false;  // this modem has no +CCHO: go straight to +CSIM
   Mode mode_ = Mode::Closed;
   std::string session_;
-  uint8_t channel_ = 0;         // the card's channel number under +CSIM
+  uint8_t channel_ = 0;  // the card's channel number under +CSIM
   uint64_t reset_count_ = 0;
   AtWireStats stats_;
 };

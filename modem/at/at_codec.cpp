@@ -41,9 +41,9 @@ std::optional<std::string_view> after_prefix(std::string_view line, std::string_
 }
 
 // Bare lines that modems send on their own: ring, boot and phonebook indications.
-constexpr std::array<std::string_view, 9> kBareUrcs = {
-    "RING", "NO CARRIER", "RDY", "SMS DONE", "PB DONE", "Call Ready", "SMS Ready", "POWERED DOWN",
-    "START"};
+constexpr std::array<std::string_view, 9> kBareUrcs = {"RING",      "NO CARRIER",   "RDY",
+                                                       "SMS DONE",  "PB DONE",      "Call Ready",
+                                                       "SMS Ready", "POWERED DOWN", "START"};
 
 bool is_bare_urc(std::string_view line) {
   for (auto urc : kBareUrcs) {
@@ -54,8 +54,8 @@ bool is_bare_urc(std::string_view line) {
 
 // A line with a vendor or 27.007 prefix: "+CREG: 1", "^RSSI:20", "*EMRDY: 1", "#QSS: 2".
 bool has_urc_prefix(std::string_view line) {
-  return !line.empty() && (line[0] == '+' || line[0] == '^' || line[0] == '*' ||
-                           line[0] == '#' || line[0] == '$' || line[0] == '%');
+  return !line.empty() && (line[0] == '+' || line[0] == '^' || line[0] == '*' || line[0] == '#' ||
+                           line[0] == '$' || line[0] == '%');
 }
 
 std::string printable(std::string_view s, size_t max = 80) {
@@ -185,8 +185,8 @@ bool ReplyReader::feed(std::string_view bytes) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u >= 0x7F) {
       throw Error(Errc::Malformed, "the modem sent byte 0x" + to_hex(ByteView(&u, 1)) +
-                                       ", which no AT reply contains, after \"" +
-                                       printable(line_) + "\" (a garbled reply)");
+                                       ", which no AT reply contains, after \"" + printable(line_) +
+                                       "\" (a garbled reply)");
     }
     if (line_.size() >= kMaxLineBytes) {
       throw Error(Errc::Malformed, "the modem sent a line longer than " +
@@ -232,11 +232,11 @@ void ReplyReader::take_line() {
 std::string parse_session_id(std::string_view line, std::string_view prefix) {
   std::string_view id = trim(line);
   if (auto rest = after_prefix(line, prefix)) id = *rest;
-  if (id.size() >= 2 && id.front() == '"' && id.back() == '"') id = trim(id.substr(1, id.size() - 2));
+  if (id.size() >= 2 && id.front() == '"' && id.back() == '"')
+    id = trim(id.substr(1, id.size() - 2));
   if (!is_session_id(id)) {
-    throw Error(Errc::Malformed, "the modem's session id \"" + printable(line) +
-                                     "\" is not 1 to " + std::to_string(kMaxSessionIdChars) +
-                                     " hex digits");
+    throw Error(Errc::Malformed, "the modem's session id \"" + printable(line) + "\" is not 1 to " +
+                                     std::to_string(kMaxSessionIdChars) + " hex digits");
   }
   return std::string(id);
 }
@@ -244,7 +244,8 @@ std::string parse_session_id(std::string_view line, std::string_view prefix) {
 Bytes parse_apdu_response(std::string_view line, std::string_view prefix) {
   const auto rest = after_prefix(line, prefix);
   const std::string what = "the modem's \"" + printable(line, 60) + "\"";
-  if (!rest) throw Error(Errc::Malformed, what + " does not start with " + std::string(prefix) + ":");
+  if (!rest)
+    throw Error(Errc::Malformed, what + " does not start with " + std::string(prefix) + ":");
   const size_t comma = rest->find(',');
   if (comma == std::string_view::npos) {
     throw Error(Errc::Malformed, what + " has no comma between length and data");
@@ -273,12 +274,12 @@ Bytes parse_apdu_response(std::string_view line, std::string_view prefix) {
 
 std::string_view single_info(const Reply& reply, std::string_view what) {
   if (reply.info.empty()) {
-    throw Error(Errc::Malformed, "the modem answered " + std::string(what) + " with " +
-                                     printable(reply.final.text) + " but no information line" +
-                                     (reply.urcs.empty() ? std::string()
-                                                         : " (it sent \"" +
-                                                               printable(reply.urcs.front()) +
-                                                               "\" instead)"));
+    throw Error(
+        Errc::Malformed,
+        "the modem answered " + std::string(what) + " with " + printable(reply.final.text) +
+            " but no information line" +
+            (reply.urcs.empty() ? std::string()
+                                : " (it sent \"" + printable(reply.urcs.front()) + "\" instead)"));
   }
   if (reply.info.size() > 1) {
     throw Error(Errc::Malformed, "the modem answered " + std::string(what) + " with " +

@@ -32,9 +32,9 @@ inline constexpr size_t kMaxInfoLines = 8;
 
 // ---- command lines (each ends with the CR that makes the modem run it) --------------------
 
-std::string echo_off_command();                // "ATE0\r"
-std::string error_mode_command(int mode);      // "AT+CMEE=<0|1|2>\r" (1: numeric codes)
-std::string error_mode_query_command();        // "AT+CMEE?\r"
+std::string echo_off_command();                  // "ATE0\r"
+std::string error_mode_command(int mode);        // "AT+CMEE=<0|1|2>\r" (1: numeric codes)
+std::string error_mode_query_command();          // "AT+CMEE?\r"
 std::string open_channel_command(ByteView aid);  // AT+CCHO="<AID hex>"\r
 // AT+CGLA=<session>,<hex chars>,"<APDU hex>"\r; the length counts hex characters (27.007
 // §8.43). Throws InvalidArgument for a session id that is not one (see is_session_id).

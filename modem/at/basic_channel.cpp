@@ -39,14 +39,15 @@ apdu::OpenedChannel open_on_basic_channel(const ApduSender& send, const std::vec
   const uint8_t channel = opened[0];
   std::string tried;
   for (const Bytes& aid : aids) {
-    Bytes answer = send(apdu::Command{0x00, kInsSelect, 0x04, 0x00, aid, std::nullopt}.encode(channel));
+    Bytes answer =
+        send(apdu::Command{0x00, kInsSelect, 0x04, 0x00, aid, std::nullopt}.encode(channel));
     uint16_t sw = split_sw(answer);
     for (int round = 0; apdu::sw1(sw) == apdu::sw::kResponseAvailable; ++round) {
       if (round == kMaxGetResponses) {
         throw Error(Errc::Malformed, "the card kept answering 61xx to GET RESPONSE after SELECT");
       }
-      Bytes more = send(
-          apdu::Command{0x00, kInsGetResponse, 0x00, 0x00, {}, apdu::sw2(sw)}.encode(channel));
+      Bytes more =
+          send(apdu::Command{0x00, kInsGetResponse, 0x00, 0x00, {}, apdu::sw2(sw)}.encode(channel));
       sw = split_sw(more);
       append(answer, more);
     }

@@ -14,8 +14,8 @@ namespace euiccd::modem::at {
 namespace {
 
 int remaining_ms(SerialPort::Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - SerialPort::Clock::now());
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SerialPort::Clock::now());
   if (left.count() <= 0) return 0;
   return left.count() > 60'000 ? 60'000 : static_cast<int>(left.count());
 }
@@ -41,8 +41,8 @@ SerialPort::SerialPort(std::string path) : path_(std::move(path)) {
   if (::tcgetattr(fd_, &tio) != 0) {
     const int e = errno;
     ::close(fd_);
-    throw Error(Errc::InvalidArgument,
-                path_ + " is not a serial port (" + std::strerror(e) + "); give the modem's AT port");
+    throw Error(Errc::InvalidArgument, path_ + " is not a serial port (" + std::strerror(e) +
+                                           "); give the modem's AT port");
   }
   ::cfmakeraw(&tio);
   tio.c_cflag &= ~static_cast<tcflag_t>(CSTOPB | PARENB | CRTSCTS | CSIZE);
