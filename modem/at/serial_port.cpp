@@ -47,7 +47,7 @@ SerialPort::SerialPort(std::string path) : path_(std::move(path)) {
   ::cfmakeraw(&tio);
   tio.c_cflag &= ~static_cast<tcflag_t>(CSTOPB | PARENB | CRTSCTS | CSIZE);
   tio.c_cflag |= CS8 | CLOCAL | CREAD;
-  tio.c_cc[VMIN] = 0;
+  tio.c_cc[VMIN] = 1;  // with O_NONBLOCK: EAGAIN when empty, so a read of 0 means hang-up
   tio.c_cc[VTIME] = 0;
   ::cfsetispeed(&tio, B115200);
   ::cfsetospeed(&tio, B115200);
