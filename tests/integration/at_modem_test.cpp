@@ -355,7 +355,7 @@ TEST_F(AtModem, LongCommandLinesStepTheSegmentSizeDown) {
   open_card(5000ms, 255);
   es10().set_nickname(kTravel, std::string(64, 'n'));  // fits 255 and 120 alike
   Bytes big = from_hex("BF2D");                        // a ProfileInfoListRequest ...
-  Bytes body = {0x5C, 0x81, 0xF0};  // ... asking for tag 5A, 240 times
+  Bytes body = {0x5C, 0x81, 0xF0};                     // ... asking for tag 5A, 240 times
   for (int i = 0; i < 240; ++i) body.push_back(0x5A);
   big.push_back(0x81);
   big.push_back(static_cast<uint8_t>(body.size()));
@@ -442,6 +442,27 @@ TEST_F(AtModem, ModemGoneIsCardRemovedThenAResetOnReturn) {
   start_modem();
   card_still_usable();
   EXPECT_EQ(link().reset_count(), 1u);
+}
+
+TEST_F(AtModem, ModemForgettingTheSessionIsAResetAndTheCommandIsResent) {
+  // The modem restarts its SIM: +CGLA answers "invalid index" for the old session. Nothing ran,
+  // so Es10Channel opens a new channel and sends the command again; the reset is counted.
+  start_modem({"--at-fault", "reset@2"});
+  open_card(1000ms);
+  EXPECT_EQ(es10().get_eid(), kEid);
+  EXPECT_EQ(es10().get_profiles_info().size(), 3u);
+  EXPECT_EQ(link().reset_count(), 1u);
+  EXPECT_EQ(link().mode(), AtChannelLink::Mode::LogicalChannel);
+}
+
+TEST_F(AtModem, CardResetUnderCsimIsSeenThrough6881) {
+  // Over +CSIM the card itself answers 6881 (no such channel) after the reset: reattach().
+  start_modem({"--at-fault", "no-ccho", "--at-fault", "reset@4"});
+  open_card(1000ms);
+  EXPECT_EQ(es10().get_eid(), kEid);  // +CSIM #1-3: MANAGE CHANNEL, SELECT, STORE DATA
+  EXPECT_EQ(es10().get_eid(), kEid);  // #4 meets the reset, then a new channel
+  EXPECT_EQ(link().reset_count(), 1u);
+  EXPECT_EQ(link().mode(), AtChannelLink::Mode::Csim);
 }
 
 TEST_F(AtModem, NoModemAtThePortIsNamed) {

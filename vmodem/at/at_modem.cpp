@@ -81,9 +81,10 @@ AtFault parse_fault(std::string_view name) {
   if (name == "urc") return AtFault::Urc;
   if (name == "slow") return AtFault::Slow;
   if (name == "no-ccho") return AtFault::NoCcho;
+  if (name == "reset") return AtFault::Reset;
   throw Error(Errc::InvalidArgument,
-              "--at-fault wants cme-error, silent, garbled, truncated, urc-storm, urc, slow or "
-              "no-ccho (optionally @N: only the Nth +CGLA/+CSIM), not \"" +
+              "--at-fault wants cme-error, silent, garbled, truncated, urc-storm, urc, slow, "
+              "reset or no-ccho (optionally @N: only the Nth +CGLA/+CSIM), not \"" +
                   std::string(name) + "\"");
 }
 
@@ -291,6 +292,11 @@ std::string AtModem::execute(std::string_view body) {
     pending_fault_ = fault_for(n);
     if (pending_fault_ && pending_fault_->kind == AtFault::CmeError) return error(13);
     if (pending_fault_ && pending_fault_->kind == AtFault::Silent) return {};
+    if (pending_fault_ && pending_fault_->kind == AtFault::Reset) {
+      card_.reset();
+      sessions_.clear();
+      if (name == "+CGLA") return error(21);
+    }
     return name == "+CGLA" ? channel_apdu(args) : sim_apdu(args);
   }
   return line("ERROR");
@@ -315,7 +321,8 @@ std::vector<Answer> AtModem::run(const std::string& command_line) {
   const size_t final = reply.rfind("\r\n\r\n");  // between the information line and OK
   switch (kind) {
     case AtFault::CmeError:
-    case AtFault::NoCcho: break;
+    case AtFault::NoCcho:
+    case AtFault::Reset: break;
     case AtFault::Silent: return {{echo, 0}};
     case AtFault::Garbled:
       reply = std::string("\r\n\x00\xFE\x13", 5) + "+CGLA: 12,\"90G\"\r\n\r\nOK\r\n";

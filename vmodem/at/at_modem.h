@@ -32,6 +32,8 @@ enum class AtFault {
   Urc,        // a few unsolicited lines before and inside the answer (realistic background)
   Slow,       // the answer comes after delay_ms
   NoCcho,     // +CCHO answers "operation not supported" (the +CSIM fallback is used)
+  Reset,      // the modem restarts its SIM before the command: the card is reset, every
+              // session forgotten, and the command answers +CME ERROR: 21 (invalid index)
 };
 
 struct AtFaultRule {
