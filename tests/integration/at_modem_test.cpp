@@ -5,9 +5,8 @@
 // named error within a bounded time, after which the card is usable again.
 //
 // LogicalChannel on this branch still sits on apdu::Card; the seam (branch m-seam) makes it
-// take a ChannelLink. Until then LinkCard below, local to this test, puts the link under it:
-// it answers MANAGE CHANNEL and SELECT from link.open()/close() and passes everything else to
-// link.transmit(), so the test runs the real LogicalChannel and Es10Channel code unchanged.
+// take a ChannelLink. Until then tests/support/link_card.h puts the link under it, so the test
+// runs the real LogicalChannel and Es10Channel code unchanged.
 //
 // Runs inside tests/integration/pcsc-sandbox.sh like its siblings (it needs no pcscd, only
 // the sandbox's private namespaces, which also take the veuicc children down with it).
@@ -31,6 +30,7 @@
 #include "lpa/error.h"
 #include "lpa/es10_client.h"
 #include "modem/at/at_channel_link.h"
+#include "tests/support/link_card.h"
 #include "tests/support/subprocess.h"
 
 using namespace euiccd;
@@ -38,6 +38,7 @@ using namespace euiccd::lpa;
 using namespace std::chrono_literals;
 using euiccd::modem::at::AtChannelLink;
 using euiccd::modem::at::AtLinkOptions;
+using euiccd::testing::LinkCard;
 using euiccd::testing::Subprocess;
 using euiccd::testing::TempDir;
 using nlohmann::json;
@@ -85,39 +86,6 @@ std::string read_file(const std::string& path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
-
-// apdu::Card over a ChannelLink, for LogicalChannel until the seam lands (see the top).
-class LinkCard : public apdu::Card {
- public:
-  explicit LinkCard(apdu::ChannelLink& link) : link_(link) {}
-
-  Bytes transmit(ByteView apdu) override {
-    const bool basic = apdu.size() >= 4 && (apdu[0] & 0x43) == 0;
-    if (basic && apdu[1] == 0x70 && apdu[2] == 0x00) {  // MANAGE CHANNEL open
-      opened_ = link_.open(apdu::default_isd_r_aids());
-      return {opened_.number, 0x90, 0x00};
-    }
-    if (basic && apdu[1] == 0x70 && apdu[2] == 0x80) {  // MANAGE CHANNEL close
-      link_.close();
-      return {0x90, 0x00};
-    }
-    if (apdu.size() >= 5 && apdu[1] == 0xA4 && apdu[2] == 0x04 && apdu.size() >= 5u + apdu[4]) {
-      const Bytes aid(apdu.begin() + 5, apdu.begin() + 5 + apdu[4]);
-      if (aid != opened_.aid) return {0x6A, 0x82};  // the link selected another one
-      Bytes fci = opened_.select_response;
-      append(fci, Bytes{0x90, 0x00});
-      return fci;
-    }
-    return link_.transmit(apdu);
-  }
-  apdu::Protocol protocol() const override { return link_.protocol(); }
-  void reconnect() override { link_.reattach(); }
-  uint64_t reset_count() const override { return link_.reset_count(); }
-
- private:
-  apdu::ChannelLink& link_;
-  apdu::OpenedChannel opened_;
-};
 
 Errc error_of(const std::function<void()>& call, std::string* message = nullptr) {
   try {
