@@ -79,19 +79,13 @@ std::optional<int> cme_code(const FinalResult& result) {
 }
 
 Error error_for(const FinalResult& result, const std::string& context) {
-  const std::string answer = context + ": the modem answered " + describe(result);
-  const auto code = cme_code(result);
-  std::string meaning;
-  for (const auto& name : kCmeNames) {
-    if (code && name.code == *code) meaning = std::string(" (") + name.text + ")";
+  std::string message = context + ": the modem answered " + describe(result);
+  if (result.kind == FinalKind::CmeError && result.code) {  // "+CME ERROR: 14 (sim busy)"
+    for (const auto& name : kCmeNames) {
+      if (name.code == *result.code) message += std::string(" (") + name.text + ")";
+    }
   }
-  if (result.kind == FinalKind::CmeError && result.code && !meaning.empty()) {
-    // "+CME ERROR: 14 (sim busy)"
-  } else {
-    meaning.clear();
-  }
-  const std::string message = answer + meaning;
-  switch (code.value_or(-1)) {
+  switch (cme_code(result).value_or(-1)) {
     case 3: return Error(Errc::NotAllowed, message + "; the modem's firmware does not allow it");
     case 4: return Error(Errc::NotSupported, message);
     case 10: return Error(Errc::CardRemoved, message + "; is the SIM inserted?");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lpa/error.h"
+#include "modem/at/at_channel_link.h"
 
 using namespace euiccd;
 using namespace euiccd::modem::at;
@@ -227,4 +228,31 @@ TEST(AtReply, TruncatedReplyIsNotDone) {
   EXPECT_FALSE(reader.done());
   EXPECT_EQ(reader.partial_line(), "+CGLA: 8,\"6F");
   EXPECT_EQ(reader.bytes_seen(), 14u);
+}
+
+// How AtChannelLink names a failed command (modem/at/at_channel_link.h).
+TEST(AtErrors, CmeCodesAndTextsMapToNamedErrors) {
+  const auto final_of = [](std::string_view line) {
+    return read(expect_for("AT+CGLA=1,10,\"80CA005A00\"", "+CGLA"), std::string(line) + "\r\n", 64)
+        .final;
+  };
+  const auto code_of = [&](std::string_view line) {
+    return euiccd::modem::at::error_for(final_of(line), "sending").code();
+  };
+  EXPECT_EQ(code_of("+CME ERROR: 3"), Errc::NotAllowed);
+  EXPECT_EQ(code_of("+CME ERROR: 4"), Errc::NotSupported);
+  EXPECT_EQ(code_of("+CME ERROR: operation not supported"), Errc::NotSupported);
+  EXPECT_EQ(code_of("+CME ERROR: 10"), Errc::CardRemoved);
+  EXPECT_EQ(code_of("+CME ERROR: SIM busy"), Errc::Busy);
+  EXPECT_EQ(code_of("+CME ERROR: 14"), Errc::Busy);
+  EXPECT_EQ(code_of("+CME ERROR: 13"), Errc::CardError);
+  EXPECT_EQ(code_of("+CME ERROR: Parameters error"), Errc::CardError);  // Sierra EM9191
+  EXPECT_EQ(code_of("ERROR"), Errc::CardError);
+  EXPECT_EQ(code_of("+CMS ERROR: 500"), Errc::CardError);
+  EXPECT_EQ(euiccd::modem::at::cme_code(final_of("+CME ERROR: invalid index")), 21);
+  EXPECT_FALSE(euiccd::modem::at::cme_code(final_of("ERROR")));
+  const std::string message =
+      euiccd::modem::at::error_for(final_of("+CME ERROR: 14"), "sending").what();
+  EXPECT_EQ(message,
+            "sending: the modem answered +CME ERROR: 14 (sim busy); try again in a moment");
 }
