@@ -64,6 +64,10 @@ class AtChannelLink : public apdu::ChannelLink {
   // characters) and comes back as SW 6700 so the STORE DATA segment size steps down.
   static constexpr size_t kLongCommandLine = 256;
 
+  // The STORE DATA segment size to start Es10Channel at over AT: a 120-byte block is a
+  // ~270-character +CGLA line, inside Telit's 400 (comma.ai's openpilot LPA uses 120 too).
+  static constexpr size_t kSegmentSize = 120;
+
  private:
   Reply command(const std::string& line, std::string_view prefix,
                 Expect::Bare bare = Expect::Bare::None);

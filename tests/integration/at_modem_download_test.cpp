@@ -92,7 +92,7 @@ class AtModemDownload : public ::testing::Test {
     link_ = std::make_unique<AtChannelLink>(AtLinkOptions{port, 5000ms, true});
     card_ = std::make_unique<euiccd::testing::LinkCard>(*link_);
     channel_ = std::make_unique<apdu::LogicalChannel>(*card_);
-    es10_ = std::make_unique<apdu::Es10Channel>(*channel_, 120);
+    es10_ = std::make_unique<apdu::Es10Channel>(*channel_, AtChannelLink::kSegmentSize);
     client_ = std::make_unique<lpa::Es10Client>(*es10_);
   }
 

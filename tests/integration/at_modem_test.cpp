@@ -157,7 +157,8 @@ class AtModem : public ::testing::Test {
     modem_.reset();
   }
 
-  void open_card(std::chrono::milliseconds timeout = 5000ms, size_t segment = 120) {
+  void open_card(std::chrono::milliseconds timeout = 5000ms,
+                 size_t segment = AtChannelLink::kSegmentSize) {
     if (!link_) link_ = std::make_unique<AtChannelLink>(AtLinkOptions{port(), timeout, true});
     card_ = std::make_unique<LinkCard>(*link_);
     channel_ = std::make_unique<apdu::LogicalChannel>(*card_);
