@@ -9,6 +9,7 @@
 #include "lpa/error.h"
 #include "veuicc/card.h"
 #include "veuicc/vpcd_link.h"
+#include "vmodem/at/pty_modem.h"
 
 namespace {
 
@@ -44,7 +45,16 @@ const char kUsage[] =
     "  --remove-at N         drop the connection at APDU N (card pulled) (repeatable)\n"
     "  --remove-for-ms N     come back N ms after a removal (default: exit)\n"
     "  --garbage-at N        answer APDU N with a broken TLV (repeatable)\n"
-    "  --verbose             log APDUs to stderr\n";
+    "  --verbose             log APDUs to stderr\n"
+    "  --modem at            be a modem's SIM instead of a vpcd card: an AT modem on a pty\n"
+    "  --pty-link PATH       symlink to the modem's pty (what the host opens as its port)\n"
+    "  --at-fault F[@N]      cme-error|silent|garbled|truncated|urc-storm|urc|slow|reset|\n"
+    "                        no-ccho, on\n"
+    "                        every +CGLA/+CSIM or only the Nth (repeatable)\n"
+    "  --at-session-ids K    +CCHO ids: small (default), sierra (long hex) or bare (Fibocom)\n"
+    "  --at-delay-ms N       the slow fault's delay (default 3000)\n"
+    "  --at-max-line N       longer command lines answer ERROR (Telit: 400)\n"
+    "  --at-echo on|off      echo at power-up (default on, like real modems)\n";
 
 unsigned long number(const char* opt, const char* value) {
   char* end = nullptr;
@@ -91,6 +101,9 @@ int run(int argc, char** argv) {
     kRemoveFor,
     kGarbageAt,
     kVerbose,
+    kModem,
+    kPtyLink,
+    kAtOption,
     kHelp
   };
   static const option kOptions[] = {
@@ -116,6 +129,13 @@ int run(int argc, char** argv) {
       {"remove-for-ms", required_argument, nullptr, kRemoveFor},
       {"garbage-at", required_argument, nullptr, kGarbageAt},
       {"verbose", no_argument, nullptr, kVerbose},
+      {"modem", required_argument, nullptr, kModem},
+      {"pty-link", required_argument, nullptr, kPtyLink},
+      {"at-fault", required_argument, nullptr, kAtOption},
+      {"at-session-ids", required_argument, nullptr, kAtOption},
+      {"at-delay-ms", required_argument, nullptr, kAtOption},
+      {"at-max-line", required_argument, nullptr, kAtOption},
+      {"at-echo", required_argument, nullptr, kAtOption},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -125,10 +145,13 @@ int run(int argc, char** argv) {
   LinkOptions link;
   FaultPlan faults;
   bool cat_busy = false;
+  std::string modem, pty_link;
+  vmodem::at::AtModemOptions at_options;
   if (const char* env = std::getenv("VPCD_PORT"))
     link.port = static_cast<uint16_t>(number("vpcd-port", env));
   int c = 0;
-  while ((c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1) {
+  int option_index = -1;
+  while ((c = getopt_long(argc, argv, "", kOptions, &option_index)) != -1) {
     const char* name = optind > 0 && optind <= argc ? argv[optind - 1] : "";
     switch (c) {
       case kState: state_path = optarg; break;
@@ -172,7 +195,14 @@ int run(int argc, char** argv) {
         faults.remove_for_ms = static_cast<unsigned>(number("remove-for-ms", optarg));
         break;
       case kGarbageAt: faults.garbage_at.insert(number("garbage-at", optarg)); break;
-      case kVerbose: link.verbose = true; break;
+      case kVerbose: link.verbose = at_options.verbose = true; break;
+      case kModem: modem = optarg; break;
+      case kPtyLink: pty_link = optarg; break;
+      case kAtOption:
+        // "--at-fault" → "fault"
+        vmodem::at::set_option(at_options, std::string(kOptions[option_index].name).substr(3),
+                               optarg);
+        break;
       case kHelp: std::cout << kUsage; return 0;
       default:
         (void)name;
@@ -183,6 +213,10 @@ int run(int argc, char** argv) {
   if (optind != argc) {
     std::cerr << "veuicc: unexpected argument " << argv[optind] << "\n" << kUsage;
     return 2;
+  }
+  if (modem != "" && modem != "at") throw Error(Errc::InvalidArgument, "--modem wants at");
+  if (modem.empty() != pty_link.empty()) {
+    throw Error(Errc::InvalidArgument, "--modem and --pty-link go together");
   }
   if (config.isdr_aid.size() < 5 || config.isdr_aid.size() > 16) {
     throw Error(Errc::InvalidArgument, "--isdr-aid must be 5..16 bytes");
@@ -209,6 +243,10 @@ int run(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (modem == "at") {
+    at_options.latency_ms = faults.latency_ms;
+    return vmodem::at::run_pty_modem(card, at_options, pty_link, g_stop);
+  }
   return run_vpcd_link(card, link, faults, g_stop);
 }
 
