@@ -9,6 +9,7 @@
 #include "lpa/error.h"
 #include "veuicc/card.h"
 #include "veuicc/vpcd_link.h"
+#include "vmodem/qmi/qmi_pty.h"
 
 namespace {
 
@@ -44,7 +45,13 @@ const char kUsage[] =
     "  --remove-at N         drop the connection at APDU N (card pulled) (repeatable)\n"
     "  --remove-for-ms N     come back N ms after a removal (default: exit)\n"
     "  --garbage-at N        answer APDU N with a broken TLV (repeatable)\n"
-    "  --verbose             log APDUs to stderr\n";
+    "  --verbose             log APDUs to stderr\n"
+    "  --modem qmi           be a modem's eUICC instead of a vpcd card: a QMI device (raw\n"
+    "                        QMUX) on a pty, for qmi-proxy / qmicli / euiccd's QMI link\n"
+    "  --pty-link PATH       with --modem: symlink the modem's pty here (e.g. ./cdc-wdm0)\n"
+    "  --qmi-fault KIND[@N]  once, at the N-th (default 1st) request: access-denied (Open\n"
+    "                        Logical Channel), no-reply, garbled, truncated, reset-mid,\n"
+    "                        slow (Send APDU)\n";
 
 unsigned long number(const char* opt, const char* value) {
   char* end = nullptr;
@@ -91,6 +98,9 @@ int run(int argc, char** argv) {
     kRemoveFor,
     kGarbageAt,
     kVerbose,
+    kModem,
+    kPtyLink,
+    kQmiFault,
     kHelp
   };
   static const option kOptions[] = {
@@ -116,6 +126,9 @@ int run(int argc, char** argv) {
       {"remove-for-ms", required_argument, nullptr, kRemoveFor},
       {"garbage-at", required_argument, nullptr, kGarbageAt},
       {"verbose", no_argument, nullptr, kVerbose},
+      {"modem", required_argument, nullptr, kModem},
+      {"pty-link", required_argument, nullptr, kPtyLink},
+      {"qmi-fault", required_argument, nullptr, kQmiFault},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -125,6 +138,8 @@ int run(int argc, char** argv) {
   LinkOptions link;
   FaultPlan faults;
   bool cat_busy = false;
+  std::string modem_kind, pty_link;
+  vmodem::qmi::QmiFaultPlan qmi_faults;
   if (const char* env = std::getenv("VPCD_PORT"))
     link.port = static_cast<uint16_t>(number("vpcd-port", env));
   int c = 0;
@@ -173,6 +188,9 @@ int run(int argc, char** argv) {
         break;
       case kGarbageAt: faults.garbage_at.insert(number("garbage-at", optarg)); break;
       case kVerbose: link.verbose = true; break;
+      case kModem: modem_kind = optarg; break;
+      case kPtyLink: pty_link = optarg; break;
+      case kQmiFault: qmi_faults = vmodem::qmi::parse_qmi_fault(optarg); break;
       case kHelp: std::cout << kUsage; return 0;
       default:
         (void)name;
@@ -183,6 +201,12 @@ int run(int argc, char** argv) {
   if (optind != argc) {
     std::cerr << "veuicc: unexpected argument " << argv[optind] << "\n" << kUsage;
     return 2;
+  }
+  if (!modem_kind.empty() && modem_kind != "qmi") {
+    throw Error(Errc::InvalidArgument, "--modem wants qmi, not \"" + modem_kind + "\"");
+  }
+  if (modem_kind.empty() != pty_link.empty()) {
+    throw Error(Errc::InvalidArgument, "--modem and --pty-link go together");
   }
   if (config.isdr_aid.size() < 5 || config.isdr_aid.size() > 16) {
     throw Error(Errc::InvalidArgument, "--isdr-aid must be 5..16 bytes");
@@ -209,6 +233,19 @@ int run(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (modem_kind == "qmi") {
+    qmi_faults.latency = std::chrono::milliseconds(faults.latency_ms);
+    vmodem::qmi::QmiModem modem(
+        card,
+        [&store] {
+          for (const auto& p : store.state().profiles) {
+            if (p.enabled) return p.iccid;
+          }
+          return std::string();
+        },
+        qmi_faults);
+    return vmodem::qmi::run_qmi_pty(modem, {pty_link, link.verbose}, g_stop);
+  }
   return run_vpcd_link(card, link, faults, g_stop);
 }
 
