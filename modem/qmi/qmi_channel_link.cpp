@@ -121,7 +121,8 @@ struct QmiChannelLink::Impl {
   // Runs one asynchronous libqmi call: `start(cancellable, callback, pending)`, then waits.
   // Returns the GAsyncResult (caller unrefs) or throws Timeout / CardResetError.
   template <typename Start>
-  GAsyncResult* call(const std::string& what, std::chrono::milliseconds bound, Start start) {
+  GAsyncResult* call(const std::string& what, std::chrono::milliseconds bound, Start start,
+                     bool in_flight = false) {
     auto* p = new Pending;
     GCancellable* cancel = g_cancellable_new();
     start(cancel, p);
@@ -135,22 +136,26 @@ struct QmiChannelLink::Impl {
     }
     if (outcome == Outcome::Done) return res;
     if (res) g_object_unref(res);
-    if (outcome == Outcome::Removed) lost(what);
+    if (outcome == Outcome::Removed) lost(what, in_flight);
     throw Error(Errc::Timeout, "the modem at " + options.device_path + " did not answer " + what +
                                    " within " + std::to_string(bound.count()) +
                                    " ms; check that the modem is up (qmicli -p -d " +
                                    options.device_path + " --uim-get-card-status)");
   }
 
-  // The device went away under us: forget it and the channel, count a reset, throw.
-  [[noreturn]] void lost(const std::string& what) {
+  // The device went away under us: forget it and the channel, count a reset, throw. When a
+  // command was in flight nobody knows whether the card got it, so that is a plain
+  // CardRemoved (the caller must not resend blindly); before sending, a CardResetError.
+  [[noreturn]] void lost(const std::string& what, bool in_flight = false) {
     drop_device();
     channel.reset();
     ++resets;
-    throw apdu::CardResetError(
+    const std::string message =
         "the QMI modem at " + options.device_path + " went away during " + what +
         " (modem reset, device unplugged or qmi-proxy gone); counted as a card reset, the next "
-        "operation reconnects");
+        "operation reconnects";
+    if (in_flight) throw Error(Errc::CardRemoved, message);
+    throw apdu::CardResetError(message);
   }
 
   static void on_removed(QmiDevice*, gpointer data) { static_cast<Impl*>(data)->removed = true; }
@@ -237,9 +242,12 @@ struct QmiChannelLink::Impl {
     ++round_trips;
     GAsyncResult* res = nullptr;
     try {
-      res = call(what, bound, [&](GCancellable* c, Pending* p) {
-        qmi_device_command_full(device, msg, nullptr, timeout_s, c, on_ready, p);
-      });
+      res = call(
+          what, bound,
+          [&](GCancellable* c, Pending* p) {
+            qmi_device_command_full(device, msg, nullptr, timeout_s, c, on_ready, p);
+          },
+          true);
     } catch (...) {
       qmi_message_unref(msg);
       throw;
