@@ -123,9 +123,11 @@ int run_qmi_pty(QmiModem& modem, const QmiPtyOptions& options, const std::atomic
         if (options.verbose) std::cerr << "veuicc: QMI: modem reset (pty closed)\n";
         due.clear();
         buffer.clear();
-        pty.reset();
         modem.reset();
-        pty = std::make_unique<Pty>(options.link_path);
+        // The new pty's link replaces the old one before the old pty closes, so the path
+        // never dangles (a real modem's node may vanish for a while; that is NoReader).
+        auto fresh = std::make_unique<Pty>(options.link_path);
+        pty = std::move(fresh);
         break;
       }
       for (auto& [reply, delay] : action.replies) {
