@@ -113,7 +113,9 @@ Error error_for(const std::string& operation, uint16_t error, std::optional<uint
       return Error(Errc::NotSupported, what + ": the card has no application with this AID");
     case kErrNoSim:
     case kErrInvalidClientId:
-      return Error(Errc::CardRemoved, what + ": the SIM or the modem's session went away");
+      return Error(Errc::CardRemoved, what +
+                                          ": no SIM in this slot (check the configured slot "
+                                          "number), or the SIM or the modem's session went away");
     case kErrMalformedMessage:
     case kErrMissingArgument:
     case kErrInvalidArgument:

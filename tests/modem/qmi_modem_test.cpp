@@ -293,7 +293,7 @@ TEST_F(QmiModem, Es10ManagementOverQmiThroughTheProxy) {
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].iccid, kHome);
   EXPECT_EQ(state_profile(kTravel), nullptr);  // gone from the card's own state file too
-  const json home = state_profile(kHome);  // enabling Travel disabled Home
+  const json home = state_profile(kHome);      // enabling Travel disabled Home
   ASSERT_TRUE(home.is_object()) << read_file(work_.file("state.json"));
   EXPECT_EQ(home.value("state", ""), "disabled");
 
@@ -408,6 +408,42 @@ TEST_F(QmiModem, NoDeviceIsANamedErrorNotAHang) {
     EXPECT_EQ(e.code(), Errc::NoReader) << e.what();
   }
   EXPECT_LT(Clock::now() - t0, 3s);
+}
+
+TEST_F(QmiModem, TheSlotTlvChoosesTheSlot) {
+  start_modem();  // one slot: slot 1
+  modem::qmi::QmiLinkOptions o;
+  o.device_path = device();
+  o.slot = 2;
+  o.timeout = 1000ms;
+  modem::qmi::QmiChannelLink link(o);
+  try {
+    link.open(apdu::default_isd_r_aids());
+    ADD_FAILURE() << "opened a channel in an empty slot";
+  } catch (const Error& e) {
+    std::printf("  slot 2 -> %s: %s\n", errc_name(e.code()), e.what());
+    EXPECT_EQ(e.code(), Errc::CardRemoved) << e.what();
+    EXPECT_NE(std::string(e.what()).find("NoSim (102)"), std::string::npos) << e.what();
+  }
+}
+
+// Figures for docs/performance.md: one ES10 command is one QMI round trip (the modem fetches
+// 61xx pieces itself), at a fixed modem latency of 20 ms per UIM answer.
+TEST_F(QmiModem, RoundTripsAndWallTimeAtAFixedModemLatency) {
+  start_modem({"--latency-ms", "20"});
+  Stack& s = stack();
+  EXPECT_EQ(s.es10.get_eid(), kEid);  // opens
+  constexpr int kRuns = 5;
+  const uint64_t before = s.link.round_trips();
+  const auto t0 = Clock::now();
+  for (int i = 0; i < kRuns; ++i) EXPECT_EQ(s.es10.get_profiles_info().size(), 2u);
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / kRuns;
+  const uint64_t trips = s.link.round_trips() - before;
+  std::printf("  GetProfilesInfo at 20 ms modem latency: %.1f ms, %.1f QMI round trips each\n", ms,
+              static_cast<double>(trips) / kRuns);
+  EXPECT_EQ(trips, static_cast<uint64_t>(kRuns));
+  EXPECT_GE(ms, 20.0);
+  EXPECT_LT(ms, 200.0);
 }
 
 }  // namespace
