@@ -15,6 +15,9 @@ packages=(
   # the real peers the tests and the demo run against
   pcscd vsmartcard-vpcd pcsc-tools openssl dbus dbus-daemon python3 python3-cryptography python3-dbusmock
   mobile-broadband-provider-info iproute2 util-linux procps
+  # modems (issue 12): the QMI link builds on libqmi-glib; the emulated-modem tests run
+  # Debian's own qmi-proxy and qmicli against veuicc --modem qmi
+  libqmi-glib-dev libqmi-utils libqmi-proxy
 )
 
 missing=()

@@ -10,6 +10,7 @@
 #include "veuicc/card.h"
 #include "veuicc/vpcd_link.h"
 #include "vmodem/at/pty_modem.h"
+#include "vmodem/qmi/qmi_pty.h"
 
 namespace {
 
@@ -54,7 +55,12 @@ const char kUsage[] =
     "  --at-session-ids K    +CCHO ids: small (default), sierra (long hex) or bare (Fibocom)\n"
     "  --at-delay-ms N       the slow fault's delay (default 3000)\n"
     "  --at-max-line N       longer command lines answer ERROR (Telit: 400)\n"
-    "  --at-echo on|off      echo at power-up (default on, like real modems)\n";
+    "  --at-echo on|off      echo at power-up (default on, like real modems)\n"
+    "  --modem qmi           or a QMI device (raw QMUX) on a pty, for qmi-proxy / qmicli /\n"
+    "                        euiccd's QMI link\n"
+    "  --qmi-fault KIND[@N]  once, at the N-th (default 1st) request: access-denied (Open\n"
+    "                        Logical Channel), no-reply, garbled, truncated, reset-mid,\n"
+    "                        slow (Send APDU)\n";
 
 unsigned long number(const char* opt, const char* value) {
   char* end = nullptr;
@@ -104,6 +110,7 @@ int run(int argc, char** argv) {
     kModem,
     kPtyLink,
     kAtOption,
+    kQmiFault,
     kHelp
   };
   static const option kOptions[] = {
@@ -136,6 +143,7 @@ int run(int argc, char** argv) {
       {"at-delay-ms", required_argument, nullptr, kAtOption},
       {"at-max-line", required_argument, nullptr, kAtOption},
       {"at-echo", required_argument, nullptr, kAtOption},
+      {"qmi-fault", required_argument, nullptr, kQmiFault},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -147,6 +155,7 @@ int run(int argc, char** argv) {
   bool cat_busy = false;
   std::string modem, pty_link;
   vmodem::at::AtModemOptions at_options;
+  vmodem::qmi::QmiFaultPlan qmi_faults;
   if (const char* env = std::getenv("VPCD_PORT"))
     link.port = static_cast<uint16_t>(number("vpcd-port", env));
   int c = 0;
@@ -203,6 +212,7 @@ int run(int argc, char** argv) {
         vmodem::at::set_option(at_options, std::string(kOptions[option_index].name).substr(3),
                                optarg);
         break;
+      case kQmiFault: qmi_faults = vmodem::qmi::parse_qmi_fault(optarg); break;
       case kHelp: std::cout << kUsage; return 0;
       default:
         (void)name;
@@ -214,7 +224,9 @@ int run(int argc, char** argv) {
     std::cerr << "veuicc: unexpected argument " << argv[optind] << "\n" << kUsage;
     return 2;
   }
-  if (modem != "" && modem != "at") throw Error(Errc::InvalidArgument, "--modem wants at");
+  if (!modem.empty() && modem != "at" && modem != "qmi") {
+    throw Error(Errc::InvalidArgument, "--modem wants at or qmi, not \"" + modem + "\"");
+  }
   if (modem.empty() != pty_link.empty()) {
     throw Error(Errc::InvalidArgument, "--modem and --pty-link go together");
   }
@@ -246,6 +258,19 @@ int run(int argc, char** argv) {
   if (modem == "at") {
     at_options.latency_ms = faults.latency_ms;
     return vmodem::at::run_pty_modem(card, at_options, pty_link, g_stop);
+  }
+  if (modem == "qmi") {
+    qmi_faults.latency = std::chrono::milliseconds(faults.latency_ms);
+    vmodem::qmi::QmiModem qmi_modem(
+        card,
+        [&store] {
+          for (const auto& p : store.state().profiles) {
+            if (p.enabled) return p.iccid;
+          }
+          return std::string();
+        },
+        qmi_faults);
+    return vmodem::qmi::run_qmi_pty(qmi_modem, {pty_link, link.verbose}, g_stop);
   }
   return run_vpcd_link(card, link, faults, g_stop);
 }

@@ -7,7 +7,6 @@
 
 #include "apdu/card.h"
 #include "lpa/error.h"
-#include "modem/at/basic_channel.h"
 
 namespace euiccd::modem::at {
 namespace {
@@ -108,7 +107,6 @@ AtChannelLink::~AtChannelLink() {
 void AtChannelLink::forget_channel() {
   mode_ = Mode::Closed;
   session_.clear();
-  channel_ = 0;
 }
 
 void AtChannelLink::lose_port() {
@@ -289,10 +287,8 @@ Bytes AtChannelLink::csim(ByteView apdu) {
 }
 
 apdu::OpenedChannel AtChannelLink::open_over_csim(const std::vector<Bytes>& aids) {
-  apdu::OpenedChannel opened =
-      open_on_basic_channel([this](ByteView apdu) { return csim(apdu); }, aids);
+  apdu::OpenedChannel opened = csim_channel_.open(aids);
   mode_ = Mode::Csim;
-  channel_ = opened.number;
   return opened;
 }
 
@@ -345,14 +341,13 @@ Bytes AtChannelLink::transmit(ByteView command_apdu) {
 void AtChannelLink::close() noexcept {
   const Mode mode = mode_;
   const std::string session = session_;
-  const uint8_t channel = channel_;
   forget_channel();
   if (!port_ || mode == Mode::Closed) return;
   try {
     if (mode == Mode::LogicalChannel) {
       command(close_channel_command(session), "");  // ERROR: the modem closed it already
     } else {
-      close_on_basic_channel([this](ByteView apdu) { return csim(apdu); }, channel);
+      csim_channel_.close();
     }
   } catch (...) {
     // Closing is best effort: a channel the modem keeps is freed when the modem resets.

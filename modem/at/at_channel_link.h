@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "apdu/basic_channel_link.h"
+#include "apdu/card.h"
 #include "apdu/channel_link.h"
 #include "modem/at/at_codec.h"
 #include "modem/at/serial_port.h"
@@ -79,15 +81,30 @@ class AtChannelLink : public apdu::ChannelLink {
   Bytes csim(ByteView apdu);
   void forget_channel();
 
+  // The modem's basic channel as AT+CSIM passes it through: what apdu::BasicChannelLink opens
+  // the ISD-R channel on (MANAGE CHANNEL + SELECT) when the modem refuses AT+CCHO.
+  class CsimCard : public apdu::Card {
+   public:
+    explicit CsimCard(AtChannelLink& link) : link_(link) {}
+    Bytes transmit(ByteView apdu) override { return link_.csim(apdu); }
+    apdu::Protocol protocol() const override { return apdu::Protocol::T1; }
+    void reconnect() override { link_.reattach(); }
+    uint64_t reset_count() const override { return link_.reset_count_; }
+
+   private:
+    AtChannelLink& link_;
+  };
+
   AtLinkOptions options_;
   std::unique_ptr<SerialPort> port_;
   bool dirty_ = false;         // out of step with the modem: resync before the next command
   bool ccho_refused_ = false;  // this modem has no +CCHO: go straight to +CSIM
   Mode mode_ = Mode::Closed;
   std::string session_;
-  uint8_t channel_ = 0;  // the card's channel number under +CSIM
   uint64_t reset_count_ = 0;
   AtWireStats stats_;
+  CsimCard csim_card_{*this};
+  apdu::BasicChannelLink csim_channel_{csim_card_};
 };
 
 // The error for a failed command: +CME ERROR 3 → NotAllowed, 4 → NotSupported, 10 →

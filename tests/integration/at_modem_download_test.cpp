@@ -1,5 +1,5 @@
 // A profile download over an AT modem: ProfileDownloader → Es10Channel (120-byte segments, as
-// a modem's command line needs) → LogicalChannel → LinkCard → AtChannelLink → a pty → the real
+// a modem's command line needs) → LogicalChannel → AtChannelLink → a pty → the real
 // `veuicc --modem at` process, and the engine → CurlHttpClient → the Python test SM-DP+ on
 // loopback. Prints the figures of issue 12 (APDUs, AT commands, bytes on the wire, time), also
 // at a fixed modem latency, and downloads once more through the +CSIM fallback with URCs in
@@ -23,7 +23,6 @@
 #include "lpa/error.h"
 #include "lpa/es10_client.h"
 #include "modem/at/at_channel_link.h"
-#include "tests/support/link_card.h"
 #include "tests/support/subprocess.h"
 #include "tests/unit/smdpp_process.h"
 
@@ -50,7 +49,6 @@ class AtModemDownload : public ::testing::Test {
     client_.reset();
     es10_.reset();
     channel_.reset();
-    card_.reset();
     link_.reset();
     if (modem_) modem_->stop(SIGTERM);
     if (HasFailure()) {
@@ -90,8 +88,7 @@ class AtModemDownload : public ::testing::Test {
       std::this_thread::sleep_for(5ms);
     }
     link_ = std::make_unique<AtChannelLink>(AtLinkOptions{port, 5000ms, true});
-    card_ = std::make_unique<euiccd::testing::LinkCard>(*link_);
-    channel_ = std::make_unique<apdu::LogicalChannel>(*card_);
+    channel_ = std::make_unique<apdu::LogicalChannel>(*link_);
     es10_ = std::make_unique<apdu::Es10Channel>(*channel_, AtChannelLink::kSegmentSize);
     client_ = std::make_unique<lpa::Es10Client>(*es10_);
   }
@@ -103,7 +100,7 @@ class AtModemDownload : public ::testing::Test {
           curl_options(pki_, {smdp_->resolve_entry()}, 20s));
     });
     lpa::DownloadOptions o;
-    o.activation_code = "LPA:1$" + smdp_->address() + "$PLAIN";
+    o.activation_code = lpa::parse_activation_code("LPA:1$" + smdp_->address() + "$PLAIN");
     const auto apdus = es10_->stats().apdus;
     const auto apdu_bytes = es10_->stats().bytes_out + es10_->stats().bytes_in;
     const auto wire = link_->stats();
@@ -137,7 +134,6 @@ class AtModemDownload : public ::testing::Test {
   std::unique_ptr<Server> smdp_;
   std::unique_ptr<euiccd::testing::Subprocess> modem_;
   std::unique_ptr<AtChannelLink> link_;
-  std::unique_ptr<euiccd::testing::LinkCard> card_;
   std::unique_ptr<apdu::LogicalChannel> channel_;
   std::unique_ptr<apdu::Es10Channel> es10_;
   std::unique_ptr<lpa::Es10Client> client_;

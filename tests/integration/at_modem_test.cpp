@@ -1,12 +1,8 @@
-// ES10 over an AT modem, end to end: Es10Client → Es10Channel → LogicalChannel → (adapter) →
+// ES10 over an AT modem, end to end: Es10Client → Es10Channel → LogicalChannel →
 // AtChannelLink → a pty → the real `veuicc --modem at` process (its AT interpreter on the card
 // of the virtual eUICC, with its JSON state file). The faults of the emulated modem (+CME
 // ERROR, silence, garbage, truncation, URC storms, slowness, no +CCHO) must each end in a
 // named error within a bounded time, after which the card is usable again.
-//
-// LogicalChannel on this branch still sits on apdu::Card; the seam (branch m-seam) makes it
-// take a ChannelLink. Until then tests/support/link_card.h puts the link under it, so the test
-// runs the real LogicalChannel and Es10Channel code unchanged.
 //
 // Runs inside tests/integration/pcsc-sandbox.sh like its siblings (it needs no pcscd, only
 // the sandbox's private namespaces, which also take the veuicc children down with it).
@@ -30,7 +26,6 @@
 #include "lpa/error.h"
 #include "lpa/es10_client.h"
 #include "modem/at/at_channel_link.h"
-#include "tests/support/link_card.h"
 #include "tests/support/subprocess.h"
 
 using namespace euiccd;
@@ -38,7 +33,6 @@ using namespace euiccd::lpa;
 using namespace std::chrono_literals;
 using euiccd::modem::at::AtChannelLink;
 using euiccd::modem::at::AtLinkOptions;
-using euiccd::testing::LinkCard;
 using euiccd::testing::Subprocess;
 using euiccd::testing::TempDir;
 using nlohmann::json;
@@ -160,8 +154,7 @@ class AtModem : public ::testing::Test {
   void open_card(std::chrono::milliseconds timeout = 5000ms,
                  size_t segment = AtChannelLink::kSegmentSize) {
     if (!link_) link_ = std::make_unique<AtChannelLink>(AtLinkOptions{port(), timeout, true});
-    card_ = std::make_unique<LinkCard>(*link_);
-    channel_ = std::make_unique<apdu::LogicalChannel>(*card_);
+    channel_ = std::make_unique<apdu::LogicalChannel>(*link_);
     es10_channel_ = std::make_unique<apdu::Es10Channel>(*channel_, segment);
     client_ = std::make_unique<Es10Client>(*es10_channel_);
   }
@@ -170,7 +163,6 @@ class AtModem : public ::testing::Test {
     client_.reset();
     es10_channel_.reset();
     channel_.reset();
-    card_.reset();
   }
 
   Es10Client& es10() { return *client_; }
@@ -239,7 +231,6 @@ class AtModem : public ::testing::Test {
   TempDir work_;
   std::unique_ptr<Subprocess> modem_;
   std::unique_ptr<AtChannelLink> link_;
-  std::unique_ptr<LinkCard> card_;
   std::unique_ptr<apdu::LogicalChannel> channel_;
   std::unique_ptr<apdu::Es10Channel> es10_channel_;
   std::unique_ptr<Es10Client> client_;

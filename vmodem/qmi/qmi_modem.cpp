@@ -1,0 +1,274 @@
+#include "vmodem/qmi/qmi_modem.h"
+
+#include "modem/qmi/ctl.h"
+#include "modem/qmi/result.h"
+#include "modem/qmi/uim.h"
+
+namespace euiccd::vmodem::qmi {
+
+using namespace euiccd::modem::qmi;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr uint8_t kEmulatedSlot = 1;  // the one slot this modem has
+
+uint16_t sw_of(const Bytes& r) {
+  return r.size() < 2 ? 0x6F00 : static_cast<uint16_t>(r[r.size() - 2] << 8 | r[r.size() - 1]);
+}
+
+uint8_t cla_for(uint8_t channel) {
+  return channel < 4 ? channel : static_cast<uint8_t>(0x40 | (channel - 4));
+}
+
+Bytes response_frame(uint8_t service, uint8_t client, const Sdu& request, std::vector<Tlv> tlvs) {
+  Frame f;
+  f.from_service = true;
+  f.service = service;
+  f.client = client;
+  f.sdu.kind = MessageKind::Response;
+  f.sdu.transaction = request.transaction;
+  f.sdu.message = request.message;
+  f.sdu.tlvs = std::move(tlvs);
+  return encode_frame(f);
+}
+
+}  // namespace
+
+QmiFaultPlan parse_qmi_fault(const std::string& spec) {
+  QmiFaultPlan plan;
+  const auto at = spec.find('@');
+  const std::string kind = spec.substr(0, at);
+  if (at != std::string::npos) {
+    const std::string n = spec.substr(at + 1);
+    if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(n) == 0) {
+      throw Error(Errc::InvalidArgument, "--qmi-fault KIND@N wants N ≥ 1, not \"" + n + "\"");
+    }
+    plan.at = std::stoull(n);
+  }
+  static const std::map<std::string, QmiFault> kKinds = {{"access-denied", QmiFault::AccessDenied},
+                                                         {"no-reply", QmiFault::NoReply},
+                                                         {"garbled", QmiFault::Garbled},
+                                                         {"truncated", QmiFault::Truncated},
+                                                         {"reset-mid", QmiFault::ResetMid},
+                                                         {"slow", QmiFault::Slow}};
+  const auto it = kKinds.find(kind);
+  if (it == kKinds.end()) {
+    throw Error(Errc::InvalidArgument,
+                "--qmi-fault wants access-denied, no-reply, garbled, truncated, reset-mid or "
+                "slow (optionally @N), not \"" +
+                    spec + "\"");
+  }
+  plan.fault = it->second;
+  return plan;
+}
+
+QmiModem::QmiModem(veuicc::Card& card, std::function<std::string()> enabled_iccid,
+                   QmiFaultPlan faults)
+    : card_(card), enabled_iccid_(std::move(enabled_iccid)), faults_(faults) {}
+
+void QmiModem::reset() {
+  next_cid_.clear();
+  channel_owner_.clear();
+  card_.reset();
+}
+
+QmiAction QmiModem::handle(ByteView bytes) {
+  Frame frame;
+  try {
+    frame = decode_frame(bytes);
+  } catch (const Error&) {
+    return {};  // a real modem drops what it cannot parse
+  }
+  if (frame.from_service || frame.sdu.kind != MessageKind::Request) return {};
+  if (frame.service == kServiceCtl) {
+    return {
+        {{response_frame(kServiceCtl, frame.client, frame.sdu, ctl(frame.sdu)), milliseconds(0)}},
+        false};
+  }
+  if (frame.service == kServiceUim) {
+    QmiAction action = uim(frame.client, frame.sdu);
+    return action;
+  }
+  return {{{response_frame(frame.service, frame.client, frame.sdu,
+                           encode_plain_response(kErrInvalidQmiCommand)),
+            milliseconds(0)}},
+          false};
+}
+
+std::vector<Tlv> QmiModem::ctl(const Sdu& request) {
+  try {
+    switch (request.message) {
+      case kCtlGetVersionInfo:
+        return encode_version_info_response({{kServiceCtl, 1, 5}, {kServiceUim, 1, 40}});
+      case kCtlAllocateCid: {
+        const uint8_t service = decode_allocate_cid_request(request);
+        uint8_t& last = next_cid_[service];
+        if (last == 0xFE) return encode_plain_response(kErrClientIdsExhausted);
+        return encode_allocate_cid_response(service, ++last);
+      }
+      case kCtlReleaseCid: {
+        const auto [service, cid] = decode_release_cid_request(request);
+        if (service == kServiceUim) close_channels_of(cid);
+        return encode_release_cid_response(service, cid);
+      }
+      case kCtlSync:
+        // Sync: the host starts over; every client it had is gone.
+        for (auto it = channel_owner_.begin(); it != channel_owner_.end();) {
+          card_.transmit(Bytes{0x00, 0x70, 0x80, it->first, 0x00});
+          it = channel_owner_.erase(it);
+        }
+        return encode_plain_response(kErrNone);
+      default: return encode_plain_response(kErrInvalidQmiCommand);
+    }
+  } catch (const Error&) {
+    return encode_plain_response(kErrMalformedMessage);
+  }
+}
+
+QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
+  const milliseconds latency = faults_.latency;
+  auto reply = [&](std::vector<Tlv> tlvs, milliseconds delay) {
+    return QmiAction{{{response_frame(kServiceUim, cid, request, std::move(tlvs)), delay}}, false};
+  };
+  try {
+    if (const auto slot = decode_slot(request); slot && *slot != kEmulatedSlot) {
+      return reply(encode_plain_response(kErrNoSim), latency);
+    }
+    switch (request.message) {
+      case kUimGetCardStatus: {
+        CardStatus status;
+        if (!enabled_iccid_().empty()) {
+          // The enabled profile's USIM (3GPP RID A000000087, application 1002).
+          status.applications.push_back({2, 7, from_hex("A0000000871002FF49FF0589")});
+        }
+        return reply(encode(status), latency);
+      }
+      case kUimGetSlotStatus: {
+        SlotStatus status;
+        const std::string iccid = enabled_iccid_();
+        if (!iccid.empty()) status.iccid = iccid_to_bcd(iccid);
+        status.atr = card_.atr();
+        status.eid = card_.config().eid;
+        return reply(encode(status), latency);
+      }
+      case 0x002E: {  // Register Events: echo the mask
+        std::vector<Tlv> tlvs = encode_plain_response(kErrNone);
+        if (const Tlv* mask = request.find(0x01)) tlvs.push_back({0x10, mask->value});
+        return reply(std::move(tlvs), latency);
+      }
+      case 0x0030:  // Power Off SIM
+      case 0x0031:  // Power On SIM
+        channel_owner_.clear();
+        card_.reset();
+        return reply(encode_plain_response(kErrNone), latency);
+      case kUimOpenLogicalChannel: {
+        ++opens_;
+        if (faults_.fault == QmiFault::AccessDenied && !fault_fired_ && opens_ == faults_.at) {
+          fault_fired_ = true;
+          return reply(encode_plain_response(kErrAccessDenied), latency);
+        }
+        return reply(open_channel(cid, request), latency);
+      }
+      case kUimLogicalChannel: return reply(close_channel(cid, request), latency);
+      case kUimSendApdu: {
+        const SendApduRequest req = decode_send_apdu_request(request);
+        if (req.channel && channel_owner_.count(*req.channel) == 0) {
+          return reply(encode_plain_response(kErrInvalidArgument), latency);
+        }
+        ++apdus_;
+        const bool fire = faults_.fault != QmiFault::None &&
+                          faults_.fault != QmiFault::AccessDenied && !fault_fired_ &&
+                          apdus_ == faults_.at;
+        if (fire) fault_fired_ = true;
+        if (fire && faults_.fault == QmiFault::NoReply) return {};
+        if (fire && faults_.fault == QmiFault::ResetMid) return {{}, true};
+        SendApduResponse rsp;
+        rsp.apdu_response = card_apdu(req.apdu);
+        std::vector<Tlv> tlvs = encode(rsp);
+        if (fire && faults_.fault == QmiFault::Garbled) {
+          // The APDU array claims more bytes than its TLV holds.
+          tlvs[1].value = Bytes{0x2C, 0x01, 0x90, 0x00};
+        } else if (fire && faults_.fault == QmiFault::Truncated) {
+          // The response is cut before its status word.
+          tlvs[1].value = Bytes{0x01, 0x00, rsp.apdu_response->front()};
+        }
+        const milliseconds delay =
+            fire && faults_.fault == QmiFault::Slow ? faults_.slow_delay + latency : latency;
+        return reply(std::move(tlvs), delay);
+      }
+      default: return reply(encode_plain_response(kErrInvalidQmiCommand), latency);
+    }
+  } catch (const Error& e) {
+    return reply(encode_plain_response(e.code() == Errc::InvalidArgument ? kErrNotSupported
+                                                                         : kErrMalformedMessage),
+                 latency);
+  }
+}
+
+Bytes QmiModem::card_apdu(const Bytes& apdu) {
+  Bytes r = card_.transmit(apdu);
+  Bytes data;
+  // Like a modem's UIM task: fetch 61xx pieces itself, so the host gets one whole answer.
+  for (int i = 0; i < 64 && (sw_of(r) >> 8) == 0x61; ++i) {
+    data.insert(data.end(), r.begin(), r.end() - 2);
+    const uint8_t cla = apdu.empty() ? 0 : static_cast<uint8_t>(apdu[0] & 0x43);
+    r = card_.transmit(Bytes{cla, 0xC0, 0x00, 0x00, static_cast<uint8_t>(sw_of(r) & 0xFF)});
+  }
+  data.insert(data.end(), r.begin(), r.end());
+  return data;
+}
+
+std::vector<Tlv> QmiModem::open_channel(uint8_t cid, const Sdu& request) {
+  const OpenLogicalChannelRequest req = decode_open_logical_channel_request(request);
+  OpenLogicalChannelResponse rsp;
+  const Bytes opened = card_.transmit(Bytes{0x00, 0x70, 0x00, 0x00, 0x01});
+  if (sw_of(opened) != 0x9000 || opened.size() != 3) {
+    rsp.result = {1, kErrInsufficientResources};
+    rsp.card_sw = sw_of(opened);
+    return encode(rsp);
+  }
+  const uint8_t channel = opened[0];
+  Bytes select{cla_for(channel), 0xA4, 0x04, 0x00, static_cast<uint8_t>(req.aid.size())};
+  append(select, req.aid);
+  select.push_back(0x00);
+  const Bytes selected = card_apdu(select);
+  const uint16_t sw = sw_of(selected);
+  rsp.card_sw = sw;
+  if (sw != 0x9000) {
+    card_.transmit(Bytes{0x00, 0x70, 0x80, channel, 0x00});
+    rsp.result = {1, kErrInternal};
+    return encode(rsp);
+  }
+  channel_owner_[channel] = cid;
+  rsp.channel = channel;
+  rsp.select_response = Bytes(selected.begin(), selected.end() - 2);
+  return encode(rsp);
+}
+
+std::vector<Tlv> QmiModem::close_channel(uint8_t cid, const Sdu& request) {
+  const CloseLogicalChannelRequest req = decode_close_logical_channel_request(request);
+  CloseLogicalChannelResponse rsp;
+  const auto it = channel_owner_.find(req.channel);
+  if (it == channel_owner_.end() || it->second != cid) {
+    rsp.result = {1, kErrInvalidArgument};
+    return encode(rsp);
+  }
+  channel_owner_.erase(it);
+  rsp.card_sw = sw_of(card_.transmit(Bytes{0x00, 0x70, 0x80, req.channel, 0x00}));
+  return encode(rsp);
+}
+
+void QmiModem::close_channels_of(uint8_t cid) {
+  for (auto it = channel_owner_.begin(); it != channel_owner_.end();) {
+    if (it->second == cid) {
+      card_.transmit(Bytes{0x00, 0x70, 0x80, it->first, 0x00});
+      it = channel_owner_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace euiccd::vmodem::qmi
