@@ -10,7 +10,8 @@
 #
 # The Python self-tests (label smdpp) are left out: no code of ours runs in them, and the
 # normal build already ran them. gcc is used: its ASan runtime works inside the integration
-# tests' namespaces (pcsc-sandbox.sh) like the normal build. See docs/fuzzing.md.
+# tests' namespaces (pcsc-sandbox.sh) like the normal build. The benchmark harness is left out:
+# no test runs it, and it is the normal build's (scripts/bench.sh). See docs/fuzzing.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${SANITIZE_BUILD_DIR:-build-asan}
@@ -22,7 +23,7 @@ jobs=${SANITIZE_JOBS:-2}
 # code (measured 39 s against 85 s for one test file), and -O1 is what ASan recommends.
 CC=gcc CXX=g++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS=-Wno-maybe-uninitialized \
-  -DEUICCD_WERROR=OFF -DEUICCD_SANITIZE=ON >/dev/null
+  -DEUICCD_WERROR=OFF -DEUICCD_SANITIZE=ON -DEUICCD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$jobs"
 
 # abort_on_error: a report ends the process with SIGABRT even where a test or a supervisor
