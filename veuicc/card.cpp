@@ -325,6 +325,7 @@ Bytes Card::run_es10(Channel& ch, const Apdu& apdu) {
     return sw_only(kNoPreciseDiagnosis);
   }
   uint16_t sw = kOk;
+  if (ctx.refresh_requested) refresh_requested_ = true;
   if (ctx.refresh_requested && config_.proactive_refresh) {
     proactive_command_ = kRefreshCommand;
     sw = static_cast<uint16_t>(0x9100 | proactive_command_.size());

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "lpa/bytes.h"
 #include "veuicc/es10.h"
@@ -38,6 +39,10 @@ class Card {
   // partial STORE DATA commands, pending response data and the session (challenge).
   void reset();
   Bytes transmit(ByteView command);
+  // True once after an Enable or Disable that asked for a REFRESH (refreshFlag true). A modem,
+  // being the terminal, then restarts the UICC session itself after passing the answer on:
+  // the emulated modems (vmodem/) take this and reset the card, which closes every channel.
+  bool take_refresh_request() { return std::exchange(refresh_requested_, false); }
 
   Es10Behaviour& behaviour() { return behaviour_; }
   const CardConfig& config() const { return config_; }
@@ -70,6 +75,7 @@ class Card {
   Session session_;
   std::array<Channel, kChannels> channels_;
   Bytes proactive_command_;  // REFRESH waiting for FETCH
+  bool refresh_requested_ = false;
 };
 
 // R-APDU helpers.

@@ -391,6 +391,16 @@ Bytes QmiChannelLink::transmit(ByteView command_apdu) {
   req.channel = *m.channel;
   const auto rsp = decode_send_apdu_response(
       m.request(kUimSendApdu, encode(req), "Send APDU", m.options.timeout));
+  if (!rsp.result.ok() && rsp.result.error == kErrInvalidArgument) {
+    // The modem no longer knows our channel: it restarted the UICC (a REFRESH after a profile
+    // switch, a SIM power cycle) and the command did not reach the card. Like 6881 from a card.
+    m.channel.reset();
+    ++m.resets;
+    throw apdu::CardResetError("the QMI modem at " + m.options.device_path +
+                               " no longer knows logical channel " +
+                               std::to_string(req.channel.value_or(0)) +
+                               " (the SIM was restarted); the command was not run");
+  }
   if (!rsp.result.ok()) throw error_for("Send APDU", rsp.result.error, std::nullopt);
   return *rsp.apdu_response;
 }

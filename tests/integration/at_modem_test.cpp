@@ -326,6 +326,32 @@ TEST_F(AtModem, LongCommandLinesStepTheSegmentSizeDown) {
   EXPECT_EQ(card_profile(kTravel)->nickname, std::string(64, 'n'));
 }
 
+// An Enable with refreshFlag makes the modem restart the SIM after answering: the +CCHO
+// session is gone (+CME ERROR: 21), the next command is resent on a new session and the switch
+// is not taken for a failure. Over +CSIM the card answers 6881 on the old channel instead.
+TEST_F(AtModem, SimRefreshAfterEnableIsACountedResetAndTheNextCommandGoesThrough) {
+  for (const bool csim : {false, true}) {
+    SCOPED_TRACE(csim ? "+CSIM" : "+CCHO/+CGLA");
+    if (csim) {
+      close_card();
+      link_.reset();
+      modem_.reset();
+      start_modem({"--at-fault", "no-ccho"});
+    } else {
+      start_modem();
+    }
+    open_card();
+    EXPECT_EQ(es10().get_eid(), kEid);
+    const uint64_t resets = link().reset_count();
+    es10().enable_profile(ProfileIdentifier::from_iccid(csim ? kLab : kTravel), /*refresh=*/true);
+    EXPECT_EQ(link().reset_count(), resets);  // the answer arrived before the restart
+    const auto list = es10().get_profiles_info();
+    EXPECT_EQ(link().reset_count(), resets + 1);
+    EXPECT_EQ(list.size(), 3u);
+    EXPECT_EQ(state_profile(csim ? kLab : kTravel)["state"], "enabled");
+  }
+}
+
 // ---- faults: a named error within a bounded time, then a usable card -------------------------
 
 TEST_F(AtModem, CmeErrorIsACardError) {

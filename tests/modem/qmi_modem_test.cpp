@@ -348,6 +348,27 @@ TEST_F(QmiModem, ProxyGoneIsACardResetAndTheNextOperationReconnects) {
   EXPECT_EQ(s.es10.get_profiles_info().size(), 2u);
 }
 
+// An Enable with refreshFlag makes the modem restart the UICC after answering (the SIM refresh
+// after a profile switch): the channel is gone, the next command is not run but resent on a
+// new channel, and the switch is not taken for a failure.
+TEST_F(QmiModem, SimRefreshAfterEnableIsACountedResetAndTheNextCommandGoesThrough) {
+  start_modem();
+  Stack& s = stack(1000ms);
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  const uint8_t before = s.channel.number();
+  s.es10.enable_profile(ProfileIdentifier::from_iccid(kTravel), /*refresh=*/true);
+  EXPECT_EQ(s.link.reset_count(), 0u);  // the answer arrived before the restart
+  const auto list = s.es10.get_profiles_info();
+  EXPECT_EQ(s.link.reset_count(), 1u);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[1].iccid, kTravel);
+  EXPECT_EQ(list[1].state, ProfileState::Enabled);
+  EXPECT_EQ(state_profile(kTravel)["state"], "enabled");
+  EXPECT_TRUE(s.channel.is_open());
+  std::printf("  refresh after Enable: channel %u -> %u, 1 reset counted\n", before,
+              s.channel.number());
+}
+
 TEST_F(QmiModem, NoDeviceIsANamedErrorNotAHang) {
   modem::qmi::QmiLinkOptions o;
   o.device_path = work_.file("no-such-modem");

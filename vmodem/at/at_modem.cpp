@@ -297,7 +297,14 @@ std::string AtModem::execute(std::string_view body) {
       sessions_.clear();
       if (name == "+CGLA") return error(21);
     }
-    return name == "+CGLA" ? channel_apdu(args) : sim_apdu(args);
+    std::string reply = name == "+CGLA" ? channel_apdu(args) : sim_apdu(args);
+    if (card_.take_refresh_request()) {
+      // A profile switch with REFRESH: after passing the answer on, the modem restarts the
+      // SIM, so every +CCHO session (and a channel opened over +CSIM) is gone.
+      card_.reset();
+      sessions_.clear();
+    }
+    return reply;
   }
   return line("ERROR");
 }

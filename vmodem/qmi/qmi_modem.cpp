@@ -186,6 +186,12 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
         if (fire && faults_.fault == QmiFault::ResetMid) return {{}, true};
         SendApduResponse rsp;
         rsp.apdu_response = card_apdu(req.apdu);
+        if (card_.take_refresh_request()) {
+          // A profile switch with REFRESH: the modem restarts the UICC after answering, and
+          // every logical channel is gone (a Send APDU on one answers InvalidArgument).
+          channel_owner_.clear();
+          card_.reset();
+        }
         std::vector<Tlv> tlvs = encode(rsp);
         if (fire && faults_.fault == QmiFault::Garbled) {
           // The APDU array claims more bytes than its TLV holds.
