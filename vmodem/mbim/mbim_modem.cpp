@@ -239,7 +239,8 @@ std::pair<uint32_t, Bytes> MbimModem::open_channel(const Message& request) {
                static_cast<uint8_t>(req.app_id.size())};
   append(select, req.app_id);
   select.push_back(0x00);
-  const auto [status, info] = apdu(channel, select);
+  const ApduResponse selected = decode_apdu_response(apdu(channel, select).second);
+  const uint32_t status = selected.status;
   const uint16_t sw = sw_of_status(status);
   if (sw != 0x9000) {
     card_.transmit(Bytes{0x00, 0x70, 0x80, static_cast<uint8_t>(channel), 0x00});
@@ -252,7 +253,7 @@ std::pair<uint32_t, Bytes> MbimModem::open_channel(const Message& request) {
   OpenChannelResponse rsp;
   rsp.status = status;
   rsp.channel = channel;
-  rsp.response = decode_apdu_response(info).response;
+  rsp.response = selected.response;
   return {kStatusNone, encode(rsp)};
 }
 
