@@ -183,7 +183,8 @@ struct MbimChannelLink::Impl {
     }
     removed_handler =
         g_signal_connect(device, MBIM_DEVICE_SIGNAL_REMOVED, G_CALLBACK(on_removed), this);
-    const auto flags = options.use_proxy ? MBIM_DEVICE_OPEN_FLAGS_PROXY : MBIM_DEVICE_OPEN_FLAGS_NONE;
+    const auto flags =
+        options.use_proxy ? MBIM_DEVICE_OPEN_FLAGS_PROXY : MBIM_DEVICE_OPEN_FLAGS_NONE;
     res = call("opening the device", options.timeout, [&](GCancellable* c, Pending* p) {
       mbim_device_open_full(device, flags, timeout_s, c, on_ready, p);
     });
@@ -204,37 +205,36 @@ struct MbimChannelLink::Impl {
   // is not (lpac does the same). Slot 1 on a modem without slot mappings is that SIM.
   void select_slot() {
     const uint32_t wanted = options.slot - 1;
-    const Message mappings =
-        command(kServiceMsBasicConnectExt, kCidDeviceSlotMappings, kQuery, {},
-                "Device Slot Mappings (query)", options.timeout);
+    const Message mappings = command(kServiceMsBasicConnectExt, kCidDeviceSlotMappings, kQuery, {},
+                                     "Device Slot Mappings (query)", options.timeout);
     if (mappings.status != kStatusNone) {
       if (wanted == 0) return;  // a single-slot modem without MS Basic Connect Extensions
       throw error_for("Device Slot Mappings", mappings.status, std::nullopt);
     }
     const std::vector<uint32_t> slots = decode_slot_mappings(mappings.information);
     if (!slots.empty() && slots[0] == wanted) return;
-    const Message info = command(kServiceMsBasicConnectExt, kCidSlotInfoStatus, kQuery,
-                                 encode_slot_info_request(wanted), "Slot Info Status",
-                                 options.timeout);
+    const Message info =
+        command(kServiceMsBasicConnectExt, kCidSlotInfoStatus, kQuery,
+                encode_slot_info_request(wanted), "Slot Info Status", options.timeout);
     if (info.status != kStatusNone) {
       throw error_for("Slot Info Status (slot " + std::to_string(options.slot) + ")", info.status,
                       std::nullopt);
     }
     const SlotInfo state = decode_slot_info(info.information);
-    if (state.state == kSlotEmpty || state.state == kSlotOffEmpty ||
-        state.state == kSlotUnknown || state.state == kSlotError) {
-      throw Error(Errc::CardRemoved, "slot " + std::to_string(options.slot) + " of the MBIM modem at " +
-                                         options.device_path +
-                                         " has no usable SIM (slot state " +
-                                         std::to_string(state.state) +
-                                         "); check the configured slot number");
+    if (state.state == kSlotEmpty || state.state == kSlotOffEmpty || state.state == kSlotUnknown ||
+        state.state == kSlotError) {
+      throw Error(Errc::CardRemoved,
+                  "slot " + std::to_string(options.slot) + " of the MBIM modem at " +
+                      options.device_path + " has no usable SIM (slot state " +
+                      std::to_string(state.state) + "); check the configured slot number");
     }
     std::vector<uint32_t> map = slots.empty() ? std::vector<uint32_t>{wanted} : slots;
     map[0] = wanted;
-    const Message set = command(kServiceMsBasicConnectExt, kCidDeviceSlotMappings, kSet,
-                                encode_slot_mappings(map), "Device Slot Mappings (set)",
-                                options.timeout);
-    if (set.status != kStatusNone) throw error_for("Device Slot Mappings", set.status, std::nullopt);
+    const Message set =
+        command(kServiceMsBasicConnectExt, kCidDeviceSlotMappings, kSet, encode_slot_mappings(map),
+                "Device Slot Mappings (set)", options.timeout);
+    if (set.status != kStatusNone)
+      throw error_for("Device Slot Mappings", set.status, std::nullopt);
     ++resets;  // the modem's active SIM changed: whatever it had open there is gone
   }
 
@@ -277,8 +277,8 @@ struct MbimChannelLink::Impl {
         throw Error(Errc::Timeout,
                     "the modem at " + options.device_path + " did not answer " + what + ": " + why);
       }
-      throw Error(Errc::CardError, "MBIM " + what + " failed on " + options.device_path + ": " +
-                                       why);
+      throw Error(Errc::CardError,
+                  "MBIM " + what + " failed on " + options.device_path + ": " + why);
     }
     guint32 len = 0;
     const guint8* data = mbim_message_get_raw(reply, &len, &error);
@@ -374,9 +374,8 @@ apdu::OpenedChannel MbimChannelLink::open(const std::vector<Bytes>& aids) {
       opened.select_response = rsp->response;
       return opened;
     }
-    const Error e = error_for("UICC Open Channel", done.status == kStatusNone ? kStatusFailure
-                                                                               : done.status,
-                              sw);
+    const Error e = error_for("UICC Open Channel",
+                              done.status == kStatusNone ? kStatusFailure : done.status, sw);
     if (e.code() != Errc::NotSupported || done.status == kStatusNoDeviceSupport ||
         done.status == kStatusInvalidDeviceServiceOperation) {
       throw e;
@@ -402,8 +401,8 @@ Bytes MbimChannelLink::transmit(ByteView command_apdu) {
   req.command.assign(command_apdu.begin(), command_apdu.end());
   // The CLA already carries the channel; channels 4..19 use the extended class byte coding.
   req.class_byte_type = !command_apdu.empty() && (command_apdu[0] & 0x40) ? 1 : 0;
-  const Message done = m.command(kServiceMsUiccLowLevel, kCidApdu, kSet, encode(req),
-                                 "UICC APDU", m.options.timeout);
+  const Message done = m.command(kServiceMsUiccLowLevel, kCidApdu, kSet, encode(req), "UICC APDU",
+                                 m.options.timeout);
   if (done.status != kStatusNone) {
     if (done.status == kStatusMsInvalidLogicalChannel) {
       m.channel.reset();
@@ -419,8 +418,7 @@ Bytes MbimChannelLink::transmit(ByteView command_apdu) {
   const uint16_t sw = sw_of_status(rsp.status);
   if (rsp.status > 0xFFFF || (sw >> 8) == 0) {
     throw Error(Errc::Malformed, "the modem's UICC APDU answer has status " +
-                                     std::to_string(rsp.status) +
-                                     ", which is no card status word");
+                                     std::to_string(rsp.status) + ", which is no card status word");
   }
   out.push_back(static_cast<uint8_t>(sw >> 8));
   out.push_back(static_cast<uint8_t>(sw));

@@ -32,10 +32,10 @@ namespace euiccd::modem::mbim {
 using Uuid = std::array<uint8_t, 16>;
 
 // Device services (mbim-uuid.h in libmbim 1.28).
-extern const Uuid kServiceBasicConnect;        // a289cc33-bcbb-8b4f-b6b0-133ec2aae6df
-extern const Uuid kServiceMsBasicConnectExt;   // 3d01dcc5-fef5-4d05-0d3a-bef7058e9aaf
-extern const Uuid kServiceMsUiccLowLevel;      // c2f6588e-f037-4bc9-8665-f4d44bd09367
-extern const Uuid kServiceProxyControl;        // 838cf7fb-8d0d-4d7f-871e-d71dbefbb39b
+extern const Uuid kServiceBasicConnect;       // a289cc33-bcbb-8b4f-b6b0-133ec2aae6df
+extern const Uuid kServiceMsBasicConnectExt;  // 3d01dcc5-fef5-4d05-0d3a-bef7058e9aaf
+extern const Uuid kServiceMsUiccLowLevel;     // c2f6588e-f037-4bc9-8665-f4d44bd09367
+extern const Uuid kServiceProxyControl;       // 838cf7fb-8d0d-4d7f-871e-d71dbefbb39b
 
 std::string describe_service(const Uuid& service);
 

@@ -138,8 +138,8 @@ Bytes utf16(const std::string& s) {
 
 Bytes encode(const OpenChannelRequest& r) {
   if (r.app_id.size() < kMinAidBytes || r.app_id.size() > kMaxAidBytes) {
-    throw Error(Errc::InvalidArgument, "an AID has 5..16 bytes, not " +
-                                           std::to_string(r.app_id.size()));
+    throw Error(Errc::InvalidArgument,
+                "an AID has 5..16 bytes, not " + std::to_string(r.app_id.size()));
   }
   return Builder().size_offset(r.app_id).u32(r.select_p2).u32(r.channel_group).build();
 }
@@ -149,7 +149,8 @@ OpenChannelRequest decode_open_channel_request(ByteView info) {
   r.app_id = rd.size_offset(kMaxAidBytes);
   r.select_p2 = rd.u32();
   r.channel_group = rd.u32();
-  if (r.app_id.size() < kMinAidBytes) malformed("an AID of " + std::to_string(r.app_id.size()) + " bytes");
+  if (r.app_id.size() < kMinAidBytes)
+    malformed("an AID of " + std::to_string(r.app_id.size()) + " bytes");
   return r;
 }
 
@@ -205,7 +206,8 @@ ApduRequest decode_apdu_request(ByteView info) {
   r.class_byte_type = rd.u32();
   r.command = rd.size_offset(kMaxCommandApduBytes);
   check_channel(r.channel, "UICC APDU request");
-  if (r.command.size() < 4) malformed("a command APDU of " + std::to_string(r.command.size()) + " bytes");
+  if (r.command.size() < 4)
+    malformed("a command APDU of " + std::to_string(r.command.size()) + " bytes");
   return r;
 }
 

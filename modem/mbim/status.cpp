@@ -72,8 +72,9 @@ Error error_for(const std::string& operation, uint32_t status, std::optional<uin
     case kStatusNotInitialized:
     case kStatusRadioPowerOff:
     case kStatusPinRequired:
-      return Error(Errc::Busy, what + ": the SIM is not ready yet; unlock it or try again in a "
-                                      "few seconds");
+      return Error(Errc::Busy, what +
+                                   ": the SIM is not ready yet; unlock it or try again in a "
+                                   "few seconds");
     case kStatusNoDeviceSupport:
     case kStatusInvalidDeviceServiceOperation:
       return Error(Errc::NotSupported,

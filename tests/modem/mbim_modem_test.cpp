@@ -193,10 +193,11 @@ TEST_F(MbimModem, MbimcliReadsStatusAndDrivesAChannelThroughTheProxy) {
       << out;
   EXPECT_NE(out.find("status: 144"), std::string::npos) << out;  // 9000 as SW1 | SW2<<8
   EXPECT_NE(out.find("channel: 1"), std::string::npos) << out;
-  ASSERT_EQ(mbimcli("--ms-set-uicc-apdu=channel=1,secure-message=none,classbyte-type=inter-industry,"
-                    "command=81E2910006BF3E035C015A",
-                    &out),
-            0)
+  ASSERT_EQ(
+      mbimcli("--ms-set-uicc-apdu=channel=1,secure-message=none,classbyte-type=inter-industry,"
+              "command=81E2910006BF3E035C015A",
+              &out),
+      0)
       << out;
   EXPECT_NE(out.find("status: 144"), std::string::npos) << out;
   EXPECT_NE(out.find("BF:3E:12:5A:10:89:04:90:32:12:34:51:23:45:12:34:56:78:90:12:35"),

@@ -49,10 +49,14 @@ MbimFaultPlan parse_mbim_fault(const std::string& spec) {
     plan.at = std::stoull(n);
   }
   static const std::map<std::string, MbimFault> kKinds = {
-      {"access-denied", MbimFault::AccessDenied}, {"select-failed", MbimFault::SelectFailed},
-      {"not-supported", MbimFault::NotSupported}, {"no-channels", MbimFault::NoChannels},
-      {"no-reply", MbimFault::NoReply},           {"garbled", MbimFault::Garbled},
-      {"truncated", MbimFault::Truncated},        {"reset-mid", MbimFault::ResetMid},
+      {"access-denied", MbimFault::AccessDenied},
+      {"select-failed", MbimFault::SelectFailed},
+      {"not-supported", MbimFault::NotSupported},
+      {"no-channels", MbimFault::NoChannels},
+      {"no-reply", MbimFault::NoReply},
+      {"garbled", MbimFault::Garbled},
+      {"truncated", MbimFault::Truncated},
+      {"reset-mid", MbimFault::ResetMid},
       {"slow", MbimFault::Slow}};
   const auto it = kKinds.find(kind);
   if (it == kKinds.end()) {
@@ -151,8 +155,8 @@ MbimAction MbimModem::command(const Message& request) {
         const ApduRequest req = decode_apdu_request(request.information);
         if (groups_.count(req.channel) == 0) return reply({kStatusMsInvalidLogicalChannel, {}});
         ++apdus_;
-        const bool fire = faults_.fault >= MbimFault::NoReply && !fault_fired_ &&
-                          apdus_ == faults_.at;
+        const bool fire =
+            faults_.fault >= MbimFault::NoReply && !fault_fired_ && apdus_ == faults_.at;
         if (fire) fault_fired_ = true;
         if (fire && faults_.fault == MbimFault::NoReply) return {};
         if (fire && faults_.fault == MbimFault::ResetMid) return {{}, true};
@@ -210,7 +214,8 @@ std::pair<uint32_t, Bytes> MbimModem::slots(const Message& request) {
       const uint32_t slot = decode_slot_info_request(request.information);
       if (slot >= kSlots) return {kStatusInvalidParameters, {}};
       SlotInfo info{slot, kSlotEmpty};
-      if (slot == 0) info.state = enabled_iccid_().empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
+      if (slot == 0)
+        info.state = enabled_iccid_().empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
       return {kStatusNone, encode(info)};
     }
     case kCidDeviceSlotMappings: {

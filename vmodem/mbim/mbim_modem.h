@@ -83,9 +83,9 @@ class MbimModem {
   std::function<std::string()> enabled_iccid_;
   MbimFaultPlan faults_;
   bool fault_fired_ = false;
-  uint32_t active_slot_ = 0;              // executor 0's slot
-  std::map<uint32_t, uint32_t> groups_;   // open logical channel → channel group
-  std::map<uint32_t, Bytes> pending_;     // channel → answer data beyond 256 bytes
+  uint32_t active_slot_ = 0;             // executor 0's slot
+  std::map<uint32_t, uint32_t> groups_;  // open logical channel → channel group
+  std::map<uint32_t, Bytes> pending_;    // channel → answer data beyond 256 bytes
   uint64_t opens_ = 0;
   uint64_t apdus_ = 0;
 };
