@@ -18,6 +18,8 @@ packages=(
   # modems (issue 12): the QMI link builds on libqmi-glib; the emulated-modem tests run
   # Debian's own qmi-proxy and qmicli against veuicc --modem qmi
   libqmi-glib-dev libqmi-utils libqmi-proxy
+  # and the MBIM link on libmbim-glib, tested with mbim-proxy and mbimcli (--modem mbim)
+  libmbim-glib-dev libmbim-utils libmbim-proxy
 )
 
 missing=()

@@ -10,6 +10,7 @@
 #include "veuicc/card.h"
 #include "veuicc/vpcd_link.h"
 #include "vmodem/at/pty_modem.h"
+#include "vmodem/mbim/mbim_pty.h"
 #include "vmodem/qmi/qmi_pty.h"
 
 namespace {
@@ -60,7 +61,12 @@ const char kUsage[] =
     "                        euiccd's QMI link\n"
     "  --qmi-fault KIND[@N]  once, at the N-th (default 1st) request: access-denied (Open\n"
     "                        Logical Channel), no-reply, garbled, truncated, reset-mid,\n"
-    "                        slow (Send APDU)\n";
+    "                        slow (Send APDU)\n"
+    "  --modem mbim          or an MBIM device on a pty, for mbim-proxy / mbimcli /\n"
+    "                        euiccd's MBIM link\n"
+    "  --mbim-fault KIND[@N] once, at the N-th (default 1st) request: access-denied,\n"
+    "                        select-failed, not-supported, no-channels (UICC Open Channel),\n"
+    "                        no-reply, garbled, truncated, reset-mid, slow (UICC APDU)\n";
 
 unsigned long number(const char* opt, const char* value) {
   char* end = nullptr;
@@ -111,6 +117,7 @@ int run(int argc, char** argv) {
     kPtyLink,
     kAtOption,
     kQmiFault,
+    kMbimFault,
     kHelp
   };
   static const option kOptions[] = {
@@ -144,6 +151,7 @@ int run(int argc, char** argv) {
       {"at-max-line", required_argument, nullptr, kAtOption},
       {"at-echo", required_argument, nullptr, kAtOption},
       {"qmi-fault", required_argument, nullptr, kQmiFault},
+      {"mbim-fault", required_argument, nullptr, kMbimFault},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -156,6 +164,7 @@ int run(int argc, char** argv) {
   std::string modem, pty_link;
   vmodem::at::AtModemOptions at_options;
   vmodem::qmi::QmiFaultPlan qmi_faults;
+  vmodem::mbim::MbimFaultPlan mbim_faults;
   if (const char* env = std::getenv("VPCD_PORT"))
     link.port = static_cast<uint16_t>(number("vpcd-port", env));
   int c = 0;
@@ -213,6 +222,7 @@ int run(int argc, char** argv) {
                                optarg);
         break;
       case kQmiFault: qmi_faults = vmodem::qmi::parse_qmi_fault(optarg); break;
+      case kMbimFault: mbim_faults = vmodem::mbim::parse_mbim_fault(optarg); break;
       case kHelp: std::cout << kUsage; return 0;
       default:
         (void)name;
@@ -224,8 +234,8 @@ int run(int argc, char** argv) {
     std::cerr << "veuicc: unexpected argument " << argv[optind] << "\n" << kUsage;
     return 2;
   }
-  if (!modem.empty() && modem != "at" && modem != "qmi") {
-    throw Error(Errc::InvalidArgument, "--modem wants at or qmi, not \"" + modem + "\"");
+  if (!modem.empty() && modem != "at" && modem != "qmi" && modem != "mbim") {
+    throw Error(Errc::InvalidArgument, "--modem wants at, qmi or mbim, not \"" + modem + "\"");
   }
   if (modem.empty() != pty_link.empty()) {
     throw Error(Errc::InvalidArgument, "--modem and --pty-link go together");
@@ -271,6 +281,19 @@ int run(int argc, char** argv) {
         },
         qmi_faults);
     return vmodem::qmi::run_qmi_pty(qmi_modem, {pty_link, link.verbose}, g_stop);
+  }
+  if (modem == "mbim") {
+    mbim_faults.latency = std::chrono::milliseconds(faults.latency_ms);
+    vmodem::mbim::MbimModem mbim_modem(
+        card,
+        [&store] {
+          for (const auto& p : store.state().profiles) {
+            if (p.enabled) return p.iccid;
+          }
+          return std::string();
+        },
+        mbim_faults);
+    return vmodem::mbim::run_mbim_pty(mbim_modem, {pty_link, link.verbose}, g_stop);
   }
   return run_vpcd_link(card, link, faults, g_stop);
 }

@@ -1,0 +1,317 @@
+#include "vmodem/mbim/mbim_modem.h"
+
+#include <algorithm>
+
+#include "modem/mbim/services.h"
+#include "modem/mbim/status.h"
+
+namespace euiccd::vmodem::mbim {
+
+using namespace euiccd::modem::mbim;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr size_t kMaxAnswerData = 256;  // Qualcomm QBI's limit for one APDU answer
+constexpr uint32_t kCidDeviceServiceSubscribeList = 19;
+
+uint16_t sw_of(const Bytes& r) {
+  return r.size() < 2 ? 0x6F00 : static_cast<uint16_t>(r[r.size() - 2] << 8 | r[r.size() - 1]);
+}
+
+uint8_t cla_for(uint32_t channel) {
+  return channel < 4 ? static_cast<uint8_t>(channel) : static_cast<uint8_t>(0x40 | (channel - 4));
+}
+
+Bytes done(const Message& request, uint32_t status, Bytes info) {
+  Message m;
+  m.type = kCommandDone;
+  m.transaction = request.transaction;
+  m.service = request.service;
+  m.cid = request.cid;
+  m.status = status;
+  m.information = std::move(info);
+  return encode_message(m);
+}
+
+}  // namespace
+
+MbimFaultPlan parse_mbim_fault(const std::string& spec) {
+  MbimFaultPlan plan;
+  const auto at = spec.find('@');
+  const std::string kind = spec.substr(0, at);
+  if (at != std::string::npos) {
+    const std::string n = spec.substr(at + 1);
+    if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(n) == 0) {
+      throw Error(Errc::InvalidArgument, "--mbim-fault KIND@N wants N ≥ 1, not \"" + n + "\"");
+    }
+    plan.at = std::stoull(n);
+  }
+  static const std::map<std::string, MbimFault> kKinds = {
+      {"access-denied", MbimFault::AccessDenied},
+      {"select-failed", MbimFault::SelectFailed},
+      {"not-supported", MbimFault::NotSupported},
+      {"no-channels", MbimFault::NoChannels},
+      {"no-reply", MbimFault::NoReply},
+      {"garbled", MbimFault::Garbled},
+      {"truncated", MbimFault::Truncated},
+      {"reset-mid", MbimFault::ResetMid},
+      {"slow", MbimFault::Slow}};
+  const auto it = kKinds.find(kind);
+  if (it == kKinds.end()) {
+    throw Error(Errc::InvalidArgument,
+                "--mbim-fault wants access-denied, select-failed, not-supported, no-channels "
+                "(Open Channel), no-reply, garbled, truncated, reset-mid or slow (APDU), "
+                "optionally @N, not \"" +
+                    spec + "\"");
+  }
+  plan.fault = it->second;
+  return plan;
+}
+
+MbimModem::MbimModem(veuicc::Card& card, std::function<std::string()> enabled_iccid,
+                     MbimFaultPlan faults)
+    : card_(card), enabled_iccid_(std::move(enabled_iccid)), faults_(faults) {}
+
+void MbimModem::reset() {
+  groups_.clear();
+  pending_.clear();
+  active_slot_ = 0;
+  card_.reset();
+}
+
+void MbimModem::close_all() {
+  for (const auto& [channel, group] : groups_) {
+    card_.transmit(Bytes{0x00, 0x70, 0x80, static_cast<uint8_t>(channel), 0x00});
+  }
+  groups_.clear();
+  pending_.clear();
+}
+
+MbimAction MbimModem::handle(ByteView bytes) {
+  Message m;
+  try {
+    m = decode_message(bytes);
+  } catch (const Error&) {
+    return {};  // a real modem drops what it cannot parse
+  }
+  Message answer;
+  answer.transaction = m.transaction;
+  switch (m.type) {
+    case kOpen:
+      close_all();  // a new host session: what the last one had open is gone
+      answer.type = kOpenDone;
+      return {{{encode_message(answer), milliseconds(0)}}, false};
+    case kClose:
+      close_all();
+      answer.type = kCloseDone;
+      return {{{encode_message(answer), milliseconds(0)}}, false};
+    case kCommand: return command(m);
+    default: return {};
+  }
+}
+
+MbimAction MbimModem::command(const Message& request) {
+  const milliseconds latency = faults_.latency;
+  auto reply = [&](std::pair<uint32_t, Bytes> r, milliseconds delay = milliseconds(-1)) {
+    return MbimAction{
+        {{done(request, r.first, std::move(r.second)), delay.count() < 0 ? latency : delay}},
+        false};
+  };
+  try {
+    if (request.service == kServiceBasicConnect) return reply(basic_connect(request));
+    if (request.service == kServiceMsBasicConnectExt) return reply(slots(request));
+    if (request.service != kServiceMsUiccLowLevel || request.command_type != kSet) {
+      if (request.service == kServiceMsUiccLowLevel && request.cid == kCidAtr) {
+        if (active_slot_ != 0) return reply({kStatusSimNotInserted, {}});
+        return reply({kStatusNone, encode_atr_response(card_.atr())});
+      }
+      return reply({kStatusNoDeviceSupport, {}});
+    }
+    if (active_slot_ != 0) return reply({kStatusSimNotInserted, {}});
+    switch (request.cid) {
+      case kCidOpenChannel: {
+        ++opens_;
+        const bool fire = !fault_fired_ && opens_ == faults_.at;
+        switch (fire ? faults_.fault : MbimFault::None) {
+          case MbimFault::AccessDenied:
+            fault_fired_ = true;
+            return reply({kStatusOperationNotAllowed, {}});
+          case MbimFault::SelectFailed:
+            fault_fired_ = true;
+            return reply({kStatusMsSelectFailed, {}});
+          case MbimFault::NotSupported:
+            fault_fired_ = true;
+            return reply({kStatusNoDeviceSupport, {}});
+          case MbimFault::NoChannels:
+            fault_fired_ = true;
+            return reply({kStatusMsNoLogicalChannels, {}});
+          default: return reply(open_channel(request));
+        }
+      }
+      case kCidCloseChannel: return reply(close_channel(request));
+      case kCidApdu: {
+        const ApduRequest req = decode_apdu_request(request.information);
+        if (groups_.count(req.channel) == 0) return reply({kStatusMsInvalidLogicalChannel, {}});
+        ++apdus_;
+        const bool fire =
+            faults_.fault >= MbimFault::NoReply && !fault_fired_ && apdus_ == faults_.at;
+        if (fire) fault_fired_ = true;
+        if (fire && faults_.fault == MbimFault::NoReply) return {};
+        if (fire && faults_.fault == MbimFault::ResetMid) return {{}, true};
+        auto [status, info] = apdu(req.channel, req.command);
+        if (fire && faults_.fault == MbimFault::Garbled) {
+          // The Response array points far past the end of the buffer.
+          info = Bytes{0x90, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x0C, 0x00, 0x00, 0x00};
+        } else if (fire && faults_.fault == MbimFault::Truncated) {
+          info.resize(6);  // cut in the middle of the Response array's size
+        }
+        const milliseconds delay =
+            fire && faults_.fault == MbimFault::Slow ? faults_.slow_delay + latency : latency;
+        return reply({status, std::move(info)}, delay);
+      }
+      default: return reply({kStatusNoDeviceSupport, {}});
+    }
+  } catch (const Error&) {
+    return reply({kStatusInvalidParameters, {}});
+  }
+}
+
+std::pair<uint32_t, Bytes> MbimModem::basic_connect(const Message& request) {
+  const std::string iccid = enabled_iccid_();
+  switch (request.cid) {
+    case kCidDeviceCaps: {
+      DeviceCaps caps;
+      caps.device_id = "861234567890123";
+      caps.firmware_info = "VEUICC.MBIM.1";
+      caps.hardware_info = "euiccd emulated MBIM modem";
+      return {kStatusNone, encode(caps)};
+    }
+    case kCidSubscriberReadyStatus: {
+      SubscriberReadyStatus s;
+      if (active_slot_ != 0) {
+        s.ready_state = 2;  // SimNotInserted
+      } else if (iccid.empty()) {
+        s.ready_state = 7;  // NoEsimProfile
+      } else {
+        s.subscriber_id = "001010123456789";
+        s.sim_iccid = iccid;
+      }
+      return {kStatusNone, encode(s)};
+    }
+    case kCidDeviceServiceSubscribeList:
+      if (request.command_type == kSet) return {kStatusNone, request.information};
+      return {kStatusNoDeviceSupport, {}};
+    default: return {kStatusNoDeviceSupport, {}};
+  }
+}
+
+std::pair<uint32_t, Bytes> MbimModem::slots(const Message& request) {
+  switch (request.cid) {
+    case kCidSlotInfoStatus: {
+      if (request.command_type != kQuery) return {kStatusNoDeviceSupport, {}};
+      const uint32_t slot = decode_slot_info_request(request.information);
+      if (slot >= kSlots) return {kStatusInvalidParameters, {}};
+      SlotInfo info{slot, kSlotEmpty};
+      if (slot == 0)
+        info.state = enabled_iccid_().empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
+      return {kStatusNone, encode(info)};
+    }
+    case kCidDeviceSlotMappings: {
+      if (request.command_type == kSet) {
+        const std::vector<uint32_t> map = decode_slot_mappings(request.information);
+        if (map.size() != 1 || map[0] >= kSlots) return {kStatusInvalidParameters, {}};
+        if (map[0] != active_slot_) {
+          // The executor switches SIMs: the card it leaves is reset.
+          close_all();
+          card_.reset();
+          active_slot_ = map[0];
+        }
+      }
+      return {kStatusNone, encode_slot_mappings({active_slot_})};
+    }
+    default: return {kStatusNoDeviceSupport, {}};
+  }
+}
+
+std::pair<uint32_t, Bytes> MbimModem::open_channel(const Message& request) {
+  const OpenChannelRequest req = decode_open_channel_request(request.information);
+  const Bytes opened = card_.transmit(Bytes{0x00, 0x70, 0x00, 0x00, 0x01});
+  if (sw_of(opened) != 0x9000 || opened.size() != 3) return {kStatusMsNoLogicalChannels, {}};
+  const uint32_t channel = opened[0];
+  Bytes select{cla_for(channel), 0xA4, 0x04, static_cast<uint8_t>(req.select_p2),
+               static_cast<uint8_t>(req.app_id.size())};
+  append(select, req.app_id);
+  select.push_back(0x00);
+  const ApduResponse selected = decode_apdu_response(apdu(channel, select).second);
+  const uint32_t status = selected.status;
+  const uint16_t sw = sw_of_status(status);
+  if (sw != 0x9000) {
+    card_.transmit(Bytes{0x00, 0x70, 0x80, static_cast<uint8_t>(channel), 0x00});
+    pending_.erase(channel);
+    OpenChannelResponse rsp;
+    rsp.status = status;
+    return {kStatusMsSelectFailed, encode(rsp)};
+  }
+  groups_[channel] = req.channel_group;
+  OpenChannelResponse rsp;
+  rsp.status = status;
+  rsp.channel = channel;
+  rsp.response = selected.response;
+  return {kStatusNone, encode(rsp)};
+}
+
+std::pair<uint32_t, Bytes> MbimModem::close_channel(const Message& request) {
+  const CloseChannelRequest req = decode_close_channel_request(request.information);
+  std::vector<uint32_t> closing;
+  for (const auto& [channel, group] : groups_) {
+    if (req.channel == 0 ? group == req.channel_group : channel == req.channel) {
+      closing.push_back(channel);
+    }
+  }
+  if (closing.empty()) return {kStatusMsInvalidLogicalChannel, {}};
+  uint16_t sw = 0x9000;
+  for (uint32_t channel : closing) {
+    groups_.erase(channel);
+    pending_.erase(channel);
+    sw = sw_of(card_.transmit(Bytes{0x00, 0x70, 0x80, static_cast<uint8_t>(channel), 0x00}));
+  }
+  return {kStatusNone, encode(CloseChannelResponse{status_of_sw(sw)})};
+}
+
+std::pair<uint32_t, Bytes> MbimModem::apdu(uint32_t channel, const Bytes& command) {
+  Bytes whole;  // data + SW1 SW2
+  const auto pending = pending_.find(channel);
+  if (command.size() >= 2 && command[1] == 0xC0 && pending != pending_.end()) {
+    whole = std::move(pending->second);
+    pending_.erase(pending);
+  } else {
+    pending_.erase(channel);
+    Bytes r = card_.transmit(command);
+    // Like a modem's UIM task: fetch 61xx pieces from the card itself.
+    for (int i = 0; i < 64 && (sw_of(r) >> 8) == 0x61; ++i) {
+      whole.insert(whole.end(), r.begin(), r.end() - 2);
+      const uint8_t cla = command.empty() ? 0 : static_cast<uint8_t>(command[0] & 0x43);
+      r = card_.transmit(Bytes{cla, 0xC0, 0x00, 0x00, static_cast<uint8_t>(sw_of(r) & 0xFF)});
+    }
+    whole.insert(whole.end(), r.begin(), r.end());
+  }
+  if (whole.size() < 2) whole = {0x6F, 0x00};
+  ApduResponse rsp;
+  const size_t data = whole.size() - 2;
+  if (data > kMaxAnswerData) {
+    // More than one answer holds: 256 bytes now, the rest after GET RESPONSE (61xx).
+    rsp.response.assign(whole.begin(), whole.begin() + kMaxAnswerData);
+    Bytes rest(whole.begin() + kMaxAnswerData, whole.end());
+    const size_t left = rest.size() - 2;
+    pending_[channel] = std::move(rest);
+    rsp.status = status_of_sw(static_cast<uint16_t>(0x6100 | (left >= 256 ? 0 : left)));
+  } else {
+    rsp.response.assign(whole.begin(), whole.end() - 2);
+    rsp.status = status_of_sw(sw_of(whole));
+  }
+  return {kStatusNone, encode(rsp)};
+}
+
+}  // namespace euiccd::vmodem::mbim
