@@ -367,6 +367,21 @@ TEST_F(MbimModem, ProxyGoneIsACardResetAndTheNextOperationReconnects) {
   EXPECT_EQ(s.es10.get_profiles_info().size(), 2u);
 }
 
+// An Enable with refreshFlag makes the modem restart the UICC after answering (the SIM refresh
+// after a profile switch): the channel is gone, the next command is resent on a new channel.
+TEST_F(MbimModem, SimRefreshAfterEnableIsACountedResetAndTheNextCommandGoesThrough) {
+  start_modem();
+  Stack& s = stack(1000ms);
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  s.es10.enable_profile(ProfileIdentifier::from_iccid(kTravel), /*refresh=*/true);
+  EXPECT_EQ(s.link.reset_count(), 0u);  // the answer arrived before the restart
+  const auto list = s.es10.get_profiles_info();
+  EXPECT_EQ(s.link.reset_count(), 1u);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[1].state, ProfileState::Enabled);
+  EXPECT_EQ(state_profile(kTravel)["state"], "enabled");
+}
+
 TEST_F(MbimModem, NoDeviceIsANamedErrorNotAHang) {
   modem::mbim::MbimLinkOptions o;
   o.device_path = work_.file("no-such-modem");

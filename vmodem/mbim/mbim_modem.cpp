@@ -161,6 +161,13 @@ MbimAction MbimModem::command(const Message& request) {
         if (fire && faults_.fault == MbimFault::NoReply) return {};
         if (fire && faults_.fault == MbimFault::ResetMid) return {{}, true};
         auto [status, info] = apdu(req.channel, req.command);
+        if (card_.take_refresh_request()) {
+          // A profile switch with REFRESH: the modem restarts the UICC after answering, and
+          // every channel is gone (an APDU on one answers MsInvalidLogicalChannel).
+          groups_.clear();
+          pending_.clear();
+          card_.reset();
+        }
         if (fire && faults_.fault == MbimFault::Garbled) {
           // The Response array points far past the end of the buffer.
           info = Bytes{0x90, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x0C, 0x00, 0x00, 0x00};
