@@ -145,6 +145,9 @@ void ModemManagerWatch::start() {
   add_match(std::string("type='signal',interface='") + kProperties +
             "',member='PropertiesChanged',arg0='" + kModemIface + "',path_namespace='" + kRoot +
             "'");
+  sd_bus_slot* filter = nullptr;  // sees the Disconnected message sd-bus makes up locally
+  if (sd_bus_add_filter(bus_, &filter, &ModemManagerWatch::on_filter, this) >= 0)
+    matches_.emplace_back(filter);
   pending_ = call_async("/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner",
                         &ModemManagerWatch::on_name_owner, kService);
 }
@@ -324,6 +327,16 @@ void ModemManagerWatch::read_modem_properties(Modem& modem, sd_bus_message* m) {
     check(sd_bus_message_exit_container(m), "leaving a property");
   }
   check(sd_bus_message_exit_container(m), "leaving the properties");
+}
+
+int ModemManagerWatch::on_filter(sd_bus_message* m, void* self, sd_bus_error*) {
+  if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected")) {
+    // The bus itself went (the daemon's own connection goes too, and it stops): nothing of
+    // ModemManager's is reachable any more.
+    log(Level::Warning, {}, "ModemManager watch: the bus connection was lost; no modems");
+    static_cast<ModemManagerWatch*>(self)->owner_changed("");
+  }
+  return 0;  // everything else goes on to the matches and replies
 }
 
 int ModemManagerWatch::on_signal(sd_bus_message* m, void* self, sd_bus_error*) {

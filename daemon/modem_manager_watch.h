@@ -58,6 +58,7 @@ class ModemManagerWatch {
   };
 
   static int on_signal(sd_bus_message* m, void* self, sd_bus_error* error);
+  static int on_filter(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_name_owner(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_managed_objects(sd_bus_message* m, void* self, sd_bus_error* error);
   static int on_get_all(sd_bus_message* m, void* self, sd_bus_error* error);
