@@ -425,6 +425,43 @@ const KeyRule<ProfileConfig> kProfileKeys[] = {
      }},
 };
 
+// Port= names a port as ModemManager lists it ("ttyUSB3") or as a device path ("/dev/ttyUSB3").
+Apply set_modem_port(std::optional<std::string>& out, std::string_view v) {
+  bool plain = std::all_of(v.begin(), v.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  if (!plain || v.find("..") != std::string_view::npos) {
+    return in_quotes(v) + " is not a port name (cdc-wdm0, ttyUSB2) or a device path (/dev/ttyUSB2)";
+  }
+  return set_optional_text(out, v, 128, "the port");
+}
+
+const KeyRule<ModemOverrideConfig> kModemOverrideKeys[] = {
+    {"Transport",
+     [](ModemOverrideConfig& m, std::string_view v) -> Apply {
+       if (v.empty()) {
+         m.transport.reset();
+         return {};
+       }
+       auto transport = parse_transport(v);
+       if (!transport) return in_quotes(v) + " is not a modem transport (qmi, mbim or at)";
+       m.transport = *transport;
+       return {};
+     }},
+    {"Port", [](ModemOverrideConfig& m, std::string_view v) { return set_modem_port(m.port, v); }},
+    {"Slot",
+     [](ModemOverrideConfig& m, std::string_view v) -> Apply {
+       if (v.empty()) {
+         m.slot.reset();
+         return {};
+       }
+       auto slot = parse_unsigned<unsigned>(v);
+       if (!slot || *slot < 1 || *slot > 16) return in_quotes(v) + " is not a SIM slot (1..16)";
+       m.slot = *slot;
+       return {};
+     }},
+    {"Ignore",
+     [](ModemOverrideConfig& m, std::string_view v) { return set_bool(m.ignore, v, false); }},
+};
+
 std::string lowercase(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -471,7 +508,8 @@ class FileParser {
     Boot,
     TopUp,
     Operator,
-    Profile
+    Profile,
+    ModemOverride
   };
 
   static char* read_line_cb(char* str, int num, void* self) {
@@ -572,6 +610,14 @@ class FileParser {
       }
       into_.config.profiles[section_key_];
       section_ = Section::Profile;
+    } else if (name.starts_with("ModemOverride:")) {
+      section_key_ = std::string(trim(name.substr(14)));
+      if (section_key_.empty()) {
+        diagnose("[ModemOverride:] needs a modem's Device or EquipmentIdentifier; section ignored");
+        return;
+      }
+      into_.config.modem_overrides[section_key_];
+      section_ = Section::ModemOverride;
     } else {
       diagnose("unknown section [" + section_name_ + "]; its keys are ignored");
     }
@@ -609,6 +655,9 @@ class FileParser {
       case Section::TopUp: apply(kTopUpKeys, config.topup, name, value); return;
       case Section::Operator:
         apply(kOperatorKeys, config.topup.operators[section_key_], name, value);
+        return;
+      case Section::ModemOverride:
+        apply(kModemOverrideKeys, config.modem_overrides[section_key_], name, value);
         return;
       case Section::Profile: {
         ProfileConfig& profile = config.profiles[section_key_];

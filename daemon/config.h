@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/modem_endpoint.h"
 #include "lpa/bytes.h"
 
 namespace euiccd::daemon {
@@ -102,6 +103,19 @@ struct ProfileConfig {
   unsigned plan_expiry_reminder_days = 3;          // `PlanExpiryReminderDays=`: 0 = no signal
 };
 
+// [ModemOverride:<match>]: for a modem ModemManager manages, what euiccd would otherwise pick
+// from its ports (daemon/modem_endpoint_choice.h). <match> is the modem's ModemManager `Device`
+// (its sysfs path, e.g. /sys/devices/pci0000:00/0000:00:14.0/usb2/2-3) or its
+// `EquipmentIdentifier` (the IMEI), compared exactly.
+struct ModemOverrideConfig {
+  std::optional<ModemTransport> transport;  // `Transport=qmi|mbim|at`
+  // `Port=`: one of the modem's ports by name as ModemManager lists it (cdc-wdm0, ttyUSB3), or a
+  // device path (/dev/ttyUSB3); needed for a port ModemManager ignores (ID_MM_PORT_IGNORE).
+  std::optional<std::string> port;
+  std::optional<unsigned> slot;  // `Slot=`: the SIM slot, 1-based
+  bool ignore = false;           // `Ignore=yes`: euiccd leaves this modem alone
+};
+
 struct Config {
   ReadersConfig readers;
   NetworkConfig network;
@@ -109,6 +123,8 @@ struct Config {
   BootConfig boot;
   TopUpConfig topup;
   std::map<std::string, ProfileConfig, std::less<>> profiles;  // keyed by ICCID digits
+  // keyed by the section's <match>, as written
+  std::map<std::string, ModemOverrideConfig, std::less<>> modem_overrides;
 
   // nullptr when there is no [Profile:<iccid>] / [TopUp:<mccmnc>] section.
   const ProfileConfig* profile(std::string_view iccid) const;

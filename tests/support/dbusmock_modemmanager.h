@@ -180,23 +180,38 @@ class ModemManagerMock {
   // On any bus (`address`), keeping its call log and output in `dir`.
   ModemManagerMock(const std::string& address, const std::string& dir,
                    const std::string& parameters_json)
-      : log_path_(dir + "/mm-calls.log"), output_path_(dir + "/mm-output.log") {
-    const std::string template_path =
-        std::string(EUICCD_SOURCE_DIR) + "/tests/support/dbusmock_modemmanager.py";
-    process_ = std::make_unique<SpawnedProcess>(
-        std::vector<std::string>{"/usr/bin/python3", "-m", "dbusmock", "--session", "--template",
-                                 template_path, "-l", log_path_, "-p", parameters_json},
-        std::vector<std::string>{"DBUS_SESSION_BUS_ADDRESS=" + address}, output_path_);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!bus_name_has_owner(address, "org.freedesktop.ModemManager1")) {
-      if (std::chrono::steady_clock::now() > deadline || !process_->running()) {
-        throw std::runtime_error("the ModemManager mock did not start: " + output());
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+      : address_(address),
+        parameters_json_(parameters_json),
+        log_path_(dir + "/mm-calls.log"),
+        output_path_(dir + "/mm-output.log") {
+    start();
   }
 
   void stop() { process_->stop(); }
+  // ModemManager restarting: the process leaves the bus, a new one (a new unique name, the
+  // modems of the original parameters) takes the name again.
+  void restart() {
+    stop();
+    start();
+  }
+
+  // Hot-plug (the template's org.freedesktop.DBus.Mock methods): a modem appears with this
+  // spec (the JSON of one "modems" entry) and its object path is returned; one leaves; the
+  // Modem properties named in `spec_json` change (PropertiesChanged).
+  std::string add_modem(const std::string& spec_json) {
+    topup::MessagePtr reply = mock_call(
+        "AddModem", [&](sd_bus_message* m) { sd_bus_message_append(m, "s", spec_json.c_str()); });
+    return topup::read_string(reply.get(), 'o');
+  }
+  void remove_modem(const std::string& path) {
+    mock_call("RemoveModem",
+              [&](sd_bus_message* m) { sd_bus_message_append(m, "o", path.c_str()); });
+  }
+  void set_modem_properties(const std::string& path, const std::string& spec_json) {
+    mock_call("SetModemProperties", [&](sd_bus_message* m) {
+      sd_bus_message_append(m, "os", path.c_str(), spec_json.c_str());
+    });
+  }
   std::string output() const { return read_text_file(output_path_); }
 
   // The mock's call log lines (without timestamps) whose method is one of `methods`, in order:
@@ -221,6 +236,30 @@ class ModemManagerMock {
   std::string call_log() const { return read_text_file(log_path_); }
 
  private:
+  void start() {
+    const std::string template_path =
+        std::string(EUICCD_SOURCE_DIR) + "/tests/support/dbusmock_modemmanager.py";
+    process_ = std::make_unique<SpawnedProcess>(
+        std::vector<std::string>{"/usr/bin/python3", "-m", "dbusmock", "--session", "--template",
+                                 template_path, "-l", log_path_, "-p", parameters_json_},
+        std::vector<std::string>{"DBUS_SESSION_BUS_ADDRESS=" + address_}, output_path_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!bus_name_has_owner(address_, "org.freedesktop.ModemManager1")) {
+      if (std::chrono::steady_clock::now() > deadline || !process_->running()) {
+        throw std::runtime_error("the ModemManager mock did not start: " + output());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  topup::MessagePtr mock_call(const char* method, const topup::Bus::Appender& append) {
+    topup::Bus bus(address_);
+    return bus.call("org.freedesktop.ModemManager1", "/org/freedesktop/ModemManager1",
+                    "org.freedesktop.DBus.Mock", method, std::chrono::seconds(5), append);
+  }
+
+  std::string address_;
+  std::string parameters_json_;
   std::string log_path_;
   std::string output_path_;
   std::unique_ptr<SpawnedProcess> process_;

@@ -26,14 +26,29 @@ What the "network" answers is scripted by the test through the JSON parameters:
     "sms_replies": {                  # key: the number our SMS went to
       "18258": [{"from": "18258", "text": "Saldo 5,00 EUR", "delay": 0.2, "receiving": 0.3}]
     },
-    "sms_send_error": ""              # a ModemManager error name Sms.Send fails with
+    "sms_send_error": "",             # a ModemManager error name Sms.Send fails with
+    # Which ports carry what (daemon/modem_manager_watch.h reads these; all optional):
+    "ports": [["cdc-wdm0", 6], ["ttyUSB2", 3]],   # Ports a(su): name, MMModemPortType
+    "primary_port": "cdc-wdm0", "plugin": "quectel", "drivers": ["qmi_wwan", "option"],
+    "device": "/sys/devices/...",     # Device (default /sys/devices/mock/modem<index>)
+    "equipment_identifier": "35...",  # EquipmentIdentifier (default 35000000000000<index>)
+    "primary_sim_slot": 2,            # PrimarySimSlot when there are other_slots (default 1)
+    "raw_properties": {"Ports": "x"}  # Modem properties set as they are, JSON-typed by
+                                      # dbus-python (a string is "s", an int "i"): garbage
   }]
 }
+
+Methods on org.freedesktop.DBus.Mock for hot-plug tests: AddModem(s spec_json) -> o (a modem
+appears, InterfacesAdded), RemoveModem(o) (InterfacesRemoved), SetModemProperties(o, s json)
+(Modem properties in the spec's keys, e.g. {"ports": [...]}, with PropertiesChanged). A
+ModemManager restart is the process stopping and starting again (ModemManagerMock::restart).
 '''
 
+import json
 import time
 
 import dbus
+from dbusmock import MOCK_IFACE
 from gi.repository import GLib
 
 BUS_NAME = 'org.freedesktop.ModemManager1'
@@ -53,7 +68,7 @@ USSD_IDLE, USSD_ACTIVE, USSD_USER_RESPONSE = 1, 2, 3
 SMS_UNKNOWN, SMS_RECEIVING, SMS_RECEIVED, SMS_SENT = 0, 2, 3, 5
 PDU_DELIVER, PDU_SUBMIT = 1, 2
 
-_counters = {'sim': 0, 'sms': 0}
+_counters = {'sim': 0, 'sms': 0, 'modem': 0}
 
 
 def _objects():
@@ -163,12 +178,34 @@ def _create(mock, modem, properties):
     return dbus.ObjectPath(path)
 
 
+def _port_properties(spec):
+    '''The Modem properties about ports and hardware that are in `spec`, typed as MM does.'''
+    props = {}
+    if 'ports' in spec:
+        props['Ports'] = dbus.Array([dbus.Struct((dbus.String(name), dbus.UInt32(kind)))
+                                     for name, kind in spec['ports']], signature='(su)')
+    if 'primary_port' in spec:
+        props['PrimaryPort'] = dbus.String(spec['primary_port'])
+    if 'plugin' in spec:
+        props['Plugin'] = dbus.String(spec['plugin'])
+    if 'drivers' in spec:
+        props['Drivers'] = dbus.Array(spec['drivers'], signature='s')
+    if 'device' in spec:
+        props['Device'] = dbus.String(spec['device'])
+    if 'equipment_identifier' in spec:
+        props['EquipmentIdentifier'] = dbus.String(spec['equipment_identifier'])
+    if 'primary_sim_slot' in spec:
+        props['PrimarySimSlot'] = dbus.UInt32(spec['primary_sim_slot'])
+    props.update(spec.get('raw_properties', {}))
+    return props
+
+
 def _add_modem(mock, index, spec):
     path = f'/org/freedesktop/ModemManager1/Modem/{index}'
     sim_path = _add_sim(mock, spec['sim']) if spec.get('sim') else '/'
     slots = [dbus.ObjectPath(sim_path)]
     slots += [dbus.ObjectPath(_add_sim(mock, iccid)) for iccid in spec.get('other_slots', [])]
-    mock.AddObject(path, MODEM_IFACE, {
+    props = {
         'Sim': dbus.ObjectPath(sim_path),
         'SimSlots': dbus.Array(slots if len(slots) > 1 else [], signature='o'),
         'PrimarySimSlot': dbus.UInt32(1 if len(slots) > 1 else 0),
@@ -176,7 +213,14 @@ def _add_modem(mock, index, spec):
         'Manufacturer': dbus.String(spec.get('manufacturer', 'Mock')),
         'Model': dbus.String(spec.get('model', 'Modem')),
         'EquipmentIdentifier': dbus.String(f'35000000000000{index}'),
-    }, [])
+        'Device': dbus.String(f'/sys/devices/mock/modem{index}'),
+        'Ports': dbus.Array([], signature='(su)'),
+        'PrimaryPort': dbus.String(''),
+        'Plugin': dbus.String('mock'),
+        'Drivers': dbus.Array([], signature='s'),
+    }
+    props.update(_port_properties(spec))
+    mock.AddObject(path, MODEM_IFACE, props, [])
     modem = _objects()[path]
     modem.mm_ussd_script = spec.get('ussd_script', {})
     modem.mm_ussd_path = []
@@ -202,10 +246,32 @@ def _add_modem(mock, index, spec):
         modem.AddMethod(MESSAGING_IFACE, 'List', '', 'ao',
                         lambda self: self.props[MESSAGING_IFACE]['Messages'])
     mock.object_manager_emit_added(path)
+    return path
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='s', out_signature='o')
+def AddModem(self, spec_json):
+    '''A modem appears (hot-plug): announced with InterfacesAdded.'''
+    index = _counters['modem']
+    _counters['modem'] += 1
+    return dbus.ObjectPath(_add_modem(self, index, json.loads(spec_json)))
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='o', out_signature='')
+def RemoveModem(self, path):
+    '''A modem leaves: InterfacesRemoved, then its object goes.'''
+    self.object_manager_emit_removed(path)
+    self.RemoveObject(path)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='os', out_signature='')
+def SetModemProperties(self, path, spec_json):
+    '''Changes Modem properties given in the spec's keys; PropertiesChanged announces them.'''
+    _objects()[path].UpdateProperties(MODEM_IFACE, _port_properties(json.loads(spec_json)))
 
 
 def load(mock, parameters):
     mock.AddProperties(MAIN_IFACE, {'Version': dbus.String('1.20.4')})
     mock.AddMethod(MAIN_IFACE, 'ScanDevices', '', '', '')
-    for index, spec in enumerate(parameters.get('modems', [])):
-        _add_modem(mock, index, spec)
+    for spec in parameters.get('modems', []):
+        AddModem(mock, json.dumps(spec))
