@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/engine_settings.h"
 #include "daemon/loop_queue.h"
 #include "lpa/bytes.h"
 
@@ -43,6 +44,9 @@ struct CardSlot {
   std::string device;  // what connect() takes: a PC/SC reader name, a modem's path
   bool card_present = false;
   Bytes identity;  // tells one card from another in the same place (PC/SC: the ATR)
+  // ModemManager's modem object when the device is a modem it manages ("" otherwise): the
+  // eUICC's D-Bus Modem property.
+  std::string modem_object;
 };
 
 // Reports device pictures until stopped (it stops when destroyed too).
@@ -67,6 +71,9 @@ class CardBackend {
   // A watcher that hands every new picture of the backend's devices (all of them, each time)
   // to `changed` on the loop thread, from start() on.
   virtual std::unique_ptr<DeviceWatch> watch(LoopQueue& loop, SlotsChanged changed) = 0;
+  // How this backend's cards are driven, from the configured settings: a carrier with a
+  // shorter command line starts STORE DATA at a smaller segment (AT: 120 bytes).
+  virtual CardSettings card_settings(CardSettings configured) const { return configured; }
 };
 
 }  // namespace euiccd::daemon

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/modem_endpoint.h"
 #include "lpa/bytes.h"
 
 namespace euiccd::daemon {
@@ -102,6 +103,23 @@ struct ProfileConfig {
   unsigned plan_expiry_reminder_days = 3;          // `PlanExpiryReminderDays=`: 0 = no signal
 };
 
+// [Modem:<name>]: an eUICC inside a modem that euiccd reaches itself (daemon/modem_backend.h),
+// for a modem ModemManager does not manage (or describes wrongly). <name> only tells sections
+// apart, so a drop-in can change one modem's keys.
+struct ModemConfig {
+  std::optional<ModemTransport> transport;  // `Transport=qmi|mbim|at`, required
+  std::string device;                       // `Device=`, required: /dev/cdc-wdm0, /dev/ttyUSB2
+  unsigned slot = 1;                        // `Slot=`: the SIM slot, 1..16
+  // `TimeoutSec=`: how long one modem command may take; unset: the carrier's default.
+  std::optional<std::chrono::milliseconds> timeout;
+  // Where the section was last opened, for the diagnostic when a required key is missing.
+  std::string file;
+  unsigned line = 0;
+
+  // The endpoint, when Transport= and Device= are set.
+  std::optional<ModemEndpoint> endpoint() const;
+};
+
 struct Config {
   ReadersConfig readers;
   NetworkConfig network;
@@ -109,6 +127,9 @@ struct Config {
   BootConfig boot;
   TopUpConfig topup;
   std::map<std::string, ProfileConfig, std::less<>> profiles;  // keyed by ICCID digits
+  // Complete [Modem:<name>] sections by name (load_config drops the incomplete ones with a
+  // diagnostic once every file is read).
+  std::map<std::string, ModemConfig, std::less<>> modems;
 
   // nullptr when there is no [Profile:<iccid>] / [TopUp:<mccmnc>] section.
   const ProfileConfig* profile(std::string_view iccid) const;
