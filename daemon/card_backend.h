@@ -44,9 +44,6 @@ struct CardSlot {
   std::string device;  // what connect() takes: a PC/SC reader name, a modem's path
   bool card_present = false;
   Bytes identity;  // tells one card from another in the same place (PC/SC: the ATR)
-  // ModemManager's modem object when the device is a modem it manages ("" otherwise): the
-  // eUICC's D-Bus Modem property.
-  std::string modem_object;
 };
 
 // Reports device pictures until stopped (it stops when destroyed too).
@@ -74,6 +71,9 @@ class CardBackend {
   // How this backend's cards are driven, from the configured settings: a carrier with a
   // shorter command line starts STORE DATA at a smaller segment (AT: 120 bytes).
   virtual CardSettings card_settings(CardSettings configured) const { return configured; }
+  // ModemManager's modem object when `device` is in a modem it manages, else "" (the eUICC's
+  // D-Bus Modem property).
+  virtual std::string modem_object(const std::string& /*device*/) const { return {}; }
 };
 
 }  // namespace euiccd::daemon

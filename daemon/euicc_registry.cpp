@@ -101,7 +101,8 @@ void EuiccRegistry::start_probe(const std::shared_ptr<CardBackend>& backend, con
     });
   };
   worker->submit(probe_task(worker.get(), post, 1));
-  probes_[name] = Probe{generation, backend->name(), slot.modem_object, std::move(worker)};
+  probes_[name] =
+      Probe{generation, backend->name(), backend->modem_object(slot.device), std::move(worker)};
   not_euicc_[name] = NotEuicc{backend->name(), slot.identity};  // until the probe says otherwise
   log(Level::Info, {}, "card in " + name + ": looking for an eUICC");
 }

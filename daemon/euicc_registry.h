@@ -55,7 +55,7 @@ class EuiccRegistry {
   struct Probe {
     uint64_t generation;
     std::string transport;
-    std::string modem_object;  // CardSlot::modem_object
+    std::string modem_object;  // CardBackend::modem_object
     std::unique_ptr<CardWorker> worker;
   };
   struct NotEuicc {

@@ -105,6 +105,12 @@ CardSettings ModemBackend::card_settings(CardSettings configured) const {
   return configured;
 }
 
+std::string ModemBackend::modem_object(const std::string& device) const {
+  std::lock_guard lock(mutex_);
+  auto it = served_.find(device);
+  return it == served_.end() ? std::string() : it->second.endpoint.modem_object;
+}
+
 void ModemBackend::set_endpoints(const std::string& source, const std::vector<ModemSetup>& setups) {
   std::vector<ModemSetup> mine;
   for (const auto& s : setups)
@@ -143,7 +149,7 @@ std::vector<CardSlot> ModemBackend::slots() const {
   std::vector<CardSlot> slots;
   for (const auto& [key, setup] : served) {
     std::optional<Bytes> node = node_identity(setup.endpoint.device);
-    CardSlot slot{key, node.has_value(), node.value_or(Bytes{}), setup.endpoint.modem_object};
+    CardSlot slot{key, node.has_value(), node.value_or(Bytes{})};
     // The slot number belongs to the identity too: the same node, another SIM.
     slot.identity.push_back(static_cast<uint8_t>(setup.endpoint.slot));
     slots.push_back(std::move(slot));

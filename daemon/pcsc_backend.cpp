@@ -40,7 +40,7 @@ std::unique_ptr<DeviceWatch> PcscBackend::watch(LoopQueue& loop, SlotsChanged ch
       loop, [changed = std::move(changed)](const std::vector<apdu::ReaderStatus>& readers) {
         std::vector<CardSlot> slots;
         slots.reserve(readers.size());
-        for (const auto& r : readers) slots.push_back({r.name, r.card_present, r.atr, {}});
+        for (const auto& r : readers) slots.push_back({r.name, r.card_present, r.atr});
         changed(slots);
       });
 }
