@@ -530,6 +530,7 @@ TEST_F(ConfigTest, ShippedExampleLoads) {
   EXPECT_EQ(uncommented.config.readers.segment_size, 255u);
   EXPECT_NE(uncommented.config.profile("8944476500001224158"), nullptr);
   EXPECT_NE(uncommented.config.operator_codes("310260"), nullptr);
+  EXPECT_EQ(uncommented.config.modems.count("wwan"), 1u);
 }
 
 TEST(ParseTimeSpan, Forms) {
