@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/engine_settings.h"
 #include "daemon/loop_queue.h"
 #include "lpa/bytes.h"
 
@@ -67,6 +68,12 @@ class CardBackend {
   // A watcher that hands every new picture of the backend's devices (all of them, each time)
   // to `changed` on the loop thread, from start() on.
   virtual std::unique_ptr<DeviceWatch> watch(LoopQueue& loop, SlotsChanged changed) = 0;
+  // How this backend's cards are driven, from the configured settings: a carrier with a
+  // shorter command line starts STORE DATA at a smaller segment (AT: 120 bytes).
+  virtual CardSettings card_settings(CardSettings configured) const { return configured; }
+  // ModemManager's modem object when `device` is in a modem it manages, else "" (the eUICC's
+  // D-Bus Modem property).
+  virtual std::string modem_object(const std::string& /*device*/) const { return {}; }
 };
 
 }  // namespace euiccd::daemon

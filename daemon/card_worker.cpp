@@ -7,7 +7,9 @@ namespace euiccd::daemon {
 
 CardWorker::CardWorker(std::shared_ptr<CardBackend> backend, std::string device,
                        CardSettings settings)
-    : backend_(std::move(backend)), device_(std::move(device)), settings_(std::move(settings)) {
+    : backend_(std::move(backend)),
+      device_(std::move(device)),
+      settings_(backend_->card_settings(std::move(settings))) {
   thread_ = std::thread([this] { loop(); });
 }
 

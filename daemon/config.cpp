@@ -284,6 +284,47 @@ Apply set_segment_size(size_t& out, std::string_view v) {
   return {};
 }
 
+Apply set_transport(std::optional<ModemTransport>& out, std::string_view v) {
+  if (v.empty()) {
+    out.reset();
+    return {};
+  }
+  auto transport = parse_transport(v);
+  if (!transport) return in_quotes(v) + " is not a modem transport (qmi, mbim or at)";
+  out = *transport;
+  return {};
+}
+
+Apply set_device(std::string& out, std::string_view v) {
+  if (!v.empty() && !v.starts_with('/')) {
+    return in_quotes(v) + " is not a device path (e.g. /dev/cdc-wdm0 or /dev/ttyUSB2)";
+  }
+  out = std::string(v);
+  return {};
+}
+
+Apply set_slot(unsigned& out, std::string_view v) {
+  if (v.empty()) {
+    out = ModemConfig{}.slot;
+    return {};
+  }
+  auto slot = parse_unsigned<unsigned>(v);
+  if (!slot || *slot < 1 || *slot > 16) return in_quotes(v) + " is not a SIM slot (1..16)";
+  out = *slot;
+  return {};
+}
+
+Apply set_modem_timeout(std::optional<std::chrono::milliseconds>& out, std::string_view v) {
+  if (v.empty()) {
+    out.reset();
+    return {};
+  }
+  std::chrono::milliseconds value{};
+  if (auto problem = set_duration(value, v, value, false)) return problem;
+  out = value;
+  return {};
+}
+
 // --- key tables, one per section ---
 
 template <typename Target>
@@ -436,16 +477,7 @@ Apply set_modem_port(std::optional<std::string>& out, std::string_view v) {
 
 const KeyRule<ModemOverrideConfig> kModemOverrideKeys[] = {
     {"Transport",
-     [](ModemOverrideConfig& m, std::string_view v) -> Apply {
-       if (v.empty()) {
-         m.transport.reset();
-         return {};
-       }
-       auto transport = parse_transport(v);
-       if (!transport) return in_quotes(v) + " is not a modem transport (qmi, mbim or at)";
-       m.transport = *transport;
-       return {};
-     }},
+     [](ModemOverrideConfig& m, std::string_view v) { return set_transport(m.transport, v); }},
     {"Port", [](ModemOverrideConfig& m, std::string_view v) { return set_modem_port(m.port, v); }},
     {"Slot",
      [](ModemOverrideConfig& m, std::string_view v) -> Apply {
@@ -453,13 +485,21 @@ const KeyRule<ModemOverrideConfig> kModemOverrideKeys[] = {
          m.slot.reset();
          return {};
        }
-       auto slot = parse_unsigned<unsigned>(v);
-       if (!slot || *slot < 1 || *slot > 16) return in_quotes(v) + " is not a SIM slot (1..16)";
-       m.slot = *slot;
+       unsigned slot = 1;
+       if (auto problem = set_slot(slot, v)) return problem;
+       m.slot = slot;
        return {};
      }},
     {"Ignore",
      [](ModemOverrideConfig& m, std::string_view v) { return set_bool(m.ignore, v, false); }},
+};
+
+const KeyRule<ModemConfig> kModemKeys[] = {
+    {"Transport", [](ModemConfig& m, std::string_view v) { return set_transport(m.transport, v); }},
+    {"Device", [](ModemConfig& m, std::string_view v) { return set_device(m.device, v); }},
+    {"Slot", [](ModemConfig& m, std::string_view v) { return set_slot(m.slot, v); }},
+    {"TimeoutSec",
+     [](ModemConfig& m, std::string_view v) { return set_modem_timeout(m.timeout, v); }},
 };
 
 std::string lowercase(std::string_view s) {
@@ -509,7 +549,8 @@ class FileParser {
     TopUp,
     Operator,
     Profile,
-    ModemOverride
+    ModemOverride,
+    Modem
   };
 
   static char* read_line_cb(char* str, int num, void* self) {
@@ -618,6 +659,16 @@ class FileParser {
       }
       into_.config.modem_overrides[section_key_];
       section_ = Section::ModemOverride;
+    } else if (name.starts_with("Modem:")) {
+      section_key_ = std::string(trim(name.substr(6)));
+      if (section_key_.empty()) {
+        diagnose("[Modem:] needs a name, e.g. [Modem:wwan]; section ignored");
+        return;
+      }
+      ModemConfig& modem = into_.config.modems[section_key_];
+      modem.file = file_name_;
+      modem.line = line_;
+      section_ = Section::Modem;
     } else {
       diagnose("unknown section [" + section_name_ + "]; its keys are ignored");
     }
@@ -659,6 +710,7 @@ class FileParser {
       case Section::ModemOverride:
         apply(kModemOverrideKeys, config.modem_overrides[section_key_], name, value);
         return;
+      case Section::Modem: apply(kModemKeys, config.modems[section_key_], name, value); return;
       case Section::Profile: {
         ProfileConfig& profile = config.profiles[section_key_];
         if (find_rule(kOperatorKeys, name) != nullptr) {
@@ -771,7 +823,26 @@ void load_config_text(std::string_view text, const std::string& file_name, Loade
   FileParser(file_name, text, into).run();
 }
 
-LoadedConfig load_config(const fs::path& main_file, const fs::path& dropin_dir) {
+namespace {
+
+// A [Modem:] section is complete only once every file is read (a drop-in may add its Device=).
+void drop_incomplete_modems(LoadedConfig& loaded) {
+  for (auto it = loaded.config.modems.begin(); it != loaded.config.modems.end();) {
+    const ModemConfig& m = it->second;
+    std::string missing;
+    if (!m.transport) missing = "Transport=";
+    if (m.device.empty()) missing += std::string(missing.empty() ? "" : " and ") + "Device=";
+    if (missing.empty()) {
+      ++it;
+      continue;
+    }
+    loaded.diagnostics.push_back(
+        {m.file, m.line, "[Modem:" + it->first + "] has no " + missing + "; the modem is ignored"});
+    it = loaded.config.modems.erase(it);
+  }
+}
+
+LoadedConfig load_files(const fs::path& main_file, const fs::path& dropin_dir) {
   LoadedConfig loaded;
   if (!main_file.empty()) load_config_file(main_file, loaded);
   if (dropin_dir.empty()) return loaded;
@@ -796,6 +867,19 @@ LoadedConfig load_config(const fs::path& main_file, const fs::path& dropin_dir) 
   std::sort(dropins.begin(), dropins.end(),
             [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
   for (const fs::path& dropin : dropins) load_config_file(dropin, loaded);
+  return loaded;
+}
+
+}  // namespace
+
+std::optional<ModemEndpoint> ModemConfig::endpoint() const {
+  if (!transport || device.empty()) return std::nullopt;
+  return ModemEndpoint{*transport, device, slot, {}};
+}
+
+LoadedConfig load_config(const fs::path& main_file, const fs::path& dropin_dir) {
+  LoadedConfig loaded = load_files(main_file, dropin_dir);
+  drop_incomplete_modems(loaded);
   return loaded;
 }
 

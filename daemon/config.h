@@ -116,6 +116,23 @@ struct ModemOverrideConfig {
   bool ignore = false;           // `Ignore=yes`: euiccd leaves this modem alone
 };
 
+// [Modem:<name>]: an eUICC inside a modem that euiccd reaches itself (daemon/modem_backend.h),
+// for a modem ModemManager does not manage (or describes wrongly). <name> only tells sections
+// apart, so a drop-in can change one modem's keys.
+struct ModemConfig {
+  std::optional<ModemTransport> transport;  // `Transport=qmi|mbim|at`, required
+  std::string device;                       // `Device=`, required: /dev/cdc-wdm0, /dev/ttyUSB2
+  unsigned slot = 1;                        // `Slot=`: the SIM slot, 1..16
+  // `TimeoutSec=`: how long one modem command may take; unset: the carrier's default.
+  std::optional<std::chrono::milliseconds> timeout;
+  // Where the section was last opened, for the diagnostic when a required key is missing.
+  std::string file;
+  unsigned line = 0;
+
+  // The endpoint, when Transport= and Device= are set.
+  std::optional<ModemEndpoint> endpoint() const;
+};
+
 struct Config {
   ReadersConfig readers;
   NetworkConfig network;
@@ -125,6 +142,9 @@ struct Config {
   std::map<std::string, ProfileConfig, std::less<>> profiles;  // keyed by ICCID digits
   // keyed by the section's <match>, as written
   std::map<std::string, ModemOverrideConfig, std::less<>> modem_overrides;
+  // Complete [Modem:<name>] sections by name (load_config drops the incomplete ones with a
+  // diagnostic once every file is read).
+  std::map<std::string, ModemConfig, std::less<>> modems;
 
   // nullptr when there is no [Profile:<iccid>] / [TopUp:<mccmnc>] section.
   const ProfileConfig* profile(std::string_view iccid) const;

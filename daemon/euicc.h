@@ -43,16 +43,18 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   static constexpr size_t kMaxQueuedChanges = 32;
 
   // `event`: the loop's, for the notification retry timer.
-  // `reader`: the backend's name for the device (a PC/SC reader name); `transport`: the
-  // backend's name ("pcsc").
-  Euicc(unsigned index, std::string reader, std::string transport, EuiccSnapshot snapshot,
-        std::unique_ptr<CardWorker> worker, sd_event* event, LoopQueue& loop,
-        const EngineSettings& settings);
+  // `reader`: the backend's name for the device (a PC/SC reader name, a modem endpoint's key);
+  // `transport`: the backend's name ("pcsc", "qmi", ...); `modem_object`: ModemManager's modem
+  // object when the eUICC sits in a modem it manages, else "".
+  Euicc(unsigned index, std::string reader, std::string transport, std::string modem_object,
+        EuiccSnapshot snapshot, std::unique_ptr<CardWorker> worker, sd_event* event,
+        LoopQueue& loop, const EngineSettings& settings);
   ~Euicc();
 
   unsigned index() const { return index_; }
   const std::string& reader() const { return reader_; }
   const std::string& transport() const { return transport_; }
+  const std::string& modem_object() const { return modem_object_; }
   const std::string& eid() const { return snapshot_.eid; }
   const EuiccSnapshot& snapshot() const { return snapshot_; }
 
@@ -136,6 +138,7 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   unsigned index_;
   std::string reader_;
   std::string transport_;
+  std::string modem_object_;
   EuiccSnapshot snapshot_;
   std::shared_ptr<CardCache> card_cache_;
   std::unique_ptr<CardWorker> worker_;

@@ -101,7 +101,8 @@ void EuiccRegistry::start_probe(const std::shared_ptr<CardBackend>& backend, con
     });
   };
   worker->submit(probe_task(worker.get(), post, 1));
-  probes_[name] = Probe{generation, backend->name(), std::move(worker)};
+  probes_[name] =
+      Probe{generation, backend->name(), backend->modem_object(slot.device), std::move(worker)};
   not_euicc_[name] = NotEuicc{backend->name(), slot.identity};  // until the probe says otherwise
   log(Level::Info, {}, "card in " + name + ": looking for an eUICC");
 }
@@ -112,6 +113,7 @@ void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
   if (it == probes_.end() || it->second.generation != generation) return;  // stale
   std::unique_ptr<CardWorker> worker = std::move(it->second.worker);
   const std::string transport = it->second.transport;
+  const std::string modem_object = it->second.modem_object;
   probes_.erase(it);
   if (!snapshot) {
     log(Level::Notice, {}, "the card in " + reader + " is not usable as an eUICC: " + error);
@@ -131,7 +133,7 @@ void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
     retire(std::move(worker));
     return;
   }
-  auto euicc = std::make_shared<Euicc>(index, reader, transport, std::move(*snapshot),
+  auto euicc = std::make_shared<Euicc>(index, reader, transport, modem_object, std::move(*snapshot),
                                        std::move(worker), event_, loop_, settings_);
   euiccs_[index] = euicc;
   log(Level::Notice, {.eid = euicc->eid()},

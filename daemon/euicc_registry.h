@@ -32,7 +32,7 @@ class EuiccRegistry {
 
   // From a backend's device watcher: every device of `backend`, each time. The devices of
   // other backends are left as they are (PC/SC readers and modems are served side by side);
-  // device names are unique across backends (reader names, modem object paths). The card
+  // device names are unique across backends (reader names, modem endpoint keys). The card
   // workers of `backend`'s eUICCs connect through it.
   void slots_changed(const std::shared_ptr<CardBackend>& backend,
                      const std::vector<CardSlot>& slots);
@@ -55,6 +55,7 @@ class EuiccRegistry {
   struct Probe {
     uint64_t generation;
     std::string transport;
+    std::string modem_object;  // CardBackend::modem_object
     std::unique_ptr<CardWorker> worker;
   };
   struct NotEuicc {

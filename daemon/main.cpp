@@ -1,6 +1,7 @@
 // euiccd: the eSIM (SGP.22 LPA) daemon. main() wires the parts together: configuration, the
-// sd-event loop with the bus attached, the eUICC registry fed by the PC/SC hotplug watcher, the
-// D-Bus service, systemd notification and an orderly stop on SIGTERM/SIGINT.
+// sd-event loop with the bus attached, the eUICC registry fed by the card backends (PC/SC
+// readers through the hotplug watcher; modems named by the configuration, and by ModemManager),
+// the D-Bus service, systemd notification and an orderly stop on SIGTERM/SIGINT.
 #include <signal.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -20,6 +21,8 @@
 #include "daemon/log.h"
 #include "daemon/loop_queue.h"
 #include "daemon/memory.h"
+#include "daemon/modem_backend.h"
+#include "daemon/modem_carriers.h"
 #include "daemon/options.h"
 #include "daemon/pcsc_backend.h"
 #include "daemon/prepaid.h"
@@ -105,6 +108,29 @@ PrepaidStore open_prepaid_store(const std::filesystem::path& dir) {
   if (auto warning = store.load()) log(Level::Warning, {}, *warning);
   return store;
 }
+
+// The [Modem:] sections' endpoints: one source of the modem backends.
+std::vector<ModemSetup> configured_modems(const Config& config) {
+  std::vector<ModemSetup> setups;
+  for (const auto& [name, modem] : config.modems)
+    if (auto endpoint = modem.endpoint()) setups.push_back({*endpoint, modem.timeout});
+  return setups;
+}
+
+// Every backend's watcher, started and stopped together.
+class DeviceWatches : public DeviceWatch {
+ public:
+  void add(std::unique_ptr<DeviceWatch> watch) { watches_.push_back(std::move(watch)); }
+  void start() override {
+    for (auto& w : watches_) w->start();
+  }
+  void stop() override {
+    for (auto& w : watches_) w->stop();
+  }
+
+ private:
+  std::vector<std::unique_ptr<DeviceWatch>> watches_;
+};
 
 struct Stopper {
   sd_event* event = nullptr;
@@ -235,13 +261,23 @@ int run(int argc, char** argv) {
       if (withdraw) withdraw(euicc);
       notify_status(status_line(registry));
     };
-    // Card backends: PC/SC readers. A modem backend gets a watch of its own beside it.
+    // Card backends: PC/SC readers, and one backend per modem carrier fed by the endpoint
+    // sources (daemon/modem_endpoint.h).
+    DeviceWatches hotplug;
     auto pcsc = std::make_shared<PcscBackend>();
-    std::unique_ptr<DeviceWatch> watch =
-        pcsc->watch(loop, [&registry, pcsc](const std::vector<CardSlot>& slots) {
-          registry.slots_changed(pcsc, slots);
-        });
-    DeviceWatch& hotplug = *watch;
+    hotplug.add(pcsc->watch(loop, [&registry, pcsc](const std::vector<CardSlot>& slots) {
+      registry.slots_changed(pcsc, slots);
+    }));
+    ModemBackends modems(built_in_modem_carriers());
+    for (const auto& backend : modems.backends())
+      hotplug.add(backend->watch(loop, [&registry, backend = std::shared_ptr<CardBackend>(backend)](
+                                           const std::vector<CardSlot>& slots) {
+        registry.slots_changed(backend, slots);
+      }));
+    // Source 1: the configuration's [Modem:] sections.
+    modems.set_endpoints("the configuration", configured_modems(config));
+    // Source 2, ModemManager's modems: its watcher (daemon/modem_manager_watch.h) reports
+    // every picture to modems.source("ModemManager"), on the loop thread.
 
     Stopper stopper{event, &hotplug, &registry, &service, &prepaid, {}, false, false};
     sd_event_add_signal(event, nullptr, SIGTERM, on_signal, &stopper);

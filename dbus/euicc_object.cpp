@@ -17,6 +17,8 @@ const sd_bus_vtable EuiccObject::kVtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_PROPERTY("Eid", "s", &EuiccObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Reader", "s", &EuiccObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Transport", "s", &EuiccObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Modem", "o", &EuiccObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Profiles", "ao", &EuiccObject::get_property, 0,
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("EnabledProfile", "o", &EuiccObject::get_property, 0,
@@ -144,6 +146,12 @@ int EuiccObject::get_property(sd_bus*, const char*, const char*, const char* pro
     const std::string name = property;
     if (name == "Eid") return sd_bus_message_append(reply, "s", s.eid.c_str());
     if (name == "Reader") return sd_bus_message_append(reply, "s", self->euicc_->reader().c_str());
+    if (name == "Transport")
+      return sd_bus_message_append(reply, "s", self->euicc_->transport().c_str());
+    if (name == "Modem") {
+      const std::string& modem = self->euicc_->modem_object();
+      return sd_bus_message_append(reply, "o", modem.empty() ? "/" : modem.c_str());
+    }
     if (name == "Profiles") {
       int r = sd_bus_message_open_container(reply, 'a', "o");
       for (const auto& p : s.profiles) {

@@ -97,6 +97,8 @@ int cmd_status(Bus& bus, const Args& args, const Options& options) {
         {"eUICC", e->path},
         {"EID", text(p, "Eid")},
         {"Reader", text(p, "Reader")},
+        {"Transport", or_none(text(p, "Transport"))},
+        {"Modem", text(p, "Modem") == "/" ? std::string("(none)") : or_none(text(p, "Modem"))},
         {"Enabled profile", profile_label(text(p, "EnabledProfile"))},
         {"Profiles", std::to_string(p.value("Profiles", json::array()).size())},
         {"Free memory", format_bytes(p.value("FreeNonVolatileMemory", 0ULL))},

@@ -74,7 +74,9 @@ const ObjectView* Snapshot::profile(const std::string& path) const {
 const ObjectView& select_euicc(const Snapshot& snapshot,
                                const std::optional<std::string>& selector) {
   if (snapshot.euiccs.empty()) {
-    throw CliError(kExitNotFound, "euiccd sees no eUICC (is the reader plugged in and allowed?)");
+    throw CliError(kExitNotFound,
+                   "euiccd sees no eUICC (is the reader or modem plugged in, and allowed or "
+                   "configured?)");
   }
   if (!selector) {
     if (snapshot.euiccs.size() == 1) return snapshot.euiccs.front();

@@ -24,11 +24,13 @@ enum UimMessage : uint16_t {
 };
 
 // AIDs are 5..16 bytes (ISO 7816-4); APDUs at most a short APDU with 255 bytes of data and
-// Le, responses at most 256 bytes + SW (extended lengths are not used by ES10).
+// Le (extended lengths are not used by ES10). A response may be longer than 256 bytes + SW: a
+// modem's UIM task fetches the 61xx pieces itself and answers with the whole response (as
+// vmodem/qmi does), e.g. AuthenticateServer's ~1.4 KB; the TLV's u16 length is the bound.
 constexpr size_t kMinAidBytes = 5;
 constexpr size_t kMaxAidBytes = 16;
 constexpr size_t kMaxCommandApduBytes = 5 + 255 + 1;
-constexpr size_t kMaxResponseApduBytes = 256 + 2;
+constexpr size_t kMaxResponseApduBytes = 0xFFFF;
 
 struct OpenLogicalChannelRequest {
   uint8_t slot = 1;  // logical slot, 1-based

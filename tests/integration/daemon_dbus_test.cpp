@@ -69,6 +69,8 @@ TEST_F(DaemonTest, PublishesTheCardWithItsProfiles) {
   EXPECT_FALSE(rig.get_string(kManagerPath, kManagerIface, "Version").empty());
 
   EXPECT_EQ(rig.get_string(kEuicc, kEuiccIface, "Reader"), "Virtual PCD 00 00");
+  EXPECT_EQ(rig.get_string(kEuicc, kEuiccIface, "Transport"), "pcsc");
+  EXPECT_EQ(rig.get_path(kEuicc, kEuiccIface, "Modem"), "/");
   EXPECT_EQ(rig.get_paths(kEuicc, kEuiccIface, "Profiles"),
             (std::vector<std::string>{kHome, kTravel, kTest}));
   EXPECT_EQ(rig.get_path(kEuicc, kEuiccIface, "EnabledProfile"), kHome);

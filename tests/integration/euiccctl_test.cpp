@@ -347,12 +347,16 @@ TEST_F(Euiccctl, StatusShowsTheCard) {
   ASSERT_EQ(r.status, 0) << describe(r);
   EXPECT_THAT(r.out, HasSubstr("EID: " + std::string(kEid)));
   EXPECT_THAT(r.out, HasSubstr("Reader: Virtual PCD 00 00"));
+  EXPECT_THAT(r.out, HasSubstr("Transport: pcsc"));
+  EXPECT_THAT(r.out, HasSubstr("Modem: (none)"));
   EXPECT_THAT(r.out, HasSubstr("Enabled profile: none"));
 
   json s = ctl_json({"status"});
   ASSERT_EQ(s["euiccs"].size(), 1u);
   EXPECT_EQ(s["euiccs"][0]["Eid"], kEid);
   EXPECT_EQ(s["euiccs"][0]["path"], "/org/euiccd1/euicc/0");
+  EXPECT_EQ(s["euiccs"][0]["Transport"], "pcsc");
+  EXPECT_EQ(s["euiccs"][0]["Modem"], "/");
   EXPECT_FALSE(s["version"].get<std::string>().empty());
 
   // --euicc by index and by EID prefix; a wrong one is "not found".

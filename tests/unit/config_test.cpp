@@ -206,6 +206,48 @@ TEST_F(ConfigTest, OperatorSectionsWithGid1AndUssdMenus) {
   EXPECT_EQ(loaded.config.topup.operators.size(), 2u);
 }
 
+TEST_F(ConfigTest, ModemSectionsNameEndpointsAndDropinsChangeThem) {
+  write(main_,
+        "[Modem:wwan]\nTransport=qmi\nDevice=/dev/cdc-wdm0\nSlot=2\n"
+        "[Modem:router]\nTransport=at\nDevice=/dev/ttyUSB2\nTimeoutSec=1500ms\n");
+  dropin("50-wwan.conf", "[Modem:wwan]\nSlot=\n");  // back to slot 1
+  LoadedConfig loaded = load();
+  ASSERT_THAT(loaded.diagnostics, IsEmpty()) << loaded.diagnostics[0].to_string();
+  ASSERT_EQ(loaded.config.modems.size(), 2u);
+  const ModemConfig& wwan = loaded.config.modems.at("wwan");
+  EXPECT_EQ(wwan.endpoint(), (ModemEndpoint{ModemTransport::Qmi, "/dev/cdc-wdm0", 1, {}}));
+  EXPECT_EQ(wwan.timeout, std::nullopt);
+  const ModemConfig& router = loaded.config.modems.at("router");
+  EXPECT_EQ(router.endpoint()->key(), "at:/dev/ttyUSB2#1");
+  EXPECT_EQ(router.timeout, std::optional<milliseconds>(1500));
+}
+
+TEST_F(ConfigTest, BadModemValuesAreReportedOnTheirLine) {
+  const char* head = "[Modem:m]\nTransport=at\nDevice=/dev/ttyUSB2\n";
+  EXPECT_THAT(single_problem(std::string(head) + "Transport=usb\n", 4).message,
+              HasSubstr("'usb' is not a modem transport (qmi, mbim or at)"));
+  EXPECT_THAT(single_problem(std::string(head) + "Device=ttyUSB2\n", 4).message,
+              HasSubstr("is not a device path"));
+  EXPECT_THAT(single_problem(std::string(head) + "Slot=0\n", 4).message,
+              HasSubstr("'0' is not a SIM slot (1..16)"));
+  EXPECT_THAT(single_problem(std::string(head) + "TimeoutSec=soon\n", 4).message,
+              HasSubstr("is not a time span"));
+  EXPECT_THAT(single_problem(std::string(head) + "Port=/dev/x\n", 4).message,
+              HasSubstr("unknown key 'Port' in [Modem:m]"));
+  EXPECT_THAT(single_problem("[Modem:]\nTransport=at\n", 1).message, HasSubstr("needs a name"));
+}
+
+TEST_F(ConfigTest, AModemWithoutTransportOrDeviceIsDroppedWithAReason) {
+  ConfigDiagnostic d = single_problem("[Boot]\nFallback=yes\n[Modem:half]\nTransport=qmi\n", 3);
+  EXPECT_THAT(d.message, HasSubstr("[Modem:half] has no Device="));
+  EXPECT_TRUE(load().config.modems.empty());
+  // The missing key may come from a drop-in.
+  dropin("10-device.conf", "[Modem:half]\nDevice=/dev/cdc-wdm0\n");
+  LoadedConfig loaded = load();
+  EXPECT_THAT(loaded.diagnostics, IsEmpty());
+  EXPECT_EQ(loaded.config.modems.size(), 1u);
+}
+
 TEST_F(ConfigTest, ReaderPatterns) {
   ReadersConfig readers;
   EXPECT_TRUE(readers.reader_allowed("Anything 00 00"));
@@ -488,6 +530,7 @@ TEST_F(ConfigTest, ShippedExampleLoads) {
   EXPECT_EQ(uncommented.config.readers.segment_size, 255u);
   EXPECT_NE(uncommented.config.profile("8944476500001224158"), nullptr);
   EXPECT_NE(uncommented.config.operator_codes("310260"), nullptr);
+  EXPECT_EQ(uncommented.config.modems.count("wwan"), 1u);
 }
 
 TEST(ParseTimeSpan, Forms) {
