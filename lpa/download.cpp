@@ -216,14 +216,8 @@ class DownloadRun {
     progress(DownloadStage::Authenticating, 0.3);
     checkpoint();
 
-    AuthenticateServerRequest request;
-    request.server_signed1 = init.server_signed1;
-    request.server_signature1 = init.server_signature1;
-    request.euicc_ci_pkid_to_be_used = init.euicc_ci_pkid_to_be_used;
-    request.server_certificate = init.server_certificate;
-    request.matching_id = target.matching_id;
-    request.device = o_.device;
-    const Bytes authenticate_response = es10_.authenticate_server(request);
+    const Bytes authenticate_response =
+        es10_.authenticate_server(authenticate_server_request(init, target.matching_id, o_.device));
     transaction_id_ = init.transaction_id;
     session_open_ = true;
     progress(DownloadStage::Authenticating, 0.6);
@@ -377,11 +371,7 @@ class DownloadRun {
       es10_.remove_notification(pir.notification.seq_number);
       outcome.removed = true;
     } catch (const Error& e) {
-      outcome.error_code = e.code();
-      outcome.error =
-          outcome.delivered
-              ? std::string("delivered, but could not be removed from the eUICC: ") + e.what()
-              : e.what();
+      record_failure(outcome, e);
       log("install notification " + std::to_string(pir.notification.seq_number) +
           " not delivered: " + outcome.error);
     }
@@ -434,6 +424,19 @@ class DownloadRun {
 };
 
 }  // namespace
+
+AuthenticateServerRequest authenticate_server_request(const InitiateAuthenticationResult& init,
+                                                      std::string matching_id,
+                                                      const DeviceInfo& device) {
+  AuthenticateServerRequest request;
+  request.server_signed1 = init.server_signed1;
+  request.server_signature1 = init.server_signature1;
+  request.euicc_ci_pkid_to_be_used = init.euicc_ci_pkid_to_be_used;
+  request.server_certificate = init.server_certificate;
+  request.matching_id = std::move(matching_id);
+  request.device = device;
+  return request;
+}
 
 ProfileDownloader::ProfileDownloader(Es10Transport& card, HttpClientFactory http, Es9pOptions es9p)
     : card_(card), http_(std::move(http)), es9p_options_(std::move(es9p)) {}

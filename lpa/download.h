@@ -41,6 +41,12 @@ enum class DownloadStage {
 // "authenticating", "waiting-for-confirmation", ... (for logs and the D-Bus Job Stage).
 const char* download_stage_name(DownloadStage stage);
 
+// ES10b.AuthenticateServer's request from the server's initiateAuthentication reply (SM-DP+ or,
+// with no matching id, SM-DS).
+AuthenticateServerRequest authenticate_server_request(const InitiateAuthenticationResult& init,
+                                                      std::string matching_id,
+                                                      const DeviceInfo& device);
+
 struct DownloadOptions {
   // Either an activation code (parsed once by whoever read it: parse_activation_code), or an
   // SM-DP+ address and matching id. Without an address from either, the eUICC's default SM-DP+
