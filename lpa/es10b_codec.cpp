@@ -128,17 +128,11 @@ NotificationMetadata decode_notification_metadata(ByteView bf2f_tlv) {
 // ListNotificationResponse ::= [40] CHOICE { notificationMetadataList SEQUENCE OF
 // NotificationMetadata, listNotificationsResultError INTEGER } → BF28 { A0 {BF2F..} | 81 }
 std::vector<NotificationMetadata> decode_list_notification_response(ByteView response) {
-  static constexpr std::string_view kWhat = "ListNotification response";
-  tlv::Tlv outer = expect_outer(response, 0xBF28, kWhat);
-  if (auto list = outer.find(0xA0)) {
-    std::vector<NotificationMetadata> out;
-    for (const tlv::Tlv& item : list->children())
-      out.push_back(decode_notification_metadata(item.raw));
-    return out;
-  }
-  if (auto error = outer.find(0x81))
-    throw list_notification_error(tlv::decode_uint(error->value, kWhat));
-  malformed(kWhat, "neither a notification list (A0) nor an error (81)");
+  return decode_list_or_error(response, 0xBF28, "ListNotification response", "a notification list",
+                              decode_notification_metadata,
+                              [](uint64_t code) -> std::vector<NotificationMetadata> {
+                                throw list_notification_error(code);
+                              });
 }
 
 // ---- RetrieveNotificationsList -------------------------------------------------------------
@@ -183,20 +177,12 @@ PendingNotification decode_pending_notification(ByteView data) {
 // RetrieveNotificationsListResponse ::= [43] CHOICE { notificationList SEQUENCE OF
 // PendingNotification, notificationsListResultError INTEGER } → BF2B { A0 {..} | 81 }
 std::vector<PendingNotification> decode_retrieve_notifications_response(ByteView response) {
-  static constexpr std::string_view kWhat = "RetrieveNotificationsList response";
-  tlv::Tlv outer = expect_outer(response, 0xBF2B, kWhat);
-  if (auto list = outer.find(0xA0)) {
-    std::vector<PendingNotification> out;
-    for (const tlv::Tlv& item : list->children())
-      out.push_back(decode_pending_notification(item.raw));
-    return out;
-  }
-  if (auto error = outer.find(0x81)) {
-    uint64_t code = tlv::decode_uint(error->value, kWhat);
-    if (code == 1) return {};  // noResultAvailable (v2.2.2 and older)
-    throw retrieve_notifications_error(code);
-  }
-  malformed(kWhat, "neither a notification list (A0) nor an error (81)");
+  return decode_list_or_error(response, 0xBF2B, "RetrieveNotificationsList response",
+                              "a notification list", decode_pending_notification,
+                              [](uint64_t code) -> std::vector<PendingNotification> {
+                                if (code == 1) return {};  // noResultAvailable (v2.2.2 and older)
+                                throw retrieve_notifications_error(code);
+                              });
 }
 
 // ---- RemoveNotificationFromList ------------------------------------------------------------
