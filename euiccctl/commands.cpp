@@ -196,12 +196,8 @@ int cmd_nickname(Bus& bus, const Args& args, const Options& options) {
                         "Renamed to '" + nickname + "':", {{"nickname", nickname}});
 }
 
-int cmd_balance(Bus& bus, const Args& args, const Options& options) {
-  expect_args(args, 0, 1, "balance [ICCID|NICKNAME]");
-  std::optional<std::string> query;
-  if (!args.empty()) query = args[0];
-  ProfileEntry p = target_profile(load_snapshot(bus), options, query);
-  Message reply = bus.call(p.path, kProfileInterface, "CheckBalance");
+// CheckBalance's and TopUp's answer: the operator's reply text (USSD or SMS).
+void print_operator_reply(const ProfileEntry& p, const Message& reply, const Options& options) {
   const char* answer = nullptr;
   check(sd_bus_message_read(reply.get(), "s", &answer), "reading the reply");
   if (options.json) {
@@ -209,6 +205,14 @@ int cmd_balance(Bus& bus, const Args& args, const Options& options) {
   } else {
     std::cout << answer << "\n";
   }
+}
+
+int cmd_balance(Bus& bus, const Args& args, const Options& options) {
+  expect_args(args, 0, 1, "balance [ICCID|NICKNAME]");
+  std::optional<std::string> query;
+  if (!args.empty()) query = args[0];
+  ProfileEntry p = target_profile(load_snapshot(bus), options, query);
+  print_operator_reply(p, bus.call(p.path, kProfileInterface, "CheckBalance"), options);
   return kExitOk;
 }
 
@@ -219,13 +223,7 @@ int cmd_topup(Bus& bus, const Args& args, const Options& options) {
   ProfileEntry p = target_profile(load_snapshot(bus), options, query);
   Message reply = bus.call(p.path, kProfileInterface, "TopUp",
                            [&](sd_bus_message* m) { append_string(m, args[0]); });
-  const char* answer = nullptr;
-  check(sd_bus_message_read(reply.get(), "s", &answer), "reading the reply");
-  if (options.json) {
-    print_json({{"path", p.path}, {"iccid", p.iccid}, {"reply", answer}});
-  } else {
-    std::cout << answer << "\n";
-  }
+  print_operator_reply(p, reply, options);
   return kExitOk;
 }
 
