@@ -60,17 +60,20 @@ void append_string(sd_bus_message* m, const std::string& value) {
   check(sd_bus_message_append(m, "s", value.c_str()), "building a call");
 }
 
+// The eUICC chosen with --euicc, or else all of them.
+std::vector<const ObjectView*> chosen_euiccs(const Snapshot& snapshot, const Options& options) {
+  if (options.euicc) return {&select_euicc(snapshot, options.euicc)};
+  std::vector<const ObjectView*> all;
+  for (const ObjectView& e : snapshot.euiccs) all.push_back(&e);
+  return all;
+}
+
 // ---- reading ----------------------------------------------------------------------------------
 
 int cmd_status(Bus& bus, const Args& args, const Options& options) {
   expect_args(args, 0, 0, "status");
   Snapshot snapshot = load_snapshot(bus);
-  std::vector<const ObjectView*> shown;
-  if (options.euicc) {
-    shown.push_back(&select_euicc(snapshot, options.euicc));
-  } else {
-    for (const ObjectView& e : snapshot.euiccs) shown.push_back(&e);
-  }
+  const std::vector<const ObjectView*> shown = chosen_euiccs(snapshot, options);
   auto profile_label = [&](const std::string& path) -> std::string {
     for (const ProfileEntry& p : snapshot.profile_entries()) {
       if (p.path == path) return describe(p);
@@ -379,12 +382,7 @@ int cmd_notifications(Bus& bus, const Args& args, const Options& options) {
     throw CliError(kExitUsage, "usage: euiccctl notifications [list|process]");
   }
   Snapshot snapshot = load_snapshot(bus);
-  std::vector<const ObjectView*> targets;
-  if (options.euicc) {
-    targets.push_back(&select_euicc(snapshot, options.euicc));
-  } else {
-    for (const ObjectView& e : snapshot.euiccs) targets.push_back(&e);
-  }
+  const std::vector<const ObjectView*> targets = chosen_euiccs(snapshot, options);
   json out = json::array();
   std::vector<std::vector<std::string>> rows;
   for (const ObjectView* e : targets) {

@@ -9,9 +9,6 @@
 
 namespace euiccd::lpa {
 
-ProfileDiscoverer::ProfileDiscoverer(Es10Transport& card, HttpClientFactory http, Es9pOptions es9p)
-    : card_(card), http_(std::move(http)), es9p_options_(std::move(es9p)) {}
-
 DiscoveryResult ProfileDiscoverer::discover(const DiscoveryOptions& o) {
   cleanup_errors_.clear();
   Es10Client es10(card_);

@@ -37,6 +37,17 @@ struct SessionFailure {
   throw SessionFailure{Error(code, message), reason};
 }
 
+// What `parse()` makes of something the SM-DP+ sent; if it cannot, the session ends with
+// `reason` and a Malformed error, `what` followed by why.
+template <typename Parse>
+auto parse_or_fail(CancelReason reason, const char* what, Parse parse) -> decltype(parse()) {
+  try {
+    return parse();
+  } catch (const Error& e) {
+    fail(reason, Errc::Malformed, std::string(what) + e.what());
+  }
+}
+
 // The reason for an error that did not name one.
 CancelReason reason_for(const Error& e, const CancelToken* cancel) {
   if (e.code() == Errc::Timeout) return CancelReason::Timeout;
@@ -281,13 +292,10 @@ class DownloadRun {
     progress(DownloadStage::Downloading, 1);
     checkpoint();
 
-    BoundProfilePackageCommands pieces;
-    try {
-      pieces = split_bound_profile_package(bpp);
-    } catch (const Error& e) {
-      fail(CancelReason::LoadBppExecutionError, Errc::Malformed,
-           std::string("the SM-DP+ sent a broken profile package: ") + e.what());
-    }
+    const BoundProfilePackageCommands pieces = parse_or_fail(
+        CancelReason::LoadBppExecutionError, "the SM-DP+ sent a broken profile package: ", [&] {
+          return split_bound_profile_package(bpp);
+        });
     if (pieces.transaction_id != transaction_id_)
       fail(CancelReason::LoadBppExecutionError, Errc::Malformed,
            "the profile package is for transaction " + to_hex(pieces.transaction_id) +
@@ -341,13 +349,10 @@ class DownloadRun {
   // The BF25 in the 88 segments is what the card will store; it must be the profile the user
   // was shown (SGP.22: otherwise cancel with metadataMismatch).
   void check_metadata(const Bytes& store_metadata) {
-    ProfileMetadata in_package;
-    try {
-      in_package = decode_store_metadata_request(store_metadata);
-    } catch (const Error& e) {
-      fail(CancelReason::MetadataMismatch, Errc::Malformed,
-           std::string("the profile package carries unreadable metadata: ") + e.what());
-    }
+    const ProfileMetadata in_package = parse_or_fail(
+        CancelReason::MetadataMismatch, "the profile package carries unreadable metadata: ", [&] {
+          return decode_store_metadata_request(store_metadata);
+        });
     const ProfileMetadata& shown = result_.metadata;
     const std::string differs = metadata_difference(shown, in_package);
     if (!differs.empty())
@@ -437,9 +442,6 @@ AuthenticateServerRequest authenticate_server_request(const InitiateAuthenticati
   request.device = device;
   return request;
 }
-
-ProfileDownloader::ProfileDownloader(Es10Transport& card, HttpClientFactory http, Es9pOptions es9p)
-    : card_(card), http_(std::move(http)), es9p_options_(std::move(es9p)) {}
 
 // A card reset in the middle of a session (another PC/SC program, the reader, pcscd cleaning
 // up after a client that died holding the card) loses the session and what was loaded with

@@ -30,6 +30,11 @@ inline std::string text(ByteView v) {
 // A VersionType: exactly 3 bytes.
 Bytes version(const tlv::Tlv& t, std::string_view what);
 
+// The value of `outer`'s member `tag`, which must have 16 bytes (a challenge, an EID); `noun`
+// names it in the message otherwise ("an EID").
+ByteView sixteen_byte_member(const tlv::Tlv& outer, tlv::Tag tag, const char* name,
+                             std::string_view message, std::string_view noun);
+
 // SEQUENCE OF OCTET STRING (04 ...), e.g. the CI public key identifier lists.
 std::vector<Bytes> octet_string_list(const tlv::Tlv& seq, std::string_view what);
 

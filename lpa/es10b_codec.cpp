@@ -94,11 +94,8 @@ Bytes encode_get_euicc_challenge_request() {
 // GetEuiccChallengeResponse ::= [46] SEQUENCE { euiccChallenge Octet16 } → BF2E { 80 10 ... }
 Bytes decode_get_euicc_challenge_response(ByteView response) {
   static constexpr std::string_view kWhat = "GetEUICCChallenge response";
-  tlv::Tlv outer = expect_outer(response, 0xBF2E, kWhat);
-  tlv::Tlv challenge = outer.require(0x80, "euiccChallenge");
-  if (challenge.value.size() != 16)
-    malformed(kWhat, "the challenge has 16 bytes, got " + std::to_string(challenge.value.size()));
-  return copy(challenge.value);
+  const tlv::Tlv outer = expect_outer(response, 0xBF2E, kWhat);
+  return copy(sixteen_byte_member(outer, 0x80, "euiccChallenge", kWhat, "the challenge"));
 }
 
 // ---- ListNotification ----------------------------------------------------------------------

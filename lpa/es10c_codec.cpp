@@ -60,11 +60,8 @@ Bytes encode_get_eid_request() {
 // GetEuiccDataResponse ::= [62] SEQUENCE { eidValue [APPLICATION 26] Octet16 } → BF3E { 5A 10 }
 std::string decode_get_eid_response(ByteView response) {
   static constexpr std::string_view kWhat = "GetEID response";
-  tlv::Tlv outer = expect_outer(response, 0xBF3E, kWhat);
-  tlv::Tlv eid = outer.require(0x5A, "eidValue");
-  if (eid.value.size() != 16)
-    malformed(kWhat, "an EID has 16 bytes, got " + std::to_string(eid.value.size()));
-  return to_hex(eid.value);
+  const tlv::Tlv outer = expect_outer(response, 0xBF3E, kWhat);
+  return to_hex(sixteen_byte_member(outer, 0x5A, "eidValue", kWhat, "an EID"));
 }
 
 // ---- GetProfilesInfo -----------------------------------------------------------------------

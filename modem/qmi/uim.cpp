@@ -44,6 +44,13 @@ std::optional<uint16_t> read_sw(const Sdu& sdu, uint8_t type) {
   throw Error(Errc::Malformed, "malformed QMI message: " + what);
 }
 
+// The TLV a request cannot do without; `missing` says what is wrong when it is not there.
+const Tlv& required_tlv(const Sdu& request, uint8_t type, const char* missing) {
+  const Tlv* t = request.find(type);
+  if (!t) malformed(missing);
+  return *t;
+}
+
 void check_aid(const Bytes& aid) {
   if (aid.size() < kMinAidBytes || aid.size() > kMaxAidBytes) {
     malformed("an AID of " + std::to_string(aid.size()) + " bytes (ISO 7816-4 allows 5..16)");
@@ -114,9 +121,8 @@ std::vector<Tlv> encode(const CloseLogicalChannelRequest& request) {
 OpenLogicalChannelRequest decode_open_logical_channel_request(const Sdu& request) {
   OpenLogicalChannelRequest out;
   out.slot = slot_of(request);
-  const Tlv* aid = request.find(0x10);
-  if (!aid) malformed("Open Logical Channel without an AID");
-  out.aid = read_tlv_as(*aid, "the AID TLV", &TlvReader::u8_prefixed);
+  out.aid = read_tlv_as(required_tlv(request, 0x10, "Open Logical Channel without an AID"),
+                        "the AID TLV", &TlvReader::u8_prefixed);
   check_aid(out.aid);
   if (const Tlv* fci = request.find(0x11)) {
     out.file_control_information = read_u8_tlv(*fci, "the file control information TLV");
@@ -127,9 +133,8 @@ OpenLogicalChannelRequest decode_open_logical_channel_request(const Sdu& request
 SendApduRequest decode_send_apdu_request(const Sdu& request) {
   SendApduRequest out;
   out.slot = slot_of(request);
-  const Tlv* apdu = request.find(0x02);
-  if (!apdu) malformed("Send APDU without an APDU");
-  out.apdu = read_tlv_as(*apdu, "the APDU TLV", &TlvReader::u16_prefixed);
+  out.apdu = read_tlv_as(required_tlv(request, 0x02, "Send APDU without an APDU"), "the APDU TLV",
+                         &TlvReader::u16_prefixed);
   if (out.apdu.size() < 4 || out.apdu.size() > kMaxCommandApduBytes) {
     malformed("a command APDU of " + std::to_string(out.apdu.size()) + " bytes");
   }
