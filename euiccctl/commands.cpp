@@ -60,17 +60,20 @@ void append_string(sd_bus_message* m, const std::string& value) {
   check(sd_bus_message_append(m, "s", value.c_str()), "building a call");
 }
 
+// The eUICC chosen with --euicc, or else all of them.
+std::vector<const ObjectView*> chosen_euiccs(const Snapshot& snapshot, const Options& options) {
+  if (options.euicc) return {&select_euicc(snapshot, options.euicc)};
+  std::vector<const ObjectView*> all;
+  for (const ObjectView& e : snapshot.euiccs) all.push_back(&e);
+  return all;
+}
+
 // ---- reading ----------------------------------------------------------------------------------
 
 int cmd_status(Bus& bus, const Args& args, const Options& options) {
   expect_args(args, 0, 0, "status");
   Snapshot snapshot = load_snapshot(bus);
-  std::vector<const ObjectView*> shown;
-  if (options.euicc) {
-    shown.push_back(&select_euicc(snapshot, options.euicc));
-  } else {
-    for (const ObjectView& e : snapshot.euiccs) shown.push_back(&e);
-  }
+  const std::vector<const ObjectView*> shown = chosen_euiccs(snapshot, options);
   auto profile_label = [&](const std::string& path) -> std::string {
     for (const ProfileEntry& p : snapshot.profile_entries()) {
       if (p.path == path) return describe(p);
@@ -198,12 +201,8 @@ int cmd_nickname(Bus& bus, const Args& args, const Options& options) {
                         "Renamed to '" + nickname + "':", {{"nickname", nickname}});
 }
 
-int cmd_balance(Bus& bus, const Args& args, const Options& options) {
-  expect_args(args, 0, 1, "balance [ICCID|NICKNAME]");
-  std::optional<std::string> query;
-  if (!args.empty()) query = args[0];
-  ProfileEntry p = target_profile(load_snapshot(bus), options, query);
-  Message reply = bus.call(p.path, kProfileInterface, "CheckBalance");
+// CheckBalance's and TopUp's answer: the operator's reply text (USSD or SMS).
+void print_operator_reply(const ProfileEntry& p, const Message& reply, const Options& options) {
   const char* answer = nullptr;
   check(sd_bus_message_read(reply.get(), "s", &answer), "reading the reply");
   if (options.json) {
@@ -211,6 +210,14 @@ int cmd_balance(Bus& bus, const Args& args, const Options& options) {
   } else {
     std::cout << answer << "\n";
   }
+}
+
+int cmd_balance(Bus& bus, const Args& args, const Options& options) {
+  expect_args(args, 0, 1, "balance [ICCID|NICKNAME]");
+  std::optional<std::string> query;
+  if (!args.empty()) query = args[0];
+  ProfileEntry p = target_profile(load_snapshot(bus), options, query);
+  print_operator_reply(p, bus.call(p.path, kProfileInterface, "CheckBalance"), options);
   return kExitOk;
 }
 
@@ -221,13 +228,7 @@ int cmd_topup(Bus& bus, const Args& args, const Options& options) {
   ProfileEntry p = target_profile(load_snapshot(bus), options, query);
   Message reply = bus.call(p.path, kProfileInterface, "TopUp",
                            [&](sd_bus_message* m) { append_string(m, args[0]); });
-  const char* answer = nullptr;
-  check(sd_bus_message_read(reply.get(), "s", &answer), "reading the reply");
-  if (options.json) {
-    print_json({{"path", p.path}, {"iccid", p.iccid}, {"reply", answer}});
-  } else {
-    std::cout << answer << "\n";
-  }
+  print_operator_reply(p, reply, options);
   return kExitOk;
 }
 
@@ -383,12 +384,7 @@ int cmd_notifications(Bus& bus, const Args& args, const Options& options) {
     throw CliError(kExitUsage, "usage: euiccctl notifications [list|process]");
   }
   Snapshot snapshot = load_snapshot(bus);
-  std::vector<const ObjectView*> targets;
-  if (options.euicc) {
-    targets.push_back(&select_euicc(snapshot, options.euicc));
-  } else {
-    for (const ObjectView& e : snapshot.euiccs) targets.push_back(&e);
-  }
+  const std::vector<const ObjectView*> targets = chosen_euiccs(snapshot, options);
   json out = json::array();
   std::vector<std::vector<std::string>> rows;
   for (const ObjectView* e : targets) {

@@ -9,9 +9,6 @@
 
 namespace euiccd::lpa {
 
-ProfileDiscoverer::ProfileDiscoverer(Es10Transport& card, HttpClientFactory http, Es9pOptions es9p)
-    : card_(card), http_(std::move(http)), es9p_options_(std::move(es9p)) {}
-
 DiscoveryResult ProfileDiscoverer::discover(const DiscoveryOptions& o) {
   cleanup_errors_.clear();
   Es10Client es10(card_);
@@ -45,13 +42,9 @@ DiscoveryResult ProfileDiscoverer::discover(const DiscoveryOptions& o) {
   const InitiateAuthenticationResult init = smds.es11_initiate_authentication(challenge, info1);
   checkpoint();
 
-  AuthenticateServerRequest request;
-  request.server_signed1 = init.server_signed1;
-  request.server_signature1 = init.server_signature1;
-  request.euicc_ci_pkid_to_be_used = init.euicc_ci_pkid_to_be_used;
-  request.server_certificate = init.server_certificate;
-  request.device = o.device;  // no matching id: that is what tells the card this is ES11
-  const Bytes authenticate_response = es10.authenticate_server(request);
+  // No matching id: that is what tells the card this is ES11.
+  const Bytes authenticate_response =
+      es10.authenticate_server(authenticate_server_request(init, "", o.device));
 
   try {
     checkpoint();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lpa/cancel_token.h"
+#include "lpa/card_session_runner.h"
 #include "lpa/download.h"
 #include "lpa/es10_download.h"
 #include "lpa/es9p_client.h"
@@ -27,22 +28,13 @@ struct DiscoveryResult {
   std::vector<Es11EventEntry> events;  // may be empty: nothing waiting
 };
 
-class ProfileDiscoverer {
+class ProfileDiscoverer : public CardSessionRunner {
  public:
-  // The card transport and the factory must outlive the discoverer.
-  ProfileDiscoverer(Es10Transport& card, HttpClientFactory http, Es9pOptions es9p = {});
+  using CardSessionRunner::CardSessionRunner;
 
   // Throws the first failure; if the card already holds an ES11 session then, it is ended with
   // ES10b.CancelSession first (ES11 has no server-side cancel).
   DiscoveryResult discover(const DiscoveryOptions& options);
-
-  const std::vector<std::string>& cleanup_errors() const { return cleanup_errors_; }
-
- private:
-  Es10Transport& card_;
-  HttpClientFactory http_;
-  Es9pOptions es9p_options_;
-  std::vector<std::string> cleanup_errors_;
 };
 
 // Download options for one discovered event (the rest of `base` is kept).

@@ -37,6 +37,17 @@ struct SessionFailure {
   throw SessionFailure{Error(code, message), reason};
 }
 
+// What `parse()` makes of something the SM-DP+ sent; if it cannot, the session ends with
+// `reason` and a Malformed error, `what` followed by why.
+template <typename Parse>
+auto parse_or_fail(CancelReason reason, const char* what, Parse parse) -> decltype(parse()) {
+  try {
+    return parse();
+  } catch (const Error& e) {
+    fail(reason, Errc::Malformed, std::string(what) + e.what());
+  }
+}
+
 // The reason for an error that did not name one.
 CancelReason reason_for(const Error& e, const CancelToken* cancel) {
   if (e.code() == Errc::Timeout) return CancelReason::Timeout;
@@ -216,14 +227,8 @@ class DownloadRun {
     progress(DownloadStage::Authenticating, 0.3);
     checkpoint();
 
-    AuthenticateServerRequest request;
-    request.server_signed1 = init.server_signed1;
-    request.server_signature1 = init.server_signature1;
-    request.euicc_ci_pkid_to_be_used = init.euicc_ci_pkid_to_be_used;
-    request.server_certificate = init.server_certificate;
-    request.matching_id = target.matching_id;
-    request.device = o_.device;
-    const Bytes authenticate_response = es10_.authenticate_server(request);
+    const Bytes authenticate_response =
+        es10_.authenticate_server(authenticate_server_request(init, target.matching_id, o_.device));
     transaction_id_ = init.transaction_id;
     session_open_ = true;
     progress(DownloadStage::Authenticating, 0.6);
@@ -287,13 +292,10 @@ class DownloadRun {
     progress(DownloadStage::Downloading, 1);
     checkpoint();
 
-    BoundProfilePackageCommands pieces;
-    try {
-      pieces = split_bound_profile_package(bpp);
-    } catch (const Error& e) {
-      fail(CancelReason::LoadBppExecutionError, Errc::Malformed,
-           std::string("the SM-DP+ sent a broken profile package: ") + e.what());
-    }
+    const BoundProfilePackageCommands pieces = parse_or_fail(
+        CancelReason::LoadBppExecutionError, "the SM-DP+ sent a broken profile package: ", [&] {
+          return split_bound_profile_package(bpp);
+        });
     if (pieces.transaction_id != transaction_id_)
       fail(CancelReason::LoadBppExecutionError, Errc::Malformed,
            "the profile package is for transaction " + to_hex(pieces.transaction_id) +
@@ -347,13 +349,10 @@ class DownloadRun {
   // The BF25 in the 88 segments is what the card will store; it must be the profile the user
   // was shown (SGP.22: otherwise cancel with metadataMismatch).
   void check_metadata(const Bytes& store_metadata) {
-    ProfileMetadata in_package;
-    try {
-      in_package = decode_store_metadata_request(store_metadata);
-    } catch (const Error& e) {
-      fail(CancelReason::MetadataMismatch, Errc::Malformed,
-           std::string("the profile package carries unreadable metadata: ") + e.what());
-    }
+    const ProfileMetadata in_package = parse_or_fail(
+        CancelReason::MetadataMismatch, "the profile package carries unreadable metadata: ", [&] {
+          return decode_store_metadata_request(store_metadata);
+        });
     const ProfileMetadata& shown = result_.metadata;
     const std::string differs = metadata_difference(shown, in_package);
     if (!differs.empty())
@@ -377,11 +376,7 @@ class DownloadRun {
       es10_.remove_notification(pir.notification.seq_number);
       outcome.removed = true;
     } catch (const Error& e) {
-      outcome.error_code = e.code();
-      outcome.error =
-          outcome.delivered
-              ? std::string("delivered, but could not be removed from the eUICC: ") + e.what()
-              : e.what();
+      record_failure(outcome, e);
       log("install notification " + std::to_string(pir.notification.seq_number) +
           " not delivered: " + outcome.error);
     }
@@ -435,8 +430,18 @@ class DownloadRun {
 
 }  // namespace
 
-ProfileDownloader::ProfileDownloader(Es10Transport& card, HttpClientFactory http, Es9pOptions es9p)
-    : card_(card), http_(std::move(http)), es9p_options_(std::move(es9p)) {}
+AuthenticateServerRequest authenticate_server_request(const InitiateAuthenticationResult& init,
+                                                      std::string matching_id,
+                                                      const DeviceInfo& device) {
+  AuthenticateServerRequest request;
+  request.server_signed1 = init.server_signed1;
+  request.server_signature1 = init.server_signature1;
+  request.euicc_ci_pkid_to_be_used = init.euicc_ci_pkid_to_be_used;
+  request.server_certificate = init.server_certificate;
+  request.matching_id = std::move(matching_id);
+  request.device = device;
+  return request;
+}
 
 // A card reset in the middle of a session (another PC/SC program, the reader, pcscd cleaning
 // up after a client that died holding the card) loses the session and what was loaded with

@@ -21,6 +21,7 @@
 
 #include "lpa/activation_code.h"
 #include "lpa/cancel_token.h"
+#include "lpa/card_session_runner.h"
 #include "lpa/es10_download.h"
 #include "lpa/es9p_client.h"
 #include "lpa/http_client_factory.h"
@@ -40,6 +41,12 @@ enum class DownloadStage {
 };
 // "authenticating", "waiting-for-confirmation", ... (for logs and the D-Bus Job Stage).
 const char* download_stage_name(DownloadStage stage);
+
+// ES10b.AuthenticateServer's request from the server's initiateAuthentication reply (SM-DP+ or,
+// with no matching id, SM-DS).
+AuthenticateServerRequest authenticate_server_request(const InitiateAuthenticationResult& init,
+                                                      std::string matching_id,
+                                                      const DeviceInfo& device);
 
 struct DownloadOptions {
   // Either an activation code (parsed once by whoever read it: parse_activation_code), or an
@@ -81,24 +88,13 @@ struct DownloadResult {
   NotificationReport notifications;  // delivery of the install notification
 };
 
-class ProfileDownloader {
+class ProfileDownloader : public CardSessionRunner {
  public:
-  // The card transport and the factory must outlive the downloader. Card access must already
-  // be serialised by the caller (one worker per eUICC).
-  ProfileDownloader(Es10Transport& card, HttpClientFactory http, Es9pOptions es9p = {});
+  using CardSessionRunner::CardSessionRunner;
 
   // Runs the whole download; throws the euiccd::Error of the first failure (Errc::Cancelled
   // for a cancel or a refusal at the metadata preview).
   DownloadResult download(const DownloadOptions& options);
-
-  // What went wrong while ending the session after a failure (the last download only).
-  const std::vector<std::string>& cleanup_errors() const { return cleanup_errors_; }
-
- private:
-  Es10Transport& card_;
-  HttpClientFactory http_;
-  Es9pOptions es9p_options_;
-  std::vector<std::string> cleanup_errors_;
 };
 
 }  // namespace euiccd::lpa

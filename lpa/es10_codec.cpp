@@ -35,6 +35,15 @@ Bytes version(const tlv::Tlv& t, std::string_view what) {
   return copy(t.value);
 }
 
+ByteView sixteen_byte_member(const tlv::Tlv& outer, tlv::Tag tag, const char* name,
+                             std::string_view message, std::string_view noun) {
+  const tlv::Tlv member = outer.require(tag, name);
+  if (member.value.size() != 16)
+    malformed(message,
+              std::string(noun) + " has 16 bytes, got " + std::to_string(member.value.size()));
+  return member.value;
+}
+
 std::vector<Bytes> octet_string_list(const tlv::Tlv& seq, std::string_view what) {
   std::vector<Bytes> out;
   for (const tlv::Tlv& item : seq.children()) {

@@ -94,11 +94,8 @@ Bytes encode_get_euicc_challenge_request() {
 // GetEuiccChallengeResponse ::= [46] SEQUENCE { euiccChallenge Octet16 } → BF2E { 80 10 ... }
 Bytes decode_get_euicc_challenge_response(ByteView response) {
   static constexpr std::string_view kWhat = "GetEUICCChallenge response";
-  tlv::Tlv outer = expect_outer(response, 0xBF2E, kWhat);
-  tlv::Tlv challenge = outer.require(0x80, "euiccChallenge");
-  if (challenge.value.size() != 16)
-    malformed(kWhat, "the challenge has 16 bytes, got " + std::to_string(challenge.value.size()));
-  return copy(challenge.value);
+  const tlv::Tlv outer = expect_outer(response, 0xBF2E, kWhat);
+  return copy(sixteen_byte_member(outer, 0x80, "euiccChallenge", kWhat, "the challenge"));
 }
 
 // ---- ListNotification ----------------------------------------------------------------------
@@ -128,17 +125,11 @@ NotificationMetadata decode_notification_metadata(ByteView bf2f_tlv) {
 // ListNotificationResponse ::= [40] CHOICE { notificationMetadataList SEQUENCE OF
 // NotificationMetadata, listNotificationsResultError INTEGER } → BF28 { A0 {BF2F..} | 81 }
 std::vector<NotificationMetadata> decode_list_notification_response(ByteView response) {
-  static constexpr std::string_view kWhat = "ListNotification response";
-  tlv::Tlv outer = expect_outer(response, 0xBF28, kWhat);
-  if (auto list = outer.find(0xA0)) {
-    std::vector<NotificationMetadata> out;
-    for (const tlv::Tlv& item : list->children())
-      out.push_back(decode_notification_metadata(item.raw));
-    return out;
-  }
-  if (auto error = outer.find(0x81))
-    throw list_notification_error(tlv::decode_uint(error->value, kWhat));
-  malformed(kWhat, "neither a notification list (A0) nor an error (81)");
+  return decode_list_or_error(response, 0xBF28, "ListNotification response", "a notification list",
+                              decode_notification_metadata,
+                              [](uint64_t code) -> std::vector<NotificationMetadata> {
+                                throw list_notification_error(code);
+                              });
 }
 
 // ---- RetrieveNotificationsList -------------------------------------------------------------
@@ -183,20 +174,12 @@ PendingNotification decode_pending_notification(ByteView data) {
 // RetrieveNotificationsListResponse ::= [43] CHOICE { notificationList SEQUENCE OF
 // PendingNotification, notificationsListResultError INTEGER } → BF2B { A0 {..} | 81 }
 std::vector<PendingNotification> decode_retrieve_notifications_response(ByteView response) {
-  static constexpr std::string_view kWhat = "RetrieveNotificationsList response";
-  tlv::Tlv outer = expect_outer(response, 0xBF2B, kWhat);
-  if (auto list = outer.find(0xA0)) {
-    std::vector<PendingNotification> out;
-    for (const tlv::Tlv& item : list->children())
-      out.push_back(decode_pending_notification(item.raw));
-    return out;
-  }
-  if (auto error = outer.find(0x81)) {
-    uint64_t code = tlv::decode_uint(error->value, kWhat);
-    if (code == 1) return {};  // noResultAvailable (v2.2.2 and older)
-    throw retrieve_notifications_error(code);
-  }
-  malformed(kWhat, "neither a notification list (A0) nor an error (81)");
+  return decode_list_or_error(response, 0xBF2B, "RetrieveNotificationsList response",
+                              "a notification list", decode_pending_notification,
+                              [](uint64_t code) -> std::vector<PendingNotification> {
+                                if (code == 1) return {};  // noResultAvailable (v2.2.2 and older)
+                                throw retrieve_notifications_error(code);
+                              });
 }
 
 // ---- RemoveNotificationFromList ------------------------------------------------------------

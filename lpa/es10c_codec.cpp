@@ -60,11 +60,8 @@ Bytes encode_get_eid_request() {
 // GetEuiccDataResponse ::= [62] SEQUENCE { eidValue [APPLICATION 26] Octet16 } → BF3E { 5A 10 }
 std::string decode_get_eid_response(ByteView response) {
   static constexpr std::string_view kWhat = "GetEID response";
-  tlv::Tlv outer = expect_outer(response, 0xBF3E, kWhat);
-  tlv::Tlv eid = outer.require(0x5A, "eidValue");
-  if (eid.value.size() != 16)
-    malformed(kWhat, "an EID has 16 bytes, got " + std::to_string(eid.value.size()));
-  return to_hex(eid.value);
+  const tlv::Tlv outer = expect_outer(response, 0xBF3E, kWhat);
+  return to_hex(sixteen_byte_member(outer, 0x5A, "eidValue", kWhat, "an EID"));
 }
 
 // ---- GetProfilesInfo -----------------------------------------------------------------------
@@ -124,28 +121,30 @@ ProfileInfo decode_profile_info(ByteView e3_tlv) {
 // ProfileInfoListResponse ::= [45] CHOICE { profileInfoListOk SEQUENCE OF ProfileInfo,
 // profileInfoListError INTEGER }: untagged alternatives → A0, 81.
 std::vector<ProfileInfo> decode_get_profiles_info_response(ByteView response) {
-  static constexpr std::string_view kWhat = "GetProfilesInfo response";
-  tlv::Tlv outer = expect_outer(response, 0xBF2D, kWhat);
-  if (auto list = outer.find(0xA0)) {
-    std::vector<ProfileInfo> out;
-    for (const tlv::Tlv& item : list->children()) out.push_back(decode_profile_info(item.raw));
-    return out;
-  }
-  if (auto error = outer.find(0x81))
-    throw profile_info_list_error(tlv::decode_uint(error->value, kWhat));
-  malformed(kWhat, "neither a profile list (A0) nor an error (81)");
+  return decode_list_or_error(
+      response, 0xBF2D, "GetProfilesInfo response", "a profile list", decode_profile_info,
+      [](uint64_t code) -> std::vector<ProfileInfo> { throw profile_info_list_error(code); });
 }
 
 // ---- EnableProfile / DisableProfile / DeleteProfile ----------------------------------------
 
 // EnableProfileRequest ::= [49] SEQUENCE { profileIdentifier CHOICE {...}, refreshFlag BOOLEAN }:
 // no member tagged → the CHOICE becomes A0 (constructed), the BOOLEAN 81 (DER TRUE = FF).
-Bytes encode_enable_profile_request(const ProfileIdentifier& profile, bool refresh) {
+namespace {
+
+// EnableProfile and DisableProfile differ only in the tag.
+Bytes profile_switch_request(tlv::Tag tag, const ProfileIdentifier& profile, bool refresh) {
   const uint8_t flag[] = {static_cast<uint8_t>(refresh ? 0xFF : 0x00)};
-  return tlv::Builder(0xBF31)
+  return tlv::Builder(tag)
       .add(tlv::Builder(0xA0).add_raw(profile_identifier_tlv(profile)))
       .add(0x81, flag)
       .bytes();
+}
+
+}  // namespace
+
+Bytes encode_enable_profile_request(const ProfileIdentifier& profile, bool refresh) {
+  return profile_switch_request(0xBF31, profile, refresh);
 }
 
 uint64_t decode_enable_profile_response(ByteView response) {
@@ -154,11 +153,7 @@ uint64_t decode_enable_profile_response(ByteView response) {
 
 // DisableProfileRequest has the same shape under [50].
 Bytes encode_disable_profile_request(const ProfileIdentifier& profile, bool refresh) {
-  const uint8_t flag[] = {static_cast<uint8_t>(refresh ? 0xFF : 0x00)};
-  return tlv::Builder(0xBF32)
-      .add(tlv::Builder(0xA0).add_raw(profile_identifier_tlv(profile)))
-      .add(0x81, flag)
-      .bytes();
+  return profile_switch_request(0xBF32, profile, refresh);
 }
 
 uint64_t decode_disable_profile_response(ByteView response) {

@@ -274,6 +274,16 @@ struct Exchange {
     last_warning = check_function_status(call, reply);
     return reply;
   }
+
+  // The shape of most ES9+/ES11 requests after the first: the session's transactionId and one
+  // DER object from the card (base64), both checked before anything is sent.
+  json run_in_session(const Call& call, const std::string& path_prefix, const std::string& function,
+                      ByteView transaction_id, const char* field, ByteView der, tlv::Tag tag) {
+    check_outgoing_transaction_id(call.label, transaction_id);
+    check_outgoing_tlv(call.label, field, der, tag);
+    const json request = {{"transactionId", to_hex(transaction_id)}, {field, base64_encode(der)}};
+    return run(call, path_prefix, function, request);
+  }
 };
 
 }  // namespace
@@ -319,13 +329,10 @@ InitiateAuthenticationResult Es9pClient::es11_initiate_authentication(ByteView e
 AuthenticateClientResult Es9pClient::authenticate_client(ByteView transaction_id,
                                                          ByteView authenticate_server_response) {
   const Call call{"authenticateClient", "SM-DP+"};
-  check_outgoing_transaction_id(call.label, transaction_id);
-  check_outgoing_tlv(call.label, "authenticateServerResponse", authenticate_server_response,
-                     0xBF38);
-  json request = {{"transactionId", to_hex(transaction_id)},
-                  {"authenticateServerResponse", base64_encode(authenticate_server_response)}};
   Exchange exchange{http_, address_, options_, last_warning_};
-  const json reply = exchange.run(call, options_.es9p_path_prefix, "authenticateClient", request);
+  const json reply =
+      exchange.run_in_session(call, options_.es9p_path_prefix, "authenticateClient", transaction_id,
+                              "authenticateServerResponse", authenticate_server_response, 0xBF38);
   if (reply.is_null()) malformed(call, "reply is empty (HTTP 204)");
 
   AuthenticateClientResult r;
@@ -341,13 +348,10 @@ AuthenticateClientResult Es9pClient::authenticate_client(ByteView transaction_id
 Bytes Es9pClient::get_bound_profile_package(ByteView transaction_id,
                                             ByteView prepare_download_response) {
   const Call call{"getBoundProfilePackage", "SM-DP+"};
-  check_outgoing_transaction_id(call.label, transaction_id);
-  check_outgoing_tlv(call.label, "prepareDownloadResponse", prepare_download_response, 0xBF21);
-  json request = {{"transactionId", to_hex(transaction_id)},
-                  {"prepareDownloadResponse", base64_encode(prepare_download_response)}};
   Exchange exchange{http_, address_, options_, last_warning_};
-  const json reply =
-      exchange.run(call, options_.es9p_path_prefix, "getBoundProfilePackage", request);
+  const json reply = exchange.run_in_session(
+      call, options_.es9p_path_prefix, "getBoundProfilePackage", transaction_id,
+      "prepareDownloadResponse", prepare_download_response, 0xBF21);
   if (reply.is_null()) malformed(call, "reply is empty (HTTP 204)");
   check_transaction_id(call, reply, transaction_id);
   return require_tlv(call, reply, "boundProfilePackage", 0xBF36);
@@ -375,12 +379,10 @@ void Es9pClient::handle_notification(ByteView pending_notification) {
 
 void Es9pClient::cancel_session(ByteView transaction_id, ByteView cancel_session_response) {
   const Call call{"cancelSession", "SM-DP+"};
-  check_outgoing_transaction_id(call.label, transaction_id);
-  check_outgoing_tlv(call.label, "cancelSessionResponse", cancel_session_response, 0xBF41);
-  json request = {{"transactionId", to_hex(transaction_id)},
-                  {"cancelSessionResponse", base64_encode(cancel_session_response)}};
   Exchange exchange{http_, address_, options_, last_warning_};
-  const json reply = exchange.run(call, options_.es9p_path_prefix, "cancelSession", request);
+  const json reply =
+      exchange.run_in_session(call, options_.es9p_path_prefix, "cancelSession", transaction_id,
+                              "cancelSessionResponse", cancel_session_response, 0xBF41);
   // The reply is a header only; osmo-smdpp also echoes the transactionId, which must then match.
   if (reply.is_object() && reply.contains("transactionId"))
     check_transaction_id(call, reply, transaction_id);
@@ -389,13 +391,10 @@ void Es9pClient::cancel_session(ByteView transaction_id, ByteView cancel_session
 std::vector<Es11EventEntry> Es9pClient::es11_authenticate_client(
     ByteView transaction_id, ByteView authenticate_server_response) {
   const Call call{"ES11 authenticateClient", "SM-DS"};
-  check_outgoing_transaction_id(call.label, transaction_id);
-  check_outgoing_tlv(call.label, "authenticateServerResponse", authenticate_server_response,
-                     0xBF38);
-  json request = {{"transactionId", to_hex(transaction_id)},
-                  {"authenticateServerResponse", base64_encode(authenticate_server_response)}};
   Exchange exchange{http_, address_, options_, last_warning_};
-  const json reply = exchange.run(call, options_.es11_path_prefix, "authenticateClient", request);
+  const json reply =
+      exchange.run_in_session(call, options_.es11_path_prefix, "authenticateClient", transaction_id,
+                              "authenticateServerResponse", authenticate_server_response, 0xBF38);
   if (reply.is_null()) malformed(call, "reply is empty (HTTP 204)");
   // transactionId is in the ASN.1 form of this reply (AuthenticateClientOkEs11) but lpac does
   // not expect it in JSON; check it when present.

@@ -47,6 +47,14 @@ class ServerPool {
 
 }  // namespace
 
+void record_failure(NotificationOutcome& outcome, const Error& e) {
+  outcome.error_code = e.code();
+  outcome.error =
+      outcome.delivered
+          ? std::string("delivered, but could not be removed from the eUICC: ") + e.what()
+          : e.what();
+}
+
 NotificationSender::NotificationSender(Es10Client& card, HttpClientFactory http,
                                        Es9pOptions options)
     : card_(card), http_(std::move(http)), options_(std::move(options)) {}
@@ -97,11 +105,7 @@ NotificationReport NotificationSender::send_pending(const NotificationFilter& fi
       card_.remove_notification(outcome.metadata.seq_number);
       outcome.removed = true;
     } catch (const Error& e) {
-      outcome.error_code = e.code();
-      outcome.error =
-          outcome.delivered
-              ? std::string("delivered, but could not be removed from the eUICC: ") + e.what()
-              : e.what();
+      record_failure(outcome, e);
     }
     if (outcome.removed) {
       ++report.sent;

@@ -32,6 +32,10 @@ struct NotificationOutcome {
   std::string error;  // "" when delivered and removed
 };
 
+// Records `e` as why `outcome` did not complete: the error, and whether it came after delivery
+// (then only the removal from the card failed).
+void record_failure(NotificationOutcome& outcome, const Error& e);
+
 struct NotificationReport {
   unsigned on_card = 0;  // how many the card held when the run began (matching or not)
   unsigned sent = 0;     // delivered and removed

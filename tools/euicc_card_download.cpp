@@ -89,6 +89,20 @@ void print_cleanup_errors(const CommandLine& cmd, const std::vector<std::string>
   for (const auto& e : errors) std::cerr << "euicc-card: while ending the session: " << e << "\n";
 }
 
+// Runs a card session (`session.*run(options)`: a download or a discovery) that Ctrl-C cancels;
+// after a failure, also says what went wrong while ending the session.
+template <typename Session, typename Options, typename Result>
+Result run_session(const CommandLine& cmd, Session& session, Result (Session::*run)(const Options&),
+                   const Options& options) {
+  InterruptCancels interrupt_cancels;
+  try {
+    return (session.*run)(options);
+  } catch (const Error&) {
+    print_cleanup_errors(cmd, session.cleanup_errors());
+    throw;
+  }
+}
+
 }  // namespace
 
 void command_download(const CommandLine& cmd, const Args& args, CardSession& card) {
@@ -122,14 +136,8 @@ void command_download(const CommandLine& cmd, const Args& args, CardSession& car
   options.cancel = &g_cancel;
 
   lpa::ProfileDownloader downloader(card.transport(), http_client_factory(cmd));
-  InterruptCancels interrupt_cancels;
-  lpa::DownloadResult result;
-  try {
-    result = downloader.download(options);
-  } catch (const Error&) {
-    print_cleanup_errors(cmd, downloader.cleanup_errors());
-    throw;
-  }
+  const lpa::DownloadResult result =
+      run_session(cmd, downloader, &lpa::ProfileDownloader::download, options);
   if (cmd.json) {
     json j{{"result", "ok"},
            {"iccid", result.iccid},
@@ -157,14 +165,8 @@ void command_discover(const CommandLine& cmd, const Args&, CardSession& card) {
   }
   options.cancel = &g_cancel;
   lpa::ProfileDiscoverer discoverer(card.transport(), http_client_factory(cmd));
-  InterruptCancels interrupt_cancels;
-  lpa::DiscoveryResult result;
-  try {
-    result = discoverer.discover(options);
-  } catch (const Error&) {
-    print_cleanup_errors(cmd, discoverer.cleanup_errors());
-    throw;
-  }
+  const lpa::DiscoveryResult result =
+      run_session(cmd, discoverer, &lpa::ProfileDiscoverer::discover, options);
   if (cmd.json) {
     json events = json::array();
     for (const auto& e : result.events) {

@@ -110,19 +110,25 @@ OperatorMethods TopupService::methods_or_config_only(const lpa::ProfileInfo& pro
   }
 }
 
+OperatorMethods TopupService::methods_to_act(const lpa::ProfileInfo& profile,
+                                             const TopupSettings& settings, bool top_up) {
+  require_enabled_candidate(profile);
+  std::optional<Error> unusable_database;
+  OperatorMethods methods = methods_or_config_only(profile, settings, unusable_database);
+  if (top_up ? methods.top_up.empty() : methods.balance.empty()) {
+    if (unusable_database) throw *unusable_database;
+    const ProfileOperator op = ProfileOperator::from(profile);
+    throw no_method_known(top_up ? "top up" : "check the balance",
+                          with_notes(methods.operator_description, methods.notes),
+                          top_up ? top_up_config_hint(op) : balance_config_hint(op));
+  }
+  return methods;
+}
+
 TopupReply TopupService::check_balance(const lpa::ProfileInfo& profile,
                                        const TopupSettings& settings,
                                        const lpa::CancelToken* cancel) {
-  require_enabled_candidate(profile);
-  const ProfileOperator op = ProfileOperator::from(profile);
-  std::optional<Error> unusable_database;
-  const OperatorMethods methods = methods_or_config_only(profile, settings, unusable_database);
-  if (methods.balance.empty()) {
-    if (unusable_database) throw *unusable_database;
-    throw no_method_known("check the balance",
-                          with_notes(methods.operator_description, methods.notes),
-                          balance_config_hint(op));
-  }
+  const OperatorMethods methods = methods_to_act(profile, settings, /*top_up=*/false);
 
   ModemManagerClient mm(settings.bus_address, timeouts_of(settings));
   const Modem modem = mm.find_modem(profile.iccid);
@@ -140,15 +146,7 @@ TopupReply TopupService::check_balance(const lpa::ProfileInfo& profile,
 
 TopupReply TopupService::top_up(const lpa::ProfileInfo& profile, std::string_view voucher,
                                 const TopupSettings& settings, const lpa::CancelToken* cancel) {
-  require_enabled_candidate(profile);
-  const ProfileOperator op = ProfileOperator::from(profile);
-  std::optional<Error> unusable_database;
-  const OperatorMethods methods = methods_or_config_only(profile, settings, unusable_database);
-  if (methods.top_up.empty()) {
-    if (unusable_database) throw *unusable_database;
-    throw no_method_known("top up", with_notes(methods.operator_description, methods.notes),
-                          top_up_config_hint(op));
-  }
+  const OperatorMethods methods = methods_to_act(profile, settings, /*top_up=*/true);
   // Every method shares the config's voucher rules: check before any bus traffic.
   const Voucher checked = Voucher::parse(voucher, methods.top_up.front().voucher_charset);
   const std::string& code = checked.reveal();

@@ -59,6 +59,10 @@ class TopupService {
   OperatorMethods methods_or_config_only(const lpa::ProfileInfo& profile,
                                          const TopupSettings& settings,
                                          std::optional<Error>& unusable_database);
+  // What a check or a top-up starts with: the profile must be the enabled one and have a method
+  // for it (the balance ones when `top_up` is false); else the error says why not.
+  OperatorMethods methods_to_act(const lpa::ProfileInfo& profile, const TopupSettings& settings,
+                                 bool top_up);
 };
 
 }  // namespace euiccd::topup

@@ -8,12 +8,36 @@
 
 namespace euiccd::veuicc {
 
+namespace {
+
+// The ES10 functions the card knows (LoadBoundProfilePackage aside: see es10.h).
+const Es10Function kFunctions[] = {
+    {0xBF3C, "GetEuiccConfiguredAddresses", get_configured_addresses},
+    {0xBF3F, "SetDefaultDpAddress", set_default_dp_address},
+    {0xBF2E, "GetEUICCChallenge", get_euicc_challenge},
+    {0xBF20, "GetEUICCInfo1", get_euicc_info1},
+    {0xBF22, "GetEUICCInfo2", get_euicc_info2},
+    {0xBF43, "GetRAT", get_rat},
+    {0xBF28, "ListNotification", list_notification},
+    {0xBF2B, "RetrieveNotificationsList", retrieve_notifications_list},
+    {0xBF30, "RemoveNotificationFromList", remove_notification_from_list},
+    {0xBF38, "AuthenticateServer", authenticate_server},
+    {0xBF21, "PrepareDownload", prepare_download},
+    {0xBF41, "CancelSession", cancel_session},
+    {0xBF2D, "GetProfilesInfo", get_profiles_info},
+    {0xBF31, "EnableProfile", enable_profile},
+    {0xBF32, "DisableProfile", disable_profile},
+    {0xBF33, "DeleteProfile", delete_profile},
+    {0xBF34, "EuiccMemoryReset", euicc_memory_reset},
+    {0xBF3E, "GetEID", get_eid},
+    {0xBF29, "SetNickname", set_nickname},
+};
+
+}  // namespace
+
 const Es10Function* find_es10_function(tlv::Tag tag) {
-  for (auto area : {es10a_functions(), es10b_info_functions(), es10b_notification_functions(),
-                    es10b_download_functions(), es10c_functions()}) {
-    for (const auto& f : area) {
-      if (f.tag == tag) return &f;
-    }
+  for (const auto& f : kFunctions) {
+    if (f.tag == tag) return &f;
   }
   return nullptr;
 }

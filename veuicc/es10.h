@@ -59,12 +59,32 @@ struct Es10Function {
   Es10Handler handler;
 };
 
-// The functions of each area (each defined in its own file).
-std::span<const Es10Function> es10a_functions();
-std::span<const Es10Function> es10b_info_functions();
-std::span<const Es10Function> es10b_notification_functions();
-std::span<const Es10Function> es10c_functions();
-std::span<const Es10Function> es10b_download_functions();  // BF38, BF21, BF41
+// The handlers, one per ES10 function, each area in its own file; es10.cpp's table maps the
+// request tags to them.
+// es10a_addresses.cpp
+Bytes get_configured_addresses(const tlv::Tlv& request, Es10Context& ctx);
+Bytes set_default_dp_address(const tlv::Tlv& request, Es10Context& ctx);
+// es10b_info.cpp
+Bytes get_euicc_challenge(const tlv::Tlv& request, Es10Context& ctx);
+Bytes get_euicc_info1(const tlv::Tlv& request, Es10Context& ctx);
+Bytes get_euicc_info2(const tlv::Tlv& request, Es10Context& ctx);
+Bytes get_rat(const tlv::Tlv& request, Es10Context& ctx);
+// es10b_notifications.cpp
+Bytes list_notification(const tlv::Tlv& request, Es10Context& ctx);
+Bytes retrieve_notifications_list(const tlv::Tlv& request, Es10Context& ctx);
+Bytes remove_notification_from_list(const tlv::Tlv& request, Es10Context& ctx);
+// es10b_download_auth.cpp
+Bytes authenticate_server(const tlv::Tlv& request, Es10Context& ctx);
+Bytes prepare_download(const tlv::Tlv& request, Es10Context& ctx);
+Bytes cancel_session(const tlv::Tlv& request, Es10Context& ctx);
+// es10c_profiles.cpp
+Bytes get_profiles_info(const tlv::Tlv& request, Es10Context& ctx);
+Bytes enable_profile(const tlv::Tlv& request, Es10Context& ctx);
+Bytes disable_profile(const tlv::Tlv& request, Es10Context& ctx);
+Bytes delete_profile(const tlv::Tlv& request, Es10Context& ctx);
+Bytes euicc_memory_reset(const tlv::Tlv& request, Es10Context& ctx);
+Bytes get_eid(const tlv::Tlv& request, Es10Context& ctx);
+Bytes set_nickname(const tlv::Tlv& request, Es10Context& ctx);
 
 // LoadBoundProfilePackage (BF36) does not fit the table: its pieces are not complete TLVs (the
 // first is the BF36 header + BF23, then A0..A3 headers, 87/88/86 TLVs; SGP.22 §2.5.5), told

@@ -3,8 +3,6 @@
 #include "veuicc/es10.h"
 
 namespace euiccd::veuicc {
-namespace {
-
 Bytes get_configured_addresses(const tlv::Tlv&, Es10Context& ctx) {
   // Both members are untagged in an automatically tagged SEQUENCE: 80 and 81.
   tlv::Builder b(0xBF3C);
@@ -23,17 +21,6 @@ Bytes set_default_dp_address(const tlv::Tlv& request, Es10Context& ctx) {
   }
   ctx.store.commit();
   return result_response(0xBF3F, 0);
-}
-
-const Es10Function kFunctions[] = {
-    {0xBF3C, "GetEuiccConfiguredAddresses", get_configured_addresses},
-    {0xBF3F, "SetDefaultDpAddress", set_default_dp_address},
-};
-
-}  // namespace
-
-std::span<const Es10Function> es10a_functions() {
-  return kFunctions;
 }
 
 }  // namespace euiccd::veuicc

@@ -87,6 +87,8 @@ bool signature_valid(const crypto::Certificate& cert, ByteView data, const tlv::
 
 // ---- AuthenticateServer ----
 
+}  // namespace
+
 Bytes authenticate_server(const tlv::Tlv& request, Es10Context& ctx) {
   // One RSP session at a time: a new authentication ends the previous one, and the challenge
   // is good for one attempt.
@@ -239,18 +241,6 @@ Bytes cancel_session(const tlv::Tlv& request, Es10Context& ctx) {
   return tlv::Builder(0xBF41)
       .add(tlv::Builder(0xA0).add_raw(cancel_signed).add_raw(signature))
       .bytes();
-}
-
-const Es10Function kFunctions[] = {
-    {0xBF38, "AuthenticateServer", authenticate_server},
-    {0xBF21, "PrepareDownload", prepare_download},
-    {0xBF41, "CancelSession", cancel_session},
-};
-
-}  // namespace
-
-std::span<const Es10Function> es10b_download_functions() {
-  return kFunctions;
 }
 
 }  // namespace euiccd::veuicc

@@ -39,6 +39,8 @@ Bytes ext_card_resource(const CardState& state) {
   return out;
 }
 
+}  // namespace
+
 Bytes get_euicc_challenge(const tlv::Tlv&, Es10Context& ctx) {
   Bytes challenge(16);
   if (RAND_bytes(challenge.data(), static_cast<int>(challenge.size())) != 1) {
@@ -96,19 +98,6 @@ Bytes get_rat(const tlv::Tlv&, Es10Context& ctx) {
                 .add(0x82, encode_named_bits(rule.consent_required ? 1u : 0u)));
   }
   return tlv::Builder(0xBF43).add(rat).bytes();
-}
-
-const Es10Function kFunctions[] = {
-    {0xBF2E, "GetEUICCChallenge", get_euicc_challenge},
-    {0xBF20, "GetEUICCInfo1", get_euicc_info1},
-    {0xBF22, "GetEUICCInfo2", get_euicc_info2},
-    {0xBF43, "GetRAT", get_rat},
-};
-
-}  // namespace
-
-std::span<const Es10Function> es10b_info_functions() {
-  return kFunctions;
 }
 
 }  // namespace euiccd::veuicc

@@ -16,6 +16,8 @@ bool matches(const PendingNotification& n, uint32_t event_mask) {
   return event_mask & (1u << static_cast<int>(n.event));
 }
 
+}  // namespace
+
 Bytes list_notification(const tlv::Tlv& request, Es10Context& ctx) {
   uint32_t filter = 0xFFFFFFFF;
   if (auto f = request.find(0x81)) filter = decode_named_bits(f->value);
@@ -63,18 +65,6 @@ Bytes remove_notification_from_list(const tlv::Tlv& request, Es10Context& ctx) {
   list.erase(it);
   ctx.store.commit();
   return result_response(0xBF30, 0);
-}
-
-const Es10Function kFunctions[] = {
-    {0xBF28, "ListNotification", list_notification},
-    {0xBF2B, "RetrieveNotificationsList", retrieve_notifications_list},
-    {0xBF30, "RemoveNotificationFromList", remove_notification_from_list},
-};
-
-}  // namespace
-
-std::span<const Es10Function> es10b_notification_functions() {
-  return kFunctions;
 }
 
 void queue_notification(CardState& state, const Profile& profile, NotificationEvent event) {

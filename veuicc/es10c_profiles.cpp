@@ -75,6 +75,34 @@ Bytes profile_info(const Profile& p, const std::optional<std::set<tlv::Tag>>& wa
   return b.bytes();
 }
 
+// ---- Enable / Disable / Delete ----
+
+struct StateChangeRequest {
+  tlv::Tlv identifier;
+  bool refresh = false;
+};
+
+StateChangeRequest parse_state_change(const tlv::Tlv& request) {
+  const auto children = request.require(0xA0, "profileIdentifier").children();
+  if (children.size() != 1) throw Error(Errc::Malformed, "profileIdentifier must hold one choice");
+  const tlv::Tlv flag = request.require(0x81, "refreshFlag");
+  if (flag.value.size() != 1) throw Error(Errc::Malformed, "refreshFlag is not a 1-byte BOOLEAN");
+  return {children[0], flag.value[0] != 0};
+}
+
+std::optional<size_t> enabled_profile(const CardState& state) {
+  for (size_t i = 0; i < state.profiles.size(); ++i) {
+    if (state.profiles[i].enabled) return i;
+  }
+  return std::nullopt;
+}
+
+bool has_rule(const Profile& p, uint32_t rule) {
+  return p.policy_rules && (*p.policy_rules & rule);
+}
+
+}  // namespace
+
 Bytes get_profiles_info(const tlv::Tlv& request, Es10Context& ctx) {
   const auto error = [] { return result_response(0xBF2D, kIncorrectInputValues, 0x81); };
   std::optional<tlv::Tlv> criterion;
@@ -108,32 +136,6 @@ Bytes get_profiles_info(const tlv::Tlv& request, Es10Context& ctx) {
     list.add_raw(profile_info(p, wanted));
   }
   return tlv::Builder(0xBF2D).add(list).bytes();
-}
-
-// ---- Enable / Disable / Delete ----
-
-struct StateChangeRequest {
-  tlv::Tlv identifier;
-  bool refresh = false;
-};
-
-StateChangeRequest parse_state_change(const tlv::Tlv& request) {
-  const auto children = request.require(0xA0, "profileIdentifier").children();
-  if (children.size() != 1) throw Error(Errc::Malformed, "profileIdentifier must hold one choice");
-  const tlv::Tlv flag = request.require(0x81, "refreshFlag");
-  if (flag.value.size() != 1) throw Error(Errc::Malformed, "refreshFlag is not a 1-byte BOOLEAN");
-  return {children[0], flag.value[0] != 0};
-}
-
-std::optional<size_t> enabled_profile(const CardState& state) {
-  for (size_t i = 0; i < state.profiles.size(); ++i) {
-    if (state.profiles[i].enabled) return i;
-  }
-  return std::nullopt;
-}
-
-bool has_rule(const Profile& p, uint32_t rule) {
-  return p.policy_rules && (*p.policy_rules & rule);
 }
 
 Bytes enable_profile(const tlv::Tlv& request, Es10Context& ctx) {
@@ -248,22 +250,6 @@ Bytes set_nickname(const tlv::Tlv& request, Es10Context& ctx) {
   ctx.state().profiles[*target].nickname = as_string(nickname.value);
   ctx.store.commit();
   return result_response(0xBF29, kOk);
-}
-
-const Es10Function kFunctions[] = {
-    {0xBF2D, "GetProfilesInfo", get_profiles_info},
-    {0xBF31, "EnableProfile", enable_profile},
-    {0xBF32, "DisableProfile", disable_profile},
-    {0xBF33, "DeleteProfile", delete_profile},
-    {0xBF34, "EuiccMemoryReset", euicc_memory_reset},
-    {0xBF3E, "GetEID", get_eid},
-    {0xBF29, "SetNickname", set_nickname},
-};
-
-}  // namespace
-
-std::span<const Es10Function> es10c_functions() {
-  return kFunctions;
 }
 
 }  // namespace euiccd::veuicc

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "lpa/error.h"
+#include "veuicc/unique_fd.h"
 
 namespace euiccd::veuicc {
 namespace {
@@ -23,20 +24,6 @@ constexpr int kPollMs = 100;                              // how often a wait lo
 constexpr auto kFrameDeadline = std::chrono::seconds(5);  // rest of a frame once it started
 
 enum class ReadResult { Ok, Closed, Stopped, TimedOut };
-
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 int try_connect(const LinkOptions& o) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -191,7 +178,7 @@ int run_vpcd_link(Card& card, const LinkOptions& o, const FaultPlan& faults,
                 << o.connect_timeout_ms << " ms)" << (first ? "" : "; exiting") << "\n";
       return first ? 1 : 0;
     }
-    Socket socket(fd);
+    UniqueFd socket(fd);
     // Always logged: every new connection is a card reset (channels and RSP session gone),
     // which explains what fails after it.
     std::cerr << "veuicc: connected to vpcd at " << o.host << ":" << o.port

@@ -199,12 +199,7 @@ std::vector<Certificate> load_certificates_file(const std::filesystem::path& pat
 // --- accessors ---
 
 Bytes Certificate::der() const {
-  int len = i2d_X509(cert_.get(), nullptr);
-  ossl::check(len > 0, "cannot encode the certificate");
-  Bytes out(static_cast<size_t>(len));
-  unsigned char* p = out.data();
-  ossl::check(i2d_X509(cert_.get(), &p) == len, "cannot encode the certificate");
-  return out;
+  return ossl::to_der(i2d_X509, cert_.get(), "cannot encode the certificate");
 }
 
 std::string Certificate::to_pem() const {

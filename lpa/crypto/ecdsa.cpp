@@ -43,12 +43,7 @@ Bytes raw_signature_to_der(ByteView raw) {
   ossl::check(ECDSA_SIG_set0(sig.get(), r.get(), s.get()) == 1, "ECDSA_SIG_set0 failed");
   r.release();  // now owned by sig
   s.release();
-  int len = i2d_ECDSA_SIG(sig.get(), nullptr);
-  ossl::check(len > 0, "cannot encode an ECDSA signature");
-  Bytes der(static_cast<size_t>(len));
-  unsigned char* p = der.data();
-  ossl::check(i2d_ECDSA_SIG(sig.get(), &p) == len, "cannot encode an ECDSA signature");
-  return der;
+  return ossl::to_der(i2d_ECDSA_SIG, sig.get(), "cannot encode an ECDSA signature");
 }
 
 Bytes sign_raw(const PrivateKey& key, ByteView data) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "lpa/bytes.h"
 #include "lpa/error.h"
 
 namespace euiccd::crypto::ossl {
@@ -56,6 +57,18 @@ std::string drain_errors();
 // out of memory.
 inline void check(bool ok, const char* what) {
   if (!ok) fail(Errc::Internal, what);
+}
+
+// The DER encoding of an OpenSSL object through its i2d_* function (i2d_X509, i2d_ECDSA_SIG):
+// asked once for the length, then to write. Throws Error(Internal, what) on failure.
+template <typename T>
+Bytes to_der(int (*i2d)(const T*, unsigned char**), const T* object, const char* what) {
+  const int len = i2d(object, nullptr);
+  check(len > 0, what);
+  Bytes out(static_cast<size_t>(len));
+  unsigned char* p = out.data();
+  check(i2d(object, &p) == len, what);
+  return out;
 }
 
 // Dotted text of an OID ("2.23.146.1.2.1.1").

@@ -81,10 +81,9 @@ struct QmiChannelLink::Impl {
     g_main_context_unref(ctx);
   }
 
-  // Iterates the context until `p` completes, `deadline` passes or the device is removed.
-  // Returns the result (owned by the caller) or null; on null `timed_out` says which.
-  enum class Outcome { Done, TimedOut, Removed };
-  Outcome wait(Pending* p, GCancellable* cancel, std::chrono::milliseconds bound) {
+  // Iterates the context until `p` completes or `bound` passes (or, with `stop_on_removal`, the
+  // device is removed).
+  void iterate_until(Pending* p, std::chrono::milliseconds bound, bool stop_on_removal) {
     bool expired = false;
     GSource* timer = g_timeout_source_new(static_cast<guint>(bound.count()));
     g_source_set_callback(
@@ -95,26 +94,23 @@ struct QmiChannelLink::Impl {
         },
         &expired, nullptr);
     g_source_attach(timer, ctx);
-    while (!p->result && !expired && !removed) g_main_context_iteration(ctx, TRUE);
+    while (!p->result && !expired && !(stop_on_removal && removed)) {
+      g_main_context_iteration(ctx, TRUE);
+    }
     g_source_destroy(timer);
     g_source_unref(timer);
+  }
+
+  // Iterates the context until `p` completes, `deadline` passes or the device is removed.
+  // Returns the result (owned by the caller) or null; on null `timed_out` says which.
+  enum class Outcome { Done, TimedOut, Removed };
+  Outcome wait(Pending* p, GCancellable* cancel, std::chrono::milliseconds bound) {
+    iterate_until(p, bound, /*stop_on_removal=*/true);
     if (p->result) return Outcome::Done;
     const Outcome why = removed ? Outcome::Removed : Outcome::TimedOut;
     // Cancel and give the call a short, bounded chance to complete, so its memory is freed.
     g_cancellable_cancel(cancel);
-    bool grace_over = false;
-    GSource* grace = g_timeout_source_new(static_cast<guint>(kCancelGrace.count()));
-    g_source_set_callback(
-        grace,
-        [](gpointer flag) -> gboolean {
-          *static_cast<bool*>(flag) = true;
-          return G_SOURCE_REMOVE;
-        },
-        &grace_over, nullptr);
-    g_source_attach(grace, ctx);
-    while (!p->result && !grace_over) g_main_context_iteration(ctx, TRUE);
-    g_source_destroy(grace);
-    g_source_unref(grace);
+    iterate_until(p, kCancelGrace, /*stop_on_removal=*/false);
     return why;
   }
 

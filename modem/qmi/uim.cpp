@@ -16,11 +16,18 @@ Tlv sw_tlv(uint8_t type, uint16_t sw) {
   return {type, Bytes{static_cast<uint8_t>(sw >> 8), static_cast<uint8_t>(sw)}};
 }
 
-uint8_t read_u8_tlv(const Tlv& t, const char* what) {
+// A TLV holding one value and nothing else, read with `read` (a TlvReader member: u8, or a byte
+// string behind its 1- or 2-byte length).
+template <typename Value>
+Value read_tlv_as(const Tlv& t, const char* what, Value (TlvReader::*read)()) {
   TlvReader r(t.value, what);
-  const uint8_t v = r.u8();
+  Value v = (r.*read)();
   r.finish();
   return v;
+}
+
+uint8_t read_u8_tlv(const Tlv& t, const char* what) {
+  return read_tlv_as(t, what, &TlvReader::u8);
 }
 
 std::optional<uint16_t> read_sw(const Sdu& sdu, uint8_t type) {
@@ -35,6 +42,13 @@ std::optional<uint16_t> read_sw(const Sdu& sdu, uint8_t type) {
 
 [[noreturn]] void malformed(const std::string& what) {
   throw Error(Errc::Malformed, "malformed QMI message: " + what);
+}
+
+// The TLV a request cannot do without; `missing` says what is wrong when it is not there.
+const Tlv& required_tlv(const Sdu& request, uint8_t type, const char* missing) {
+  const Tlv* t = request.find(type);
+  if (!t) malformed(missing);
+  return *t;
 }
 
 void check_aid(const Bytes& aid) {
@@ -107,11 +121,8 @@ std::vector<Tlv> encode(const CloseLogicalChannelRequest& request) {
 OpenLogicalChannelRequest decode_open_logical_channel_request(const Sdu& request) {
   OpenLogicalChannelRequest out;
   out.slot = slot_of(request);
-  const Tlv* aid = request.find(0x10);
-  if (!aid) malformed("Open Logical Channel without an AID");
-  TlvReader r(aid->value, "the AID TLV");
-  out.aid = r.u8_prefixed();
-  r.finish();
+  out.aid = read_tlv_as(required_tlv(request, 0x10, "Open Logical Channel without an AID"),
+                        "the AID TLV", &TlvReader::u8_prefixed);
   check_aid(out.aid);
   if (const Tlv* fci = request.find(0x11)) {
     out.file_control_information = read_u8_tlv(*fci, "the file control information TLV");
@@ -122,11 +133,8 @@ OpenLogicalChannelRequest decode_open_logical_channel_request(const Sdu& request
 SendApduRequest decode_send_apdu_request(const Sdu& request) {
   SendApduRequest out;
   out.slot = slot_of(request);
-  const Tlv* apdu = request.find(0x02);
-  if (!apdu) malformed("Send APDU without an APDU");
-  TlvReader r(apdu->value, "the APDU TLV");
-  out.apdu = r.u16_prefixed();
-  r.finish();
+  out.apdu = read_tlv_as(required_tlv(request, 0x02, "Send APDU without an APDU"), "the APDU TLV",
+                         &TlvReader::u16_prefixed);
   if (out.apdu.size() < 4 || out.apdu.size() > kMaxCommandApduBytes) {
     malformed("a command APDU of " + std::to_string(out.apdu.size()) + " bytes");
   }
@@ -156,9 +164,7 @@ OpenLogicalChannelResponse decode_open_logical_channel_response(const Sdu& respo
   out.card_sw = read_sw(response, 0x11);
   if (const Tlv* ch = response.find(0x10)) out.channel = read_u8_tlv(*ch, "the channel TLV");
   if (const Tlv* sel = response.find(0x12)) {
-    TlvReader r(sel->value, "the select response TLV");
-    out.select_response = r.u8_prefixed();
-    r.finish();
+    out.select_response = read_tlv_as(*sel, "the select response TLV", &TlvReader::u8_prefixed);
   }
   if (out.result.ok()) {
     if (!out.channel) malformed("Open Logical Channel succeeded without a channel id");
@@ -173,9 +179,7 @@ SendApduResponse decode_send_apdu_response(const Sdu& response) {
   SendApduResponse out;
   out.result = decode_result(response);
   if (const Tlv* t = response.find(0x10)) {
-    TlvReader r(t->value, "the APDU response TLV");
-    out.apdu_response = r.u16_prefixed();
-    r.finish();
+    out.apdu_response = read_tlv_as(*t, "the APDU response TLV", &TlvReader::u16_prefixed);
   }
   if (out.result.ok()) {
     if (!out.apdu_response) malformed("Send APDU succeeded without a response APDU");
