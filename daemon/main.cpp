@@ -23,6 +23,7 @@
 #include "daemon/memory.h"
 #include "daemon/modem_backend.h"
 #include "daemon/modem_carriers.h"
+#include "daemon/modem_manager_watch.h"
 #include "daemon/options.h"
 #include "daemon/pcsc_backend.h"
 #include "daemon/prepaid.h"
@@ -276,8 +277,11 @@ int run(int argc, char** argv) {
       }));
     // Source 1: the configuration's [Modem:] sections.
     modems.set_endpoints("the configuration", configured_modems(config));
-    // Source 2, ModemManager's modems: its watcher (daemon/modem_manager_watch.h) reports
-    // every picture to modems.source("ModemManager"), on the loop thread.
+    // Source 2, ModemManager's modems, with the [ModemOverride:] sections applied; watched
+    // (and stopped) with the readers.
+    hotplug.add(std::make_unique<ModemManagerWatch>(event, cl.modem_manager_bus.value_or("system"),
+                                                    config.modem_overrides,
+                                                    modems.source("ModemManager")));
 
     Stopper stopper{event, &hotplug, &registry, &service, &prepaid, {}, false, false};
     sd_event_add_signal(event, nullptr, SIGTERM, on_signal, &stopper);

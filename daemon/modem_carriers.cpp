@@ -5,6 +5,9 @@
 #ifdef EUICCD_HAVE_MODEM_QMI
 #include "modem/qmi/qmi_channel_link.h"
 #endif
+#ifdef EUICCD_HAVE_MODEM_MBIM
+#include "modem/mbim/mbim_channel_link.h"
+#endif
 
 namespace euiccd::daemon {
 namespace {
@@ -32,6 +35,17 @@ std::unique_ptr<apdu::ChannelLink> make_qmi_link(const ModemSetup& setup) {
 }
 #endif
 
+#ifdef EUICCD_HAVE_MODEM_MBIM
+std::unique_ptr<apdu::ChannelLink> make_mbim_link(const ModemSetup& setup) {
+  modem::mbim::MbimLinkOptions options;
+  options.device_path = setup.endpoint.device;
+  options.slot = setup.endpoint.slot;
+  options.use_proxy = true;  // shared with ModemManager
+  if (setup.timeout) options.timeout = *setup.timeout;
+  return std::make_unique<modem::mbim::MbimChannelLink>(std::move(options));
+}
+#endif
+
 }  // namespace
 
 std::vector<ModemCarrier> built_in_modem_carriers() {
@@ -41,9 +55,9 @@ std::vector<ModemCarrier> built_in_modem_carriers() {
 #ifdef EUICCD_HAVE_MODEM_QMI
   carriers.push_back({ModemTransport::Qmi, make_qmi_link, 255, true});
 #endif
-  // MBIM: modem/mbim's MbimChannelLink through mbim-proxy, one entry like QMI's:
-  //   carriers.push_back({ModemTransport::Mbim, make_mbim_link, 255, true});
-  // under EUICCD_HAVE_MODEM_MBIM (daemon/CMakeLists.txt defines it when the library exists).
+#ifdef EUICCD_HAVE_MODEM_MBIM
+  carriers.push_back({ModemTransport::Mbim, make_mbim_link, 255, true});
+#endif
   return carriers;
 }
 

@@ -130,10 +130,14 @@ void ModemManagerWatch::start() {
   }
   if (r >= 0) r = sd_bus_attach_event(bus_, event_, SD_EVENT_PRIORITY_NORMAL);
   if (r < 0) {
+    // No bus (a container, a test without one) is no reason to stop the daemon: the modems
+    // named in the configuration are still served.
     bus_ = sd_bus_flush_close_unref(bus_);
-    throw Error(Errc::Internal, "ModemManager watch: cannot connect to the " +
-                                    (bus_name_.empty() ? std::string("system") : bus_name_) +
-                                    " bus: " + std::strerror(-r));
+    log(Level::Warning, {},
+        "ModemManager watch: cannot connect to the " +
+            (bus_name_.empty() ? std::string("system") : bus_name_) + " bus (" + std::strerror(-r) +
+            "); only the modems of the configuration are served");
+    return;
   }
   // The matches go out before GetNameOwner, and the bus handles one connection's messages in
   // order, so no change between the answer and the first signal is missed. Senders are

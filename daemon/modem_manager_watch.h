@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/card_backend.h"
 #include "daemon/config.h"
 #include "daemon/modem_endpoint.h"
 #include "daemon/modem_endpoint_choice.h"
@@ -23,7 +24,7 @@ namespace euiccd::daemon {
 
 using ModemOverrides = std::map<std::string, ModemOverrideConfig, std::less<>>;
 
-class ModemManagerWatch {
+class ModemManagerWatch : public DeviceWatch {
  public:
   // `bus`: "system" (or "") for the system bus, else a D-Bus address (tests). The watch opens
   // its own connection and attaches it to `event`, so ModemManager's signals never queue
@@ -32,14 +33,14 @@ class ModemManagerWatch {
   // absence) is known.
   ModemManagerWatch(sd_event* event, std::string bus, ModemOverrides overrides,
                     ModemEndpointsChanged changed);
-  ~ModemManagerWatch();  // stop()
+  ~ModemManagerWatch() override;  // stop()
   ModemManagerWatch(const ModemManagerWatch&) = delete;
   ModemManagerWatch& operator=(const ModemManagerWatch&) = delete;
 
-  // On the loop thread. Throws euiccd::Error (Internal) when the bus cannot be reached.
-  void start();
+  // On the loop thread. A bus that cannot be reached gives a journal line and no endpoints.
+  void start() override;
   // Drops the connection and every pending call; no further callback.
-  void stop();
+  void stop() override;
 
   const std::vector<ModemEndpoint>& endpoints() const { return reported_; }
 

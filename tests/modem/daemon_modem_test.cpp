@@ -6,7 +6,7 @@
 // transport, the card's state file checked after each; faults from the emulated modems each end
 // in a named error, a clean card and a daemon that still answers.
 //
-// Parametrised over transports: MBIM is one more Transport entry once vmodem/mbim is in.
+// Parametrised over transports: AT, QMI and MBIM.
 // Runs inside tests/integration/pcsc-sandbox.sh: private network namespace (qmi-proxy's
 // abstract socket is ours), private /run/pcscd (the daemon's PC/SC watcher sees only the
 // sandbox's empty readers) and a PID namespace that takes everything down at the end.
@@ -44,6 +44,8 @@ struct Transport {
 const Transport kAt{"at", "ttyUSB2", "1"};
 // Opening includes spawning qmi-proxy and its first exchange with the device.
 const Transport kQmi{"qmi", "cdc-wdm0", "3"};
+// The same for mbim-proxy.
+const Transport kMbim{"mbim", "wwan0mbim0", "3"};
 
 std::string transport_name(const ::testing::TestParamInfo<Transport>& info) {
   return info.param.name;
@@ -238,7 +240,7 @@ TEST_P(DaemonModem, EveryManagementOperationAndADownloadThroughEuiccctl) {
   EXPECT_NE(list.out.find(kPlainIccid), std::string::npos) << list.out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, DaemonModem, ::testing::Values(kAt, kQmi), transport_name);
+INSTANTIATE_TEST_SUITE_P(Transports, DaemonModem, ::testing::Values(kAt, kQmi, kMbim), transport_name);
 
 // ---- faults ----------------------------------------------------------------------------------
 
