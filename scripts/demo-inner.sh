@@ -9,7 +9,11 @@
 #     └─ euiccd ── pcscd ── vpcd ── veuicc (the virtual eUICC, seeded from demo-seed.json)
 #            └──── HTTPS ── the test SM-DP+ (tests/smdpp, 127.0.0.1:8443)
 #
-# Usage: scripts/demo-inner.sh BUILD_DIR PKI_DIR WORK_DIR
+# With DEMO_MODEM=at|qmi|mbim the virtual eUICC sits in an emulated modem on a pty instead of
+# vpcd, and euiccd reaches it through a [Modem:] section (QMI/MBIM via qmi-proxy/mbim-proxy,
+# private to the sandbox's network namespace).
+#
+# Usage: [DEMO_MODEM=KIND] scripts/demo-inner.sh BUILD_DIR PKI_DIR WORK_DIR
 set -euo pipefail
 
 [[ $# -eq 3 ]] || { echo "usage: $0 BUILD_DIR PKI_DIR WORK_DIR" >&2; exit 2; }
@@ -19,6 +23,14 @@ work=$3
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
 [[ -n "${VPCD_PORT:-}" ]] || { echo "$0: run me inside tests/integration/pcsc-sandbox.sh" >&2; exit 2; }
 
+modem=${DEMO_MODEM:-}
+case "$modem" in
+  "") ;;
+  at) modem_device=$work/ttyUSB2 ;;
+  qmi) modem_device=$work/cdc-wdm0 ;;
+  mbim) modem_device=$work/wwan0mbim0 ;;
+  *) echo "$0: DEMO_MODEM wants at, qmi or mbim, not \"$modem\"" >&2; exit 2 ;;
+esac
 smdp_host=testsmdpplus1.example.com
 smdp_port=8443
 activation_code="LPA:1\$$smdp_host:$smdp_port\$DEMO-1"
@@ -145,21 +157,35 @@ wait_for "the ModemManager stand-in starting" 20 bus_ctl status org.freedesktop.
 note "ModemManager: one modem (Quectel EG25) whose SIM is the eUICC's enabled profile,"
 note "$enabled_iccid, on a network that answers USSD like a prepaid operator"
 
-step "Plug the virtual eUICC into the (virtual) card reader, start the test SM-DP+"
-start veuicc "$build/veuicc/veuicc" --state "$work/euicc-state.json" \
-  --seed "$source_dir/scripts/demo-seed.json" --euicc-cert "$pki/euicc.pem" \
-  --euicc-key "$pki/euicc.key" --eum-cert "$pki/eum.pem" --ci-cert "$pki/ci.pem"
+veuicc_command=("$build/veuicc/veuicc" --state "$work/euicc-state.json"
+  --seed "$source_dir/scripts/demo-seed.json" --euicc-cert "$pki/euicc.pem"
+  --euicc-key "$pki/euicc.key" --eum-cert "$pki/eum.pem" --ci-cert "$pki/ci.pem")
+if [[ -n "$modem" ]]; then
+  step "Put the virtual eUICC inside an emulated $modem modem, start the test SM-DP+"
+  start veuicc "${veuicc_command[@]}" --modem "$modem" --pty-link "$modem_device"
+  wait_for "the emulated $modem modem's port" 10 test -e "$modem_device"
+  mkdir -p "$work/euiccd.conf.d"
+  printf '[Modem:demo]\nTransport=%s\nDevice=%s\n' "$modem" "$modem_device" \
+    >"$work/euiccd.conf.d/modem.conf"
+  note "emulated $modem modem: its port is $modem_device; euiccd.conf.d/modem.conf names it:"
+  sed 's/^/    /' "$work/euiccd.conf.d/modem.conf"
+else
+  step "Plug the virtual eUICC into the (virtual) card reader, start the test SM-DP+"
+  start veuicc "${veuicc_command[@]}"
+fi
 note "virtual eUICC: its state is the JSON file $work/euicc-state.json"
 start smdp /usr/bin/python3 "$source_dir/tests/smdpp/smdpp.py" \
   --config "$source_dir/tests/smdpp/demo-smdp.json" --pki-dir "$pki" --port "$smdp_port" \
   --ready-file "$work/smdp-ready.json" --verbose
 wait_for "the test SM-DP+ starting" 15 test -s "$work/smdp-ready.json"
 note "test SM-DP+: https://$smdp_host:$smdp_port (on 127.0.0.1, TLS from the test CI in $pki)"
-"$build/tools/euicc-card" --wait 10 eid >/dev/null  # the reader has seen the card
+if [[ -z "$modem" ]]; then
+  "$build/tools/euicc-card" --wait 10 eid >/dev/null  # the reader has seen the card
 
-step "Look at the card directly, before any daemon: its EID and profiles (euicc-card)"
-card eid
-card list
+  step "Look at the card directly, before any daemon: its EID and profiles (euicc-card)"
+  card eid
+  card list
+fi
 
 step "Start euiccd, the daemon, on the private bus"
 euiccd_command=("$build/daemon/euiccd" --bus "$bus" --modem-manager-bus "$bus"
@@ -175,7 +201,7 @@ wait_for "euiccd showing the card on the bus" 20 euiccd_sees_card
 note "euiccd's log: $work/euiccd.log. From here on everything goes through euiccctl, its"
 note "client, as any D-Bus client could (export EUICCD_BUS_ADDRESS=$bus)."
 
-step "What euiccd sees: the eUICC, its reader, its enabled profile"
+step "What euiccd sees: the eUICC, how it is reached (Transport), its enabled profile"
 ctl status
 
 step "Profiles on the eUICC"

@@ -5,21 +5,32 @@
 # runs on a private D-Bus bus against the virtual eUICC, the test SM-DP+ and stand-ins for
 # polkit and ModemManager, and euiccctl downloads, enables and tops up a profile.
 #
-#   scripts/demo.sh [--no-install] [--no-build]
+#   scripts/demo.sh [--no-install] [--no-build] [--modem at|qmi|mbim]
 #
+# --modem: the virtual eUICC sits inside an emulated modem (vmodem/) instead of the card reader,
+# and euiccd reaches it over that modem's protocol (QMI and MBIM through Debian's qmi-proxy /
+# mbim-proxy), configured by a [Modem:] section.
 # BUILD_DIR picks the build directory (default build/, as scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 install=1
 build=1
-for arg in "$@"; do
-  case "$arg" in
+modem=
+usage="usage: $0 [--no-install] [--no-build] [--modem at|qmi|mbim]"
+while (($#)); do
+  case "$1" in
     --no-install) install= ;;
     --no-build) build= ;;
-    -h | --help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--no-install] [--no-build]" >&2; exit 2 ;;
+    --modem)
+      [[ ${2:-} =~ ^(at|qmi|mbim)$ ]] || { echo "$usage" >&2; exit 2; }
+      modem=$2
+      shift
+      ;;
+    -h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
+  shift
 done
 if [[ $(id -u) -ne 0 ]]; then
   echo "$0: run me as root (the demo makes network and mount namespaces for its own pcscd)" >&2
@@ -49,4 +60,4 @@ if ! { tests/pki/make-test-pki.sh "$work/pki" && tests/pki/make-server-pki.sh "$
 fi
 
 # The sandbox needs to read the work directory from its own mount namespace: /tmp is shared.
-tests/integration/pcsc-sandbox.sh -- scripts/demo-inner.sh "$build_dir" "$work/pki" "$work"
+DEMO_MODEM=$modem tests/integration/pcsc-sandbox.sh -- scripts/demo-inner.sh "$build_dir" "$work/pki" "$work"
