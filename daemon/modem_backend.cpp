@@ -102,6 +102,9 @@ std::unique_ptr<DeviceWatch> ModemBackend::watch(LoopQueue&, SlotsChanged change
 
 CardSettings ModemBackend::card_settings(CardSettings configured) const {
   configured.segment_size = std::min(configured.segment_size, carrier_.segment_size);
+  // The modem is the terminal: it carries out the REFRESH (restarts the UICC and attaches
+  // with the new profile), which is what makes a switch take effect on the network.
+  configured.refresh_on_switch = true;
   return configured;
 }
 

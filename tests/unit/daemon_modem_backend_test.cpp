@@ -171,6 +171,13 @@ TEST_F(ModemBackendTest, AtStartsStoreDataAtItsShorterSegment) {
   EXPECT_EQ(backend.card_settings(configured).segment_size, 64u);
 }
 
+TEST_F(ModemBackendTest, SwitchesAskTheModemForARefresh) {
+  ModemBackend backend(at_carrier());
+  CardSettings configured;  // PC/SC's default: no refreshFlag (no terminal to carry it out)
+  ASSERT_FALSE(configured.refresh_on_switch);
+  EXPECT_TRUE(backend.card_settings(configured).refresh_on_switch);
+}
+
 TEST(ModemProxyAccess, TheProxiesServeRootOnlyAndTheMessageSaysWhatToDo) {
   EXPECT_EQ(proxy_access_problem(ModemTransport::Qmi, 0), "");
   EXPECT_EQ(proxy_access_problem(ModemTransport::At, 1000), "");  // a tty: the dialout group
