@@ -18,6 +18,7 @@
 #include "lpa/bytes.h"
 #include "modem/mbim/message.h"
 #include "veuicc/card.h"
+#include "vmodem/pty/message_pty.h"
 
 namespace euiccd::vmodem::mbim {
 
@@ -49,10 +50,7 @@ struct MbimFaultPlan {
 // "KIND" or "KIND@N"; throws InvalidArgument naming the kinds.
 MbimFaultPlan parse_mbim_fault(const std::string& spec);
 
-struct MbimAction {
-  std::vector<std::pair<Bytes, std::chrono::milliseconds>> replies;  // message, send after
-  bool hang_up = false;  // close the device (modem reset): the pty goes away
-};
+using MbimAction = PtyAction;
 
 class MbimModem {
  public:

@@ -15,6 +15,7 @@
 #include "lpa/bytes.h"
 #include "modem/qmi/qmux.h"
 #include "veuicc/card.h"
+#include "vmodem/pty/message_pty.h"
 
 namespace euiccd::vmodem::qmi {
 
@@ -33,10 +34,7 @@ struct QmiFaultPlan {
 // InvalidArgument naming the kinds.
 QmiFaultPlan parse_qmi_fault(const std::string& spec);
 
-struct QmiAction {
-  std::vector<std::pair<Bytes, std::chrono::milliseconds>> replies;  // frame, send after
-  bool hang_up = false;  // close the device (modem reset): the pty goes away
-};
+using QmiAction = PtyAction;
 
 class QmiModem {
  public:
