@@ -240,7 +240,8 @@ TEST_P(DaemonModem, EveryManagementOperationAndADownloadThroughEuiccctl) {
   EXPECT_NE(list.out.find(kPlainIccid), std::string::npos) << list.out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, DaemonModem, ::testing::Values(kAt, kQmi, kMbim), transport_name);
+INSTANTIATE_TEST_SUITE_P(Transports, DaemonModem, ::testing::Values(kAt, kQmi, kMbim),
+                         transport_name);
 
 // ---- faults ----------------------------------------------------------------------------------
 
@@ -284,14 +285,21 @@ TEST_F(DaemonModemFault, AtSilentModemIsATimeoutWithinItsBound) {
   EXPECT_TRUE(world.rig().daemon_log_has("did not finish its answer")) << world.rig().logs();
 }
 
-// AccessDenied on Open Logical Channel (SIMCom/Telit firmware): the eUICC cannot be served;
-// the daemon says why in its log, keeps answering, and euiccctl says it sees no eUICC.
-TEST_F(DaemonModemFault, QmiAccessDeniedIsNamedInTheLogAndTheDaemonStaysUp) {
-  if (no_qmi_proxy()) GTEST_SKIP() << "apt-get install libqmi-proxy";
-  ModemWorld world(kQmi, {"--qmi-fault", "access-denied"}, false);
+// The firmware refuses the channel to the ISD-R (QMI AccessDenied on Open Logical Channel,
+// SIMCom/Telit; MBIM's Open Channel refused): the eUICC cannot be served; the daemon says why
+// in its log, keeps answering, and euiccctl says it sees no eUICC.
+class DaemonModemRefused : public DaemonModemFault,
+                           public ::testing::WithParamInterface<Transport> {};
+
+TEST_P(DaemonModemRefused, IsNamedInTheLogAndTheDaemonStaysUp) {
+  const Transport& t = GetParam();
+  if (access(t.name == std::string("qmi") ? "/usr/libexec/qmi-proxy" : "/usr/libexec/mbim-proxy",
+             X_OK) != 0)
+    GTEST_SKIP() << "apt-get install lib" << t.name << "-proxy";
+  ModemWorld world(t, {std::string("--") + t.name + "-fault", "access-denied"}, false);
   ASSERT_TRUE(eventually([&] { return world.rig().daemon_log_has("not usable as an eUICC"); }, 15s))
       << world.rig().logs();
-  EXPECT_TRUE(world.rig().daemon_log_has("AccessDenied")) << world.rig().logs();
+  EXPECT_TRUE(world.rig().daemon_log_has("refuses access to the eUICC")) << world.rig().logs();
   EXPECT_TRUE(world.rig().daemon_log_has("firmware")) << world.rig().logs();
   EXPECT_TRUE(world.rig().daemon_answers());
   Outcome status = world.ctl({"status"});
@@ -300,6 +308,9 @@ TEST_F(DaemonModemFault, QmiAccessDeniedIsNamedInTheLogAndTheDaemonStaysUp) {
   Outcome enable = world.ctl({"enable", kTravel});
   EXPECT_EQ(enable.status, 3) << describe(enable);  // not found: there is no eUICC to act on
 }
+
+INSTANTIATE_TEST_SUITE_P(ProxiedCarriers, DaemonModemRefused, ::testing::Values(kQmi, kMbim),
+                         transport_name);
 
 // The modem resets in the middle of a download: a named error (or a download the engine
 // restarted to the end), no half-installed profile, and the next download completes.
