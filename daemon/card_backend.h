@@ -12,7 +12,7 @@
 
 #include "daemon/engine_settings.h"
 #include "daemon/loop_queue.h"
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::apdu {
 class ChannelLink;

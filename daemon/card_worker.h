@@ -18,7 +18,7 @@
 #include "daemon/card_backend.h"
 #include "daemon/card_session.h"
 #include "daemon/engine_settings.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::daemon {
 

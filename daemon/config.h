@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "daemon/modem_endpoint.h"
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::daemon {
 

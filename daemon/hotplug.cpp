@@ -1,7 +1,7 @@
 #include "daemon/hotplug.h"
 
 #include "daemon/log.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::daemon {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "daemon/log.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::daemon {
 

@@ -29,7 +29,7 @@
 #include "daemon/prepaid.h"
 #include "daemon/service_notify.h"
 #include "dbus/service.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 #ifndef EUICCD_VERSION
 #define EUICCD_VERSION "0"

@@ -7,7 +7,7 @@
 
 #include "apdu/channel_link.h"
 #include "daemon/log.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::daemon {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "apdu/channel_link.h"
 #include "daemon/modem_backend.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #ifdef EUICCD_HAVE_MODEM_QMI
 #include "modem/qmi/qmi_channel_link.h"
 #endif

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "daemon/log.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::daemon {
 namespace {

@@ -78,7 +78,7 @@ void Prepaid::euicc_appeared() {
 void Prepaid::shut_down() {
   if (stopped_) return;
   stopped_ = true;
-  cancel_.cancel(lpa::CancelReason::Postponed);
+  cancel_.cancel(CancelReason::Postponed);
   worker_.stop();
   balance_timers_.clear();
   expiry_timers_.clear();
@@ -134,7 +134,7 @@ void Prepaid::check_balance(const lpa::ProfileInfo& profile, const std::string& 
   run(
       "check-balance", iccid, requester,
       [profile](topup::TopupService& service, const topup::TopupSettings& settings,
-                const lpa::CancelToken& cancel) {
+                const CancelToken& cancel) {
         return service.check_balance(profile, settings, &cancel);
       },
       [this, iccid, requester, done](const std::optional<Error>& error,
@@ -166,7 +166,7 @@ void Prepaid::top_up(const lpa::ProfileInfo& profile, std::string voucher,
       "top-up", iccid, requester,
       [profile, voucher = std::move(voucher)](topup::TopupService& service,
                                               const topup::TopupSettings& settings,
-                                              const lpa::CancelToken& cancel) {
+                                              const CancelToken& cancel) {
         return service.top_up(profile, voucher, settings, &cancel);
       },
       [iccid, requester, done](const std::optional<Error>& error, const topup::TopupReply& reply) {

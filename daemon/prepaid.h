@@ -32,8 +32,8 @@
 #include "daemon/loop_queue.h"
 #include "daemon/prepaid_settings.h"
 #include "daemon/prepaid_store.h"
-#include "lpa/cancel_token.h"
-#include "lpa/error.h"
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "lpa/es10_types.h"
 #include "topup/topup_service.h"
 
@@ -91,7 +91,7 @@ class Prepaid {
     ~Timer() { sd_event_source_disable_unref(source); }
   };
   using Work = std::function<topup::TopupReply(topup::TopupService&, const topup::TopupSettings&,
-                                               const lpa::CancelToken&)>;
+                                               const CancelToken&)>;
 
   void run(const std::string& operation, const std::string& iccid, const std::string& requester,
            Work work,
@@ -121,7 +121,7 @@ class Prepaid {
 
   // Used by the worker thread; the worker is declared last so that it is joined first.
   topup::TopupService service_;
-  lpa::CancelToken cancel_;
+  CancelToken cancel_;
   BackgroundWorker worker_;
 };
 

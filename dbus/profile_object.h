@@ -17,7 +17,7 @@
 #include <string>
 
 #include "dbus/pending_call.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_types.h"
 
 namespace euiccd::daemon {

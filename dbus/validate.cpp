@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/iccid.h"
 #include "lpa/imei.h"
 #include "lpa/nickname.h"

@@ -7,7 +7,7 @@
 
 #include "fuzz/fuzz_input.h"
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 using namespace euiccd;
 using namespace euiccd::lpa;

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "modem/at/at_codec.h"
 
 using namespace euiccd;

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es9p_base64.h"
 
 using namespace euiccd;

@@ -19,7 +19,7 @@
 #include "lpa/crypto/certificate.h"
 #include "lpa/crypto/chain.h"
 #include "lpa/crypto/keys.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 using namespace euiccd;
 using namespace euiccd::crypto;

@@ -30,7 +30,7 @@
 #include "dbus/validate.h"
 #include "fuzz/fuzz_input.h"
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/imei.h"
 #include "lpa/nickname.h"
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_codec.h"
 #include "lpa/es10_download.h"
 #include "lpa/iccid.h"

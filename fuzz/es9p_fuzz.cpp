@@ -11,7 +11,7 @@
 
 #include "fuzz/fuzz_input.h"
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es9p_client.h"
 #include "lpa/http.h"
 #include "lpa/tlv.h"

@@ -6,7 +6,7 @@
 
 #include "fuzz/fuzz_input.h"
 #include "https/wire.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 using namespace euiccd;
 using namespace euiccd::https;

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/iccid.h"
 
 using namespace euiccd;

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "modem/mbim/message.h"
 #include "modem/mbim/services.h"
 #include "modem/mbim/status.h"

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "topup/balance_amount.h"
 #include "topup/operator_methods.h"
 #include "topup/plan_expiry.h"

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "modem/qmi/ctl.h"
 #include "modem/qmi/qmux.h"
 #include "modem/qmi/result.h"

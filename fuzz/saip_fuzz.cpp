@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "veuicc/saip_check.h"
 
 using namespace euiccd;

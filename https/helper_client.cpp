@@ -10,7 +10,7 @@
 #include <filesystem>
 
 #include "https/helper_process.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 // Both from https/CMakeLists.txt: the installed helper, and its path relative to the daemon.
 #ifndef EUICCD_HTTPS_HELPER_RELPATH

@@ -14,7 +14,7 @@
 
 #include "https/helper_fd.h"
 #include "https/wire.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "net/curl_http_client.h"
 
 namespace {

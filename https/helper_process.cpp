@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "https/helper_fd.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::https {
 namespace {

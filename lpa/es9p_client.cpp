@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es9p_base64.h"
 #include "lpa/es9p_status.h"
 #include "lpa/tlv.h"

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/iccid.h"
 #include "tools/euicc_card_commands.h"
 #include "tools/euicc_card_format.h"

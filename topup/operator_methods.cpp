@@ -3,7 +3,7 @@
 #include <cctype>
 #include <optional>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::topup {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "topup/errors.h"
 #include "topup/modem_manager.h"
 #include "topup/ussd_string.h"
@@ -127,7 +127,7 @@ OperatorMethods TopupService::methods_to_act(const lpa::ProfileInfo& profile,
 
 TopupReply TopupService::check_balance(const lpa::ProfileInfo& profile,
                                        const TopupSettings& settings,
-                                       const lpa::CancelToken* cancel) {
+                                       const CancelToken* cancel) {
   const OperatorMethods methods = methods_to_act(profile, settings, /*top_up=*/false);
 
   ModemManagerClient mm(settings.bus_address, timeouts_of(settings));
@@ -145,7 +145,7 @@ TopupReply TopupService::check_balance(const lpa::ProfileInfo& profile,
 }
 
 TopupReply TopupService::top_up(const lpa::ProfileInfo& profile, std::string_view voucher,
-                                const TopupSettings& settings, const lpa::CancelToken* cancel) {
+                                const TopupSettings& settings, const CancelToken* cancel) {
   const OperatorMethods methods = methods_to_act(profile, settings, /*top_up=*/true);
   // Every method shares the config's voucher rules: check before any bus traffic.
   const Voucher checked = Voucher::parse(voucher, methods.top_up.front().voucher_charset);

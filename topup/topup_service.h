@@ -13,7 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "lpa/cancel_token.h"
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "lpa/es10_types.h"
 #include "topup/operator_methods.h"
 #include "topup/provider_db.h"
@@ -38,13 +39,13 @@ class TopupService {
   // method_not_supported_by_modem (NotSupported), network_rejected (Rejected), timed_out
   // (Timeout), Cancelled, provider_info_unusable (Malformed, only when nothing else is known).
   TopupReply check_balance(const lpa::ProfileInfo& profile, const TopupSettings& settings,
-                           const lpa::CancelToken* cancel = nullptr);
+                           const CancelToken* cancel = nullptr);
 
   // As check_balance, plus voucher_rejected (InvalidArgument) before anything is sent. The
   // voucher appears in no error message and in no field of the reply except where the
   // network itself echoes it in `text`.
   TopupReply top_up(const lpa::ProfileInfo& profile, std::string_view voucher,
-                    const TopupSettings& settings, const lpa::CancelToken* cancel = nullptr);
+                    const TopupSettings& settings, const CancelToken* cancel = nullptr);
 
   // The methods that apply to the profile, without touching the bus (for a D-Bus property or
   // `euiccctl` to show what a check would do). Errors: provider_info_unusable only.

@@ -6,7 +6,7 @@
 
 #include "lpa/crypto/ecdh.h"
 #include "lpa/crypto/ecdsa.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "veuicc/es10b_download.h"
 
 namespace euiccd::veuicc {

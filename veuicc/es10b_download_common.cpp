@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "lpa/crypto/chain.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "veuicc/es10b_download.h"
 
 namespace euiccd::veuicc {

@@ -11,11 +11,11 @@
 #include <functional>
 
 #include "crypto_test_pki.h"
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/crypto/certificate.h"
 #include "lpa/crypto/hash.h"
 #include "lpa/crypto/keys.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::crypto {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "crypto_test_pki.h"
 #include "lpa/crypto/chain.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::crypto {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "apdu/channel_link.h"
 #include "daemon/modem_backend.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "modem/at/at_channel_link.h"
 
 namespace {

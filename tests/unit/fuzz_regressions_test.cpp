@@ -13,7 +13,7 @@
 #include "daemon/config.h"
 #include "dbus/validate.h"
 #include "lpa/crypto/certificate.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_download.h"
 #include "lpa/es9p_client.h"
 #include "lpa/http.h"

@@ -15,7 +15,7 @@
 
 #include "https/helper_client.h"
 #include "https/wire.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 using namespace euiccd;
 using namespace euiccd::https;

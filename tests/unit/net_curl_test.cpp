@@ -24,7 +24,7 @@
 #include <thread>
 
 #include "https/helper_client.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "net/curl_http_client.h"
 
 using namespace euiccd;

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <thread>
 
-#include "lpa/cancel_token.h"
-#include "lpa/error.h"
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "tests/support/dbusmock_modemmanager.h"
 #include "topup/modem_manager.h"
 #include "topup/topup_service.h"
@@ -202,10 +202,10 @@ TEST_F(TopupModemManagerTest, SmsAnswerTimeout) {
 TEST_F(TopupModemManagerTest, CancelStopsTheWaitForAnSmsAnswer) {
   start_mock(one_modem());
   settings.sms_reply_timeout = 10s;
-  lpa::CancelToken cancel;
+  CancelToken cancel;
   std::thread canceller([&] {
     std::this_thread::sleep_for(300ms);
-    cancel.cancel(lpa::CancelReason::Postponed);
+    cancel.cancel(CancelReason::Postponed);
   });
   const auto start = std::chrono::steady_clock::now();
   const Error error = error_of([&] { service.check_balance(profile("24405"), settings, &cancel); });

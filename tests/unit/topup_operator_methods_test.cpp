@@ -2,7 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "topup/operator_methods.h"
 
 namespace euiccd::topup {

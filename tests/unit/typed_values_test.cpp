@@ -7,7 +7,7 @@
 #include <string>
 
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/imei.h"
 #include "lpa/nickname.h"
 #include "lpa/secret.h"
