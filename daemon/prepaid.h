@@ -28,16 +28,20 @@
 #include <string_view>
 #include <vector>
 
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "daemon/background_worker.h"
 #include "daemon/loop_queue.h"
 #include "daemon/prepaid_settings.h"
 #include "daemon/prepaid_store.h"
-#include "base/cancel_token.h"
-#include "base/error.h"
 #include "lpa/es10_types.h"
 #include "topup/topup_service.h"
 
 namespace euiccd::daemon {
+
+// What top-up needs of a profile from the card's list: its operator (MCC/MNC, GID1 as
+// topup::gid1_key() writes it, service provider name) and whether it is the enabled one.
+topup::ProfileOperator topup_profile(const lpa::ProfileInfo& profile);
 
 class Prepaid {
  public:

@@ -14,13 +14,6 @@ std::string upper(std::string_view text) {
   return out;
 }
 
-// EF.GID1 is usually padded with FF to its file size; the meaningful part is before it.
-std::string gid1_key(std::string_view hex) {
-  std::string key = upper(hex);
-  while (key.size() >= 2 && key.compare(key.size() - 2, 2, "FF") == 0) key.resize(key.size() - 2);
-  return key;
-}
-
 std::string mcc_mnc_text(std::string_view mcc_mnc) {
   if (mcc_mnc.size() < 5) return "MCC/MNC " + std::string(mcc_mnc);
   return "MCC " + std::string(mcc_mnc.substr(0, 3)) + ", MNC " + std::string(mcc_mnc.substr(3));
@@ -151,15 +144,10 @@ void add_provider_balance(const Provider& provider, const std::vector<std::strin
 
 }  // namespace
 
-ProfileOperator ProfileOperator::from(const lpa::ProfileInfo& profile) {
-  ProfileOperator op;
-  op.iccid = profile.iccid;
-  op.service_provider_name = profile.service_provider_name;
-  if (profile.profile_owner) {
-    op.mcc_mnc = profile.profile_owner->mcc_mnc;
-    if (profile.profile_owner->gid1) op.gid1_hex = gid1_key(to_hex(*profile.profile_owner->gid1));
-  }
-  return op;
+std::string gid1_key(std::string_view hex) {
+  std::string key = upper(hex);
+  while (key.size() >= 2 && key.compare(key.size() - 2, 2, "FF") == 0) key.resize(key.size() - 2);
+  return key;
 }
 
 std::string BalanceMethod::describe() const {

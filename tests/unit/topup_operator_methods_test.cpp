@@ -20,17 +20,6 @@ ProfileOperator op(const std::string& mcc_mnc, const std::string& spn = {},
   return {"8948000000000000001", mcc_mnc, gid1, spn};
 }
 
-TEST(TopupOperatorMethods, FromProfileInfo) {
-  lpa::ProfileInfo info;
-  info.iccid = "8948000000000000001";
-  info.service_provider_name = "Heyah";
-  info.profile_owner = lpa::OperatorId{"26002", from_hex("0aFFFF"), std::nullopt};
-  const ProfileOperator profile = ProfileOperator::from(info);
-  EXPECT_EQ(profile.mcc_mnc, "26002");
-  EXPECT_EQ(profile.gid1_hex, "0A");
-  EXPECT_EQ(profile.service_provider_name, "Heyah");
-}
-
 TEST(TopupOperatorMethods, PrefersTheNameMatchThenPrimary) {
   const auto candidates = debian().find("26002");
   EXPECT_EQ(choose_provider(candidates, "Heyah")->names[0], "Heyah");
