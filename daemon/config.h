@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/modem_endpoint.h"
 #include "base/bytes.h"
+#include "daemon/modem_endpoint.h"
 
 namespace euiccd::daemon {
 

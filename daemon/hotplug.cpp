@@ -1,7 +1,7 @@
 #include "daemon/hotplug.h"
 
-#include "daemon/log.h"
 #include "base/error.h"
+#include "daemon/log.h"
 
 namespace euiccd::daemon {
 

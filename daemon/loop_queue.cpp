@@ -7,8 +7,8 @@
 #include <cstring>
 #include <string>
 
-#include "daemon/log.h"
 #include "base/error.h"
+#include "daemon/log.h"
 
 namespace euiccd::daemon {
 

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "apdu/channel_link.h"
-#include "daemon/log.h"
 #include "base/error.h"
+#include "daemon/log.h"
 
 namespace euiccd::daemon {
 namespace {

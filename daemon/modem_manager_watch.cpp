@@ -3,8 +3,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "daemon/log.h"
 #include "base/error.h"
+#include "daemon/log.h"
 
 namespace euiccd::daemon {
 namespace {

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include "fuzz/fuzz_input.h"
 #include "base/error.h"
+#include "fuzz/fuzz_input.h"
 #include "veuicc/saip_check.h"
 
 using namespace euiccd;

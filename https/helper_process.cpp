@@ -12,8 +12,8 @@
 #include <cstring>
 #include <thread>
 
-#include "https/helper_fd.h"
 #include "base/error.h"
+#include "https/helper_fd.h"
 
 namespace euiccd::https {
 namespace {

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "lpa/activation_code.h"
 #include "base/cancel_token.h"
+#include "base/error.h"
+#include "lpa/activation_code.h"
 #include "lpa/discovery.h"
 #include "lpa/download.h"
-#include "base/error.h"
 #include "tools/euicc_card_commands.h"
 #include "tools/euicc_card_format.h"
 #include "tools/euicc_card_network.h"

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "lpa/crypto/chain.h"
 #include "base/error.h"
+#include "lpa/crypto/chain.h"
 #include "veuicc/es10b_download.h"
 
 namespace euiccd::veuicc {

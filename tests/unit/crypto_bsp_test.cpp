@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "base/bytes.h"
+#include "base/error.h"
 #include "lpa/crypto/aes.h"
 #include "lpa/crypto/bsp.h"
-#include "base/error.h"
 
 namespace euiccd::crypto {
 namespace {

@@ -5,9 +5,9 @@
 #include <functional>
 
 #include "base/bytes.h"
+#include "base/error.h"
 #include "lpa/crypto/bsp.h"
 #include "lpa/crypto/ecdh.h"
-#include "base/error.h"
 
 namespace euiccd::crypto {
 namespace {

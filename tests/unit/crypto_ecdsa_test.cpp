@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "base/bytes.h"
-#include "lpa/crypto/ecdsa.h"
-#include "base/sha256.h"
-#include "lpa/crypto/hash.h"
-#include "lpa/hash_cc.h"
-#include "lpa/crypto/keys.h"
 #include "base/error.h"
+#include "base/sha256.h"
+#include "lpa/crypto/ecdsa.h"
+#include "lpa/crypto/hash.h"
+#include "lpa/crypto/keys.h"
+#include "lpa/hash_cc.h"
 
 namespace euiccd::crypto {
 namespace {

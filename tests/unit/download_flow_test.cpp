@@ -144,8 +144,7 @@ TEST_F(Fixture, ConfirmationCodeIsHashedWithTheSignedTransactionId) {
   download();
   const Bytes command = card.with_tag(0xBF21).at(0);
   const tlv::Tlv bf21 = tlv::parse_one(command);
-  EXPECT_EQ(to_hex(bf21.require(0x04, "hashCc").value),
-            kHashCc1234);
+  EXPECT_EQ(to_hex(bf21.require(0x04, "hashCc").value), kHashCc1234);
 }
 
 TEST_F(Fixture, ConfirmationCodeCanBeAskedFor) {

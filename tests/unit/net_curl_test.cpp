@@ -23,8 +23,8 @@
 #include <mutex>
 #include <thread>
 
-#include "https/helper_client.h"
 #include "base/error.h"
+#include "https/helper_client.h"
 #include "net/curl_http_client.h"
 
 using namespace euiccd;

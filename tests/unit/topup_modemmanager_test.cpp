@@ -289,8 +289,8 @@ TEST_F(TopupModemManagerTest, VoucherWithForbiddenCharactersNeverReachesTheModem
 
 TEST_F(TopupModemManagerTest, DisabledProfileIsRefusedBeforeAnyBusTraffic) {
   start_mock(one_modem());
-  const Error error = error_of(
-      [&] { service.check_balance(profile("28304", {}, /*enabled=*/false), settings); });
+  const Error error =
+      error_of([&] { service.check_balance(profile("28304", {}, /*enabled=*/false), settings); });
   EXPECT_EQ(error.code(), Errc::WrongState);
   EXPECT_THAT(error.what(), HasSubstr("is not the enabled one"));
   EXPECT_TRUE(mm->calls({"GetManagedObjects", "Initiate"}).empty());
