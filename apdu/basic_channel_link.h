@@ -11,7 +11,7 @@
 #include "apdu/command.h"
 #include "apdu/response_procedure.h"
 #include "apdu/transport_stats.h"
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::apdu {
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "apdu/layering.h"
-#include "lpa/bytes.h"
-#include "lpa/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace euiccd::apdu {
 

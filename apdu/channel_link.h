@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "apdu/card.h"
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::apdu {
 

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "apdu/layering.h"
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::apdu {
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "apdu/status_words.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::apdu {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::apdu {
 

@@ -17,7 +17,7 @@
 #include "apdu/response_procedure.h"
 #include "apdu/status_words.h"
 #include "apdu/transport_stats.h"
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::apdu {
 

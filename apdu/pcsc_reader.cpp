@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::apdu {
 namespace {

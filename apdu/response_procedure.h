@@ -12,7 +12,7 @@
 #include "apdu/command.h"
 #include "apdu/status_words.h"
 #include "apdu/transport_stats.h"
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::apdu {
 

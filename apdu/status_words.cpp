@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::apdu {
 namespace {

@@ -1,6 +1,6 @@
 #include "daemon/boot_registration.h"
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "topup/mm_bus.h"
 #include "topup/modem_manager.h"
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "daemon/engine_settings.h"
 #include "daemon/loop_queue.h"
-#include "lpa/bytes.h"
 
 namespace euiccd::apdu {
 class ChannelLink;

@@ -15,10 +15,10 @@
 #include <string>
 #include <thread>
 
+#include "base/error.h"
 #include "daemon/card_backend.h"
 #include "daemon/card_session.h"
 #include "daemon/engine_settings.h"
-#include "lpa/error.h"
 
 namespace euiccd::daemon {
 

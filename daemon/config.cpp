@@ -15,7 +15,7 @@
 #include <cstring>
 #include <system_error>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/iccid.h"
 #include "lpa/nickname.h"
 #include "topup/ussd_string.h"

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/bytes.h"
 #include "daemon/modem_endpoint.h"
-#include "lpa/bytes.h"
 
 namespace euiccd::daemon {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/es10_download.h"
 #include "lpa/es9p_client.h"
 #include "lpa/http_client_factory.h"

@@ -61,7 +61,7 @@ Euicc::Euicc(unsigned index, std::string reader, std::string transport, std::str
 
 // The registry shuts every eUICC down before dropping it; this only covers early exits.
 Euicc::~Euicc() {
-  if (active_job_) active_job_->control()->cancel(lpa::CancelReason::Postponed);
+  if (active_job_) active_job_->control()->cancel(CancelReason::Postponed);
   if (worker_) worker_->stop();
 }
 
@@ -436,7 +436,7 @@ std::shared_ptr<Job> Euicc::start_discovery(uint64_t job_id, const std::string& 
       });
 }
 
-std::unique_ptr<CardWorker> Euicc::shut_down(lpa::CancelReason reason, const Error& why) {
+std::unique_ptr<CardWorker> Euicc::shut_down(CancelReason reason, const Error& why) {
   if (active_job_) {
     active_job_->control()->cancel(reason);
     active_job_->finish(why);

@@ -97,7 +97,7 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   // download ends its session on card and server) and ends now with `why`; queued changes are
   // dropped; the notification retry timer is removed. Returns the worker so the caller can
   // reap its thread once it has finished.
-  std::unique_ptr<CardWorker> shut_down(lpa::CancelReason reason, const Error& why);
+  std::unique_ptr<CardWorker> shut_down(CancelReason reason, const Error& why);
   bool is_shut_down() const { return !worker_; }
 
  private:

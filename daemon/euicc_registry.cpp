@@ -153,7 +153,7 @@ void EuiccRegistry::withdraw(const std::string& reader, const Error& why) {
     log(Level::Notice, {.eid = euicc->eid()}, why.what());
     if (on_removed) on_removed(euicc);
     retire(euicc->shut_down(
-        shutting_down_ ? lpa::CancelReason::Postponed : lpa::CancelReason::UndefinedReason, why));
+        shutting_down_ ? CancelReason::Postponed : CancelReason::UndefinedReason, why));
     return;
   }
 }

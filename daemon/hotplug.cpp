@@ -1,7 +1,7 @@
 #include "daemon/hotplug.h"
 
+#include "base/error.h"
 #include "daemon/log.h"
-#include "lpa/error.h"
 
 namespace euiccd::daemon {
 

@@ -17,7 +17,7 @@ const char* job_state_name(JobState state) {
 
 // ---- JobControl ---------------------------------------------------------------------------
 
-void JobControl::cancel(lpa::CancelReason reason) {
+void JobControl::cancel(CancelReason reason) {
   token_.cancel(reason);
   http_cancel_ = true;
   std::lock_guard lock(mutex_);

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "lpa/cancel_token.h"
-#include "lpa/error.h"
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "lpa/es10_download.h"
 
 namespace euiccd::daemon {
@@ -33,9 +33,9 @@ struct DiscoveredEvent {
 class JobControl {
  public:
   // Any thread. The first reason wins; wakes a worker waiting for a decision.
-  void cancel(lpa::CancelReason reason);
+  void cancel(CancelReason reason);
   bool cancelled() const { return token_.cancelled(); }
-  const lpa::CancelToken& token() const { return token_; }
+  const CancelToken& token() const { return token_; }
   // Raised by cancel(): aborts the HTTP transfer in flight. A request that starts after the
   // cancel lowers it again (it is the session cleanup, which must reach the server).
   const std::atomic<bool>& http_cancel() const { return http_cancel_; }
@@ -54,7 +54,7 @@ class JobControl {
   std::condition_variable changed_;
   bool waiting_ = false;
   std::optional<bool> decision_;
-  lpa::CancelToken token_;
+  CancelToken token_;
   std::atomic<bool> http_cancel_{false};
 };
 

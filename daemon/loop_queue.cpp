@@ -7,8 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include "base/error.h"
 #include "daemon/log.h"
-#include "lpa/error.h"
 
 namespace euiccd::daemon {
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "apdu/logical_channel.h"
+#include "base/error.h"
 #include "daemon/boot_runner.h"
 #include "daemon/config.h"
 #include "daemon/engine_settings.h"
@@ -29,7 +30,6 @@
 #include "daemon/prepaid.h"
 #include "daemon/service_notify.h"
 #include "dbus/service.h"
-#include "lpa/error.h"
 
 #ifndef EUICCD_VERSION
 #define EUICCD_VERSION "0"

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "apdu/channel_link.h"
+#include "base/error.h"
 #include "daemon/log.h"
-#include "lpa/error.h"
 
 namespace euiccd::daemon {
 namespace {

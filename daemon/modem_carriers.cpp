@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "modem/at/at_channel_link.h"
 
 #ifndef EUICCD_MODEM_MODULE_RELPATH

@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "apdu/channel_link.h"
+#include "base/error.h"
 #include "daemon/modem_backend.h"
-#include "lpa/error.h"
 #ifdef EUICCD_HAVE_MODEM_QMI
 #include "modem/qmi/qmi_channel_link.h"
 #endif

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "base/error.h"
 #include "daemon/log.h"
-#include "lpa/error.h"
 
 namespace euiccd::daemon {
 namespace {

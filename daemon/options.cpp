@@ -2,7 +2,7 @@
 
 #include <getopt.h>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::daemon {
 

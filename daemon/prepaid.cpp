@@ -33,6 +33,19 @@ std::chrono::sys_seconds sys_seconds_of(uint64_t usec) {
 
 }  // namespace
 
+topup::ProfileOperator topup_profile(const lpa::ProfileInfo& profile) {
+  topup::ProfileOperator op;
+  op.iccid = profile.iccid;
+  op.service_provider_name = profile.service_provider_name;
+  if (profile.profile_owner) {
+    op.mcc_mnc = profile.profile_owner->mcc_mnc;
+    if (profile.profile_owner->gid1)
+      op.gid1_hex = topup::gid1_key(to_hex(*profile.profile_owner->gid1));
+  }
+  if (profile.state) op.enabled = *profile.state == lpa::ProfileState::Enabled;
+  return op;
+}
+
 std::string balance_amount_text(const std::optional<topup::BalanceAmount>& amount) {
   if (!amount) return {};
   char number[64];
@@ -78,7 +91,7 @@ void Prepaid::euicc_appeared() {
 void Prepaid::shut_down() {
   if (stopped_) return;
   stopped_ = true;
-  cancel_.cancel(lpa::CancelReason::Postponed);
+  cancel_.cancel(CancelReason::Postponed);
   worker_.stop();
   balance_timers_.clear();
   expiry_timers_.clear();
@@ -133,10 +146,9 @@ void Prepaid::check_balance(const lpa::ProfileInfo& profile, const std::string& 
   checking_.insert(iccid);
   run(
       "check-balance", iccid, requester,
-      [profile](topup::TopupService& service, const topup::TopupSettings& settings,
-                const lpa::CancelToken& cancel) {
-        return service.check_balance(profile, settings, &cancel);
-      },
+      [profile = topup_profile(profile)](
+          topup::TopupService& service, const topup::TopupSettings& settings,
+          const CancelToken& cancel) { return service.check_balance(profile, settings, &cancel); },
       [this, iccid, requester, done](const std::optional<Error>& error,
                                      const topup::TopupReply& reply) {
         if (auto it = checking_.find(iccid); it != checking_.end()) checking_.erase(it);
@@ -164,9 +176,9 @@ void Prepaid::top_up(const lpa::ProfileInfo& profile, std::string voucher,
   const std::string iccid = profile.iccid;
   run(
       "top-up", iccid, requester,
-      [profile, voucher = std::move(voucher)](topup::TopupService& service,
-                                              const topup::TopupSettings& settings,
-                                              const lpa::CancelToken& cancel) {
+      [profile = topup_profile(profile), voucher = std::move(voucher)](
+          topup::TopupService& service, const topup::TopupSettings& settings,
+          const CancelToken& cancel) {
         return service.top_up(profile, voucher, settings, &cancel);
       },
       [iccid, requester, done](const std::optional<Error>& error, const topup::TopupReply& reply) {

@@ -28,16 +28,20 @@
 #include <string_view>
 #include <vector>
 
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "daemon/background_worker.h"
 #include "daemon/loop_queue.h"
 #include "daemon/prepaid_settings.h"
 #include "daemon/prepaid_store.h"
-#include "lpa/cancel_token.h"
-#include "lpa/error.h"
 #include "lpa/es10_types.h"
 #include "topup/topup_service.h"
 
 namespace euiccd::daemon {
+
+// What top-up needs of a profile from the card's list: its operator (MCC/MNC, GID1 as
+// topup::gid1_key() writes it, service provider name) and whether it is the enabled one.
+topup::ProfileOperator topup_profile(const lpa::ProfileInfo& profile);
 
 class Prepaid {
  public:
@@ -91,7 +95,7 @@ class Prepaid {
     ~Timer() { sd_event_source_disable_unref(source); }
   };
   using Work = std::function<topup::TopupReply(topup::TopupService&, const topup::TopupSettings&,
-                                               const lpa::CancelToken&)>;
+                                               const CancelToken&)>;
 
   void run(const std::string& operation, const std::string& iccid, const std::string& requester,
            Work work,
@@ -121,7 +125,7 @@ class Prepaid {
 
   // Used by the worker thread; the worker is declared last so that it is joined first.
   topup::TopupService service_;
-  lpa::CancelToken cancel_;
+  CancelToken cancel_;
   BackgroundWorker worker_;
 };
 

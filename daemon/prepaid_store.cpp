@@ -8,7 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::daemon {
 namespace {

@@ -1,15 +1,16 @@
 // The one place where euiccd's errors become D-Bus errors (like iwd's dbus_error_from_errno):
 // every euiccd::Errc has a name org.euiccd1.Error.<ErrcName> and an errno, both from the error
-// table (lpa/error.h); NotAuthorized and Aborted are raised by the D-Bus layer only. The message is
-// the euiccd::Error's text, written for a person (the SM-DP+ subject/reason codes and their meaning
-// are already in it). The list with what each name means for a caller is in docs/dbus-api.md.
+// table (base/error.h); NotAuthorized and Aborted are raised by the D-Bus layer only. The message
+// is the euiccd::Error's text, written for a person (the SM-DP+ subject/reason codes and their
+// meaning are already in it). The list with what each name means for a caller is in
+// docs/dbus-api.md.
 #pragma once
 
 #include <systemd/sd-bus.h>
 
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::dbus {
 

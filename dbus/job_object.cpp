@@ -218,7 +218,7 @@ int JobObject::cancel(sd_bus_message* m, void* userdata, sd_bus_error*) {
         return call->fail(Error(Errc::WrongState, "the job has already finished"));
       // The worker ends the session (card and server) and the job then reports "cancelled"
       // with Completed(false); the reply does not wait for that.
-      job->control()->cancel(lpa::CancelReason::EndUserRejection);
+      job->control()->cancel(CancelReason::EndUserRejection);
       call->reply();
     });
     return 1;

@@ -16,8 +16,8 @@
 #include <optional>
 #include <string>
 
+#include "base/error.h"
 #include "dbus/pending_call.h"
-#include "lpa/error.h"
 #include "lpa/es10_types.h"
 
 namespace euiccd::daemon {

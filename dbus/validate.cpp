@@ -3,8 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/error.h"
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
 #include "lpa/iccid.h"
 #include "lpa/imei.h"
 #include "lpa/nickname.h"

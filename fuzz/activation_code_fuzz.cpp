@@ -5,9 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
 
 using namespace euiccd;
 using namespace euiccd::lpa;

@@ -18,8 +18,8 @@
 #include "apdu/card.h"
 #include "apdu/es10_channel.h"
 #include "apdu/logical_channel.h"
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
 #include "lpa/es10_client.h"
 #include "lpa/tlv.h"
 

@@ -12,8 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
 #include "modem/at/at_codec.h"
 
 using namespace euiccd;

@@ -15,11 +15,11 @@
 #include <span>
 #include <vector>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
 #include "lpa/crypto/certificate.h"
 #include "lpa/crypto/chain.h"
 #include "lpa/crypto/keys.h"
-#include "lpa/error.h"
 
 using namespace euiccd;
 using namespace euiccd::crypto;

@@ -27,10 +27,10 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "dbus/validate.h"
 #include "fuzz/fuzz_input.h"
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
 #include "lpa/imei.h"
 #include "lpa/nickname.h"
 

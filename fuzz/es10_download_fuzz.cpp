@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
 #include "lpa/es10_codec.h"
 #include "lpa/es10_download.h"
 #include "lpa/iccid.h"

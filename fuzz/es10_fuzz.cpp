@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
 #include "lpa/es10_codec.h"
 #include "lpa/iccid.h"
 #include "lpa/result_codes.h"

@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <string>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
 #include "lpa/es9p_client.h"
 #include "lpa/http.h"
 #include "lpa/tlv.h"

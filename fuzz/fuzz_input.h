@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::fuzz {
 

@@ -4,9 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
 #include "https/wire.h"
-#include "lpa/error.h"
 
 using namespace euiccd;
 using namespace euiccd::https;

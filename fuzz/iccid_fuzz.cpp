@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
 #include "lpa/iccid.h"
 
 using namespace euiccd;

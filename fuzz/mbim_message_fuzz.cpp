@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
 #include "modem/mbim/message.h"
 #include "modem/mbim/services.h"
 #include "modem/mbim/status.h"

@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
 #include "topup/balance_amount.h"
 #include "topup/operator_methods.h"
 #include "topup/plan_expiry.h"

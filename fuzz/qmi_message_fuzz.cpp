@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
 #include "modem/qmi/ctl.h"
 #include "modem/qmi/qmux.h"
 #include "modem/qmi/result.h"

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
-#include "lpa/error.h"
 #include "veuicc/saip_check.h"
 
 using namespace euiccd;

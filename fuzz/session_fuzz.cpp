@@ -17,11 +17,11 @@
 #include <memory>
 #include <string>
 
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "fuzz/fuzz_input.h"
-#include "lpa/cancel_token.h"
 #include "lpa/discovery.h"
 #include "lpa/download.h"
-#include "lpa/error.h"
 #include "lpa/es10_client.h"
 #include "lpa/es10_codec.h"
 #include "lpa/es10_download.h"

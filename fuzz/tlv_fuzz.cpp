@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/tlv.h"
 
 using namespace euiccd;

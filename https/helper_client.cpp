@@ -9,8 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/error.h"
 #include "https/helper_process.h"
-#include "lpa/error.h"
 
 // Both from https/CMakeLists.txt: the installed helper, and its path relative to the daemon.
 #ifndef EUICCD_HTTPS_HELPER_RELPATH

@@ -12,9 +12,9 @@
 #include <memory>
 #include <optional>
 
+#include "base/error.h"
 #include "https/helper_fd.h"
 #include "https/wire.h"
-#include "lpa/error.h"
 #include "net/curl_http_client.h"
 
 namespace {

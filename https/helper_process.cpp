@@ -12,8 +12,8 @@
 #include <cstring>
 #include <thread>
 
+#include "base/error.h"
 #include "https/helper_fd.h"
-#include "lpa/error.h"
 
 namespace euiccd::https {
 namespace {

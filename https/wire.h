@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/http.h"
 
 namespace euiccd::https {

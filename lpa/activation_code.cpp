@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::lpa {
 namespace {

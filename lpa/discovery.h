@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "lpa/cancel_token.h"
+#include "base/cancel_token.h"
 #include "lpa/card_session_runner.h"
 #include "lpa/download.h"
 #include "lpa/es10_download.h"

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "base/cancel_token.h"
 #include "lpa/activation_code.h"
-#include "lpa/cancel_token.h"
 #include "lpa/card_session_runner.h"
 #include "lpa/es10_download.h"
 #include "lpa/es9p_client.h"

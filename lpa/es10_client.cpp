@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_codec.h"
 #include "lpa/result_codes.h"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/es10_download.h"
 #include "lpa/es10_types.h"
 #include "lpa/transport.h"

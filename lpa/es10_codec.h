@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/es10_types.h"
 
 namespace euiccd::lpa {

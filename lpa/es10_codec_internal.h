@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lpa/bytes.h"
-#include "lpa/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "lpa/es10_types.h"
 #include "lpa/tlv.h"
 

@@ -14,22 +14,15 @@
 #include <string_view>
 #include <vector>
 
-#include "lpa/bytes.h"
-#include "lpa/error.h"
+#include "base/bytes.h"
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "lpa/es10_types.h"
 
 namespace euiccd::lpa {
 
-// CancelSessionReason (ES10b.CancelSession / ES9+.CancelSession).
-enum class CancelReason : uint8_t {
-  EndUserRejection = 0,
-  Postponed = 1,
-  Timeout = 2,
-  PprNotAllowed = 3,
-  MetadataMismatch = 4,       // v2.2.2+
-  LoadBppExecutionError = 5,  // v2.2.2+
-  UndefinedReason = 127,      // v2.2.2+
-};
+// CancelReason (SGP.22 CancelSessionReason) lives in base/cancel_token.h: every cancel request
+// carries one, and the engine sends it to the eUICC and the server as it is.
 // "endUserRejection", "postponed", ... (the ASN.1 names).
 const char* cancel_reason_name(CancelReason reason);
 

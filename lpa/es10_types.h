@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::lpa {
 

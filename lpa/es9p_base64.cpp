@@ -4,7 +4,7 @@
 
 #include <climits>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::lpa {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::lpa {
 

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "base/error.h"
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
 #include "lpa/es9p_base64.h"
 #include "lpa/es9p_status.h"
 #include "lpa/tlv.h"

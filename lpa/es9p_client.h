@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/http.h"
 
 namespace euiccd::lpa {

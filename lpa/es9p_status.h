@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::lpa {
 

@@ -1,6 +1,6 @@
 #include "lpa/hash_cc.h"
 
-#include "lpa/sha256.h"
+#include "base/sha256.h"
 
 namespace euiccd::lpa {
 

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::lpa {
 

@@ -1,6 +1,6 @@
 #include "lpa/imei.h"
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::lpa {
 

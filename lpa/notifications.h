@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "lpa/cancel_token.h"
-#include "lpa/error.h"
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "lpa/es10_client.h"
 #include "lpa/es9p_client.h"
 #include "lpa/http_client_factory.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_types.h"
 
 namespace euiccd::lpa {

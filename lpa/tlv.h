@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::tlv {
 

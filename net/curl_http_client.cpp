@@ -7,7 +7,7 @@
 #include <mutex>
 #include <string_view>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "net/trust_anchors.h"
 
 namespace euiccd::net {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::net {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "tools/euicc_card_cli.h"
 #include "tools/euicc_card_commands.h"
 #include "tools/euicc_card_session.h"

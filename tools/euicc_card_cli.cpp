@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::tools {
 namespace {

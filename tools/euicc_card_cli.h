@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::tools {
 

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "lpa/activation_code.h"
-#include "lpa/cancel_token.h"
 #include "lpa/discovery.h"
 #include "lpa/download.h"
-#include "lpa/error.h"
 #include "tools/euicc_card_commands.h"
 #include "tools/euicc_card_format.h"
 #include "tools/euicc_card_network.h"
@@ -23,10 +23,10 @@ using json = nlohmann::ordered_json;
 
 // ^C during a download: the engine ends the session properly (ES10b + ES9+ CancelSession with
 // reason "postponed", so the order stays usable); a second ^C kills the program.
-lpa::CancelToken g_cancel;
+CancelToken g_cancel;
 
 void on_interrupt(int) {
-  g_cancel.cancel(lpa::CancelReason::Postponed);
+  g_cancel.cancel(CancelReason::Postponed);
 }
 
 class InterruptCancels {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::tools {
 namespace {

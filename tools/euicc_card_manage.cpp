@@ -4,8 +4,8 @@
 #include <iostream>
 #include <string>
 
+#include "base/error.h"
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
 #include "lpa/iccid.h"
 #include "tools/euicc_card_commands.h"
 #include "tools/euicc_card_format.h"

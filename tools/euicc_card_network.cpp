@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "net/curl_http_client.h"
 #include "net/trust_anchors.h"
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/notifications.h"
 #include "tools/euicc_card_commands.h"
 #include "tools/euicc_card_format.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::tools {
 namespace {

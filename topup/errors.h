@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::topup {
 

@@ -372,7 +372,7 @@ struct SlotDeleter {
 
 std::string ModemManagerClient::send_sms_and_wait_reply(
     const Modem& modem, std::string_view number, std::string_view text, std::string_view shown_text,
-    std::string_view reply_from, const lpa::CancelToken* cancel, std::string_view secret) {
+    std::string_view reply_from, const CancelToken* cancel, std::string_view secret) {
   if (!modem.has_messaging) {
     throw method_not_supported_by_modem("send SMS",
                                         modem.label + " has no ModemManager Messaging interface");

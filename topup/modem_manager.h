@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lpa/cancel_token.h"
+#include "base/cancel_token.h"
 
 namespace euiccd::topup {
 
@@ -69,7 +69,7 @@ class ModemManagerClient {
   std::string send_sms_and_wait_reply(const Modem& modem, std::string_view number,
                                       std::string_view text, std::string_view shown_text,
                                       std::string_view reply_from,
-                                      const lpa::CancelToken* cancel = nullptr,
+                                      const CancelToken* cancel = nullptr,
                                       std::string_view secret = {});
 
   UssdState ussd_state(const Modem& modem);

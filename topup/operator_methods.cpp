@@ -3,7 +3,7 @@
 #include <cctype>
 #include <optional>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::topup {
 namespace {
@@ -12,13 +12,6 @@ std::string upper(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
-}
-
-// EF.GID1 is usually padded with FF to its file size; the meaningful part is before it.
-std::string gid1_key(std::string_view hex) {
-  std::string key = upper(hex);
-  while (key.size() >= 2 && key.compare(key.size() - 2, 2, "FF") == 0) key.resize(key.size() - 2);
-  return key;
 }
 
 std::string mcc_mnc_text(std::string_view mcc_mnc) {
@@ -151,15 +144,10 @@ void add_provider_balance(const Provider& provider, const std::vector<std::strin
 
 }  // namespace
 
-ProfileOperator ProfileOperator::from(const lpa::ProfileInfo& profile) {
-  ProfileOperator op;
-  op.iccid = profile.iccid;
-  op.service_provider_name = profile.service_provider_name;
-  if (profile.profile_owner) {
-    op.mcc_mnc = profile.profile_owner->mcc_mnc;
-    if (profile.profile_owner->gid1) op.gid1_hex = gid1_key(to_hex(*profile.profile_owner->gid1));
-  }
-  return op;
+std::string gid1_key(std::string_view hex) {
+  std::string key = upper(hex);
+  while (key.size() >= 2 && key.compare(key.size() - 2, 2, "FF") == 0) key.resize(key.size() - 2);
+  return key;
 }
 
 std::string BalanceMethod::describe() const {

@@ -3,25 +3,32 @@
 // for the provider that owns the profile. Pure: no bus, no files.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "lpa/es10_types.h"
 #include "topup/provider_db.h"
 #include "topup/settings.h"
 
 namespace euiccd::topup {
 
-// What of a profile identifies its operator.
+// What top-up needs of a profile: what identifies its operator, and whether it is the enabled
+// one. The daemon fills it from the card's profile list (daemon/prepaid.h, topup_profile());
+// top-up knows no engine type.
 struct ProfileOperator {
   std::string iccid;
   std::string mcc_mnc;   // profile owner MCC+MNC, "" when the profile names none
-  std::string gid1_hex;  // profile owner GID1, upper-case hex, trailing FF padding removed
+  std::string gid1_hex;  // profile owner GID1 as gid1_key() writes it
   std::string service_provider_name;
-
-  static ProfileOperator from(const lpa::ProfileInfo& profile);
+  // The profile's state on the card; nullopt when it was not read (the modem's SIM then
+  // decides alone).
+  std::optional<bool> enabled = std::nullopt;
 };
+
+// A GID1 in hex as the config and ProfileOperator compare it: upper case, without the FF
+// padding EF.GID1 usually carries to its file size.
+std::string gid1_key(std::string_view hex);
 
 enum class Channel { Ussd, Sms };
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <system_error>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "topup/errors.h"
 #include "topup/ussd_string.h"
 

@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "topup/errors.h"
 #include "topup/modem_manager.h"
 #include "topup/ussd_string.h"
@@ -16,11 +16,11 @@ ModemManagerTimeouts timeouts_of(const TopupSettings& settings) {
           settings.sms_reply_timeout};
 }
 
-void require_enabled_candidate(const lpa::ProfileInfo& profile) {
+void require_enabled_candidate(const ProfileOperator& profile) {
   if (profile.iccid.empty()) {
     throw Error(Errc::InvalidArgument, "The profile has no ICCID to find its modem by");
   }
-  if (profile.state && *profile.state != lpa::ProfileState::Enabled) {
+  if (profile.enabled && !*profile.enabled) {
     throw profile_not_enabled(profile.iccid);
   }
 }
@@ -92,42 +92,40 @@ std::shared_ptr<const ProviderDatabase> TopupService::database(const std::string
   }
 }
 
-OperatorMethods TopupService::methods_for(const lpa::ProfileInfo& profile,
+OperatorMethods TopupService::methods_for(const ProfileOperator& profile,
                                           const TopupSettings& settings) {
   std::string note;
   const auto db = database(settings.provider_info_path, note);
-  return resolve_methods(ProfileOperator::from(profile), settings, db.get(), note);
+  return resolve_methods(profile, settings, db.get(), note);
 }
 
-OperatorMethods TopupService::methods_or_config_only(const lpa::ProfileInfo& profile,
+OperatorMethods TopupService::methods_or_config_only(const ProfileOperator& profile,
                                                      const TopupSettings& settings,
                                                      std::optional<Error>& unusable_database) {
   try {
     return methods_for(profile, settings);
   } catch (const Error& error) {
     unusable_database = error;
-    return resolve_methods(ProfileOperator::from(profile), settings, nullptr, error.what());
+    return resolve_methods(profile, settings, nullptr, error.what());
   }
 }
 
-OperatorMethods TopupService::methods_to_act(const lpa::ProfileInfo& profile,
+OperatorMethods TopupService::methods_to_act(const ProfileOperator& profile,
                                              const TopupSettings& settings, bool top_up) {
   require_enabled_candidate(profile);
   std::optional<Error> unusable_database;
   OperatorMethods methods = methods_or_config_only(profile, settings, unusable_database);
   if (top_up ? methods.top_up.empty() : methods.balance.empty()) {
     if (unusable_database) throw *unusable_database;
-    const ProfileOperator op = ProfileOperator::from(profile);
     throw no_method_known(top_up ? "top up" : "check the balance",
                           with_notes(methods.operator_description, methods.notes),
-                          top_up ? top_up_config_hint(op) : balance_config_hint(op));
+                          top_up ? top_up_config_hint(profile) : balance_config_hint(profile));
   }
   return methods;
 }
 
-TopupReply TopupService::check_balance(const lpa::ProfileInfo& profile,
-                                       const TopupSettings& settings,
-                                       const lpa::CancelToken* cancel) {
+TopupReply TopupService::check_balance(const ProfileOperator& profile,
+                                       const TopupSettings& settings, const CancelToken* cancel) {
   const OperatorMethods methods = methods_to_act(profile, settings, /*top_up=*/false);
 
   ModemManagerClient mm(settings.bus_address, timeouts_of(settings));
@@ -144,8 +142,8 @@ TopupReply TopupService::check_balance(const lpa::ProfileInfo& profile,
   return reply;
 }
 
-TopupReply TopupService::top_up(const lpa::ProfileInfo& profile, std::string_view voucher,
-                                const TopupSettings& settings, const lpa::CancelToken* cancel) {
+TopupReply TopupService::top_up(const ProfileOperator& profile, std::string_view voucher,
+                                const TopupSettings& settings, const CancelToken* cancel) {
   const OperatorMethods methods = methods_to_act(profile, settings, /*top_up=*/true);
   // Every method shares the config's voucher rules: check before any bus traffic.
   const Voucher checked = Voucher::parse(voucher, methods.top_up.front().voucher_charset);

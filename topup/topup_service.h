@@ -2,7 +2,7 @@
 // Blocking (ModemManager and the network take seconds), so run it on a worker thread; one
 // TopupService may be shared by threads (it only caches the parsed operator database).
 //
-//   TopupReply reply = service.check_balance(profile_info, settings);
+//   TopupReply reply = service.check_balance(profile, settings);
 //   // reply.text is the network's answer as is; keep it as the last known balance, and feed
 //   // parse_balance_amount(reply.text) to low_balance_crossing (topup/balance_amount.h).
 #pragma once
@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "lpa/cancel_token.h"
-#include "lpa/es10_types.h"
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "topup/operator_methods.h"
 #include "topup/provider_db.h"
 #include "topup/settings.h"
@@ -31,24 +31,24 @@ struct TopupReply {
 
 class TopupService {
  public:
-  // The profile must be the enabled one (ProfileInfo.state Enabled; a profile whose state was
+  // The profile must be the enabled one (ProfileOperator::enabled; a profile whose state was
   // not read is checked through the modem's SIM alone). Errors (euiccd::Error; see
   // topup/errors.h): profile_not_enabled (WrongState), no_method_known (NotSupported),
   // no_modem_manager / no_modem_for_profile (NoModem), modem_not_ready (WrongState),
   // method_not_supported_by_modem (NotSupported), network_rejected (Rejected), timed_out
   // (Timeout), Cancelled, provider_info_unusable (Malformed, only when nothing else is known).
-  TopupReply check_balance(const lpa::ProfileInfo& profile, const TopupSettings& settings,
-                           const lpa::CancelToken* cancel = nullptr);
+  TopupReply check_balance(const ProfileOperator& profile, const TopupSettings& settings,
+                           const CancelToken* cancel = nullptr);
 
   // As check_balance, plus voucher_rejected (InvalidArgument) before anything is sent. The
   // voucher appears in no error message and in no field of the reply except where the
   // network itself echoes it in `text`.
-  TopupReply top_up(const lpa::ProfileInfo& profile, std::string_view voucher,
-                    const TopupSettings& settings, const lpa::CancelToken* cancel = nullptr);
+  TopupReply top_up(const ProfileOperator& profile, std::string_view voucher,
+                    const TopupSettings& settings, const CancelToken* cancel = nullptr);
 
   // The methods that apply to the profile, without touching the bus (for a D-Bus property or
   // `euiccctl` to show what a check would do). Errors: provider_info_unusable only.
-  OperatorMethods methods_for(const lpa::ProfileInfo& profile, const TopupSettings& settings);
+  OperatorMethods methods_for(const ProfileOperator& profile, const TopupSettings& settings);
 
  private:
   // The parsed provider-info file, read for each call (not kept: see the .cpp); nullptr with
@@ -56,12 +56,12 @@ class TopupService {
   std::shared_ptr<const ProviderDatabase> database(const std::string& path, std::string& note);
   // methods_for, except that a broken provider-info file leaves the config's methods and is
   // kept in `unusable_database`: it matters only when the config knows no method either.
-  OperatorMethods methods_or_config_only(const lpa::ProfileInfo& profile,
+  OperatorMethods methods_or_config_only(const ProfileOperator& profile,
                                          const TopupSettings& settings,
                                          std::optional<Error>& unusable_database);
   // What a check or a top-up starts with: the profile must be the enabled one and have a method
   // for it (the balance ones when `top_up` is false); else the error says why not.
-  OperatorMethods methods_to_act(const lpa::ProfileInfo& profile, const TopupSettings& settings,
+  OperatorMethods methods_to_act(const ProfileOperator& profile, const TopupSettings& settings,
                                  bool top_up);
 };
 

@@ -2,7 +2,7 @@
 
 #include <ostream>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "topup/errors.h"
 
 namespace euiccd::topup {

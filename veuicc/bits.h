@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::veuicc {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "veuicc/es10.h"
 
 namespace euiccd::veuicc {

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::veuicc {
 namespace {

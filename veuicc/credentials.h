@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
 

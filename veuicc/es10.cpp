@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_download.h"
 #include "lpa/iccid.h"
 

@@ -10,7 +10,7 @@
 #include <span>
 #include <string>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/tlv.h"
 #include "veuicc/credentials.h"
 #include "veuicc/es10b_download_session.h"

@@ -1,5 +1,5 @@
 // ES10a GetEuiccConfiguredAddresses (BF3C) and SetDefaultDpAddress (BF3F).
-#include "lpa/error.h"
+#include "base/error.h"
 #include "veuicc/es10.h"
 
 namespace euiccd::veuicc {

@@ -8,7 +8,7 @@
 #include <span>
 #include <string>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/crypto/certificate.h"
 #include "veuicc/es10.h"
 

@@ -4,9 +4,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/error.h"
 #include "lpa/crypto/ecdh.h"
 #include "lpa/crypto/ecdsa.h"
-#include "lpa/error.h"
 #include "veuicc/es10b_download.h"
 
 namespace euiccd::veuicc {

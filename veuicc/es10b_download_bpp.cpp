@@ -6,10 +6,10 @@
 // with an error ProfileInstallationResult naming the command and the reason.
 #include <utility>
 
+#include "base/error.h"
 #include "lpa/crypto/bsp.h"
 #include "lpa/crypto/ecdh.h"
 #include "lpa/crypto/ecdsa.h"
-#include "lpa/error.h"
 #include "veuicc/es10b_download.h"
 
 namespace euiccd::veuicc {

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/error.h"
 #include "lpa/crypto/chain.h"
-#include "lpa/error.h"
 #include "veuicc/es10b_download.h"
 
 namespace euiccd::veuicc {

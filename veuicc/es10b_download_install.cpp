@@ -5,7 +5,7 @@
 // notification (SGP.22 §3.1.3, §5.7.6; digest §2.5, §2.7, §3.3).
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/iccid.h"
 #include "veuicc/bits.h"
 #include "veuicc/es10b_download.h"

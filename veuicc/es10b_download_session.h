@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/crypto/bsp.h"
 #include "lpa/crypto/certificate.h"
 #include "lpa/crypto/keys.h"

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "veuicc/bits.h"
 #include "veuicc/es10.h"
 

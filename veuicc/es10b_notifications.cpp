@@ -2,7 +2,7 @@
 // RemoveNotificationFromList (BF30).
 #include <algorithm>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/iccid.h"
 #include "veuicc/bits.h"
 #include "veuicc/notifications.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/iccid.h"
 #include "veuicc/bits.h"
 #include "veuicc/notifications.h"

@@ -1,6 +1,6 @@
 #include "veuicc/faults.h"
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::veuicc {
 

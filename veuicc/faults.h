@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::veuicc {
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "veuicc/card.h"
 #include "veuicc/vpcd_link.h"
 #include "vmodem/at/pty_modem.h"

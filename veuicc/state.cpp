@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/iccid.h"
 
 namespace euiccd::veuicc {

@@ -13,7 +13,7 @@
 #include <iostream>
 #include <thread>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "veuicc/unique_fd.h"
 
 namespace euiccd::veuicc {

@@ -22,7 +22,7 @@
 #include "apdu/card.h"
 #include "apdu/es10_channel.h"
 #include "apdu/logical_channel.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_client.h"
 #include "lpa/tlv.h"
 #include "veuicc/card.h"
@@ -219,7 +219,7 @@ void run_operation(uint8_t op, lpa::Es10Client& es10) {
       es10.prepare_download(r);
       break;
     }
-    case 19: es10.cancel_session(Bytes(16, 1), lpa::CancelReason::EndUserRejection); break;
+    case 19: es10.cancel_session(Bytes(16, 1), CancelReason::EndUserRejection); break;
     case 20: es10.load_bound_profile_package_piece(tlv::encode(0x86, Bytes(1020, 0x86))); break;
     default: break;
   }

@@ -2,7 +2,7 @@
 // block (the ICV), CBC without padding, and AES-CMAC.
 #pragma once
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::crypto {
 

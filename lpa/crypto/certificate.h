@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/crypto/keys.h"
 
 namespace euiccd::crypto {

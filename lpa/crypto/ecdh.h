@@ -3,7 +3,7 @@
 // shared secret ShS = x-coordinate of ECDH, 32 bytes.
 #pragma once
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/crypto/keys.h"
 
 namespace euiccd::crypto {

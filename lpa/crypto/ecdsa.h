@@ -3,7 +3,7 @@
 // 64 bytes) inside the TLV 5F37 40. Certificates themselves keep ordinary DER signatures.
 #pragma once
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "lpa/crypto/certificate.h"
 #include "lpa/crypto/keys.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::crypto {
 

@@ -13,8 +13,8 @@
 #include <memory>
 #include <string>
 
-#include "lpa/bytes.h"
-#include "lpa/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace euiccd::crypto::ossl {
 

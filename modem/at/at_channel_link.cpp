@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "apdu/card.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::modem::at {
 namespace {

@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lpa/bytes.h"
-#include "lpa/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace euiccd::modem::at {
 

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::modem::at {
 namespace {

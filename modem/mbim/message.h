@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "lpa/bytes.h"
-#include "lpa/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace euiccd::modem::mbim {
 

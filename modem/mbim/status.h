@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::modem::mbim {
 

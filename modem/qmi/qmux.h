@@ -17,8 +17,8 @@
 #include <optional>
 #include <vector>
 
-#include "lpa/bytes.h"
-#include "lpa/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace euiccd::modem::qmi {
 

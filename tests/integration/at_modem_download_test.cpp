@@ -19,8 +19,8 @@
 
 #include "apdu/es10_channel.h"
 #include "apdu/logical_channel.h"
+#include "base/error.h"
 #include "lpa/download.h"
-#include "lpa/error.h"
 #include "lpa/es10_client.h"
 #include "modem/at/at_channel_link.h"
 #include "tests/support/subprocess.h"

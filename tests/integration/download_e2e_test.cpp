@@ -21,9 +21,9 @@
 #include "apdu/es10_channel.h"
 #include "apdu/logical_channel.h"
 #include "apdu/pcsc_reader.h"
+#include "base/error.h"
 #include "lpa/discovery.h"
 #include "lpa/download.h"
-#include "lpa/error.h"
 #include "lpa/es10_client.h"
 #include "lpa/notifications.h"
 #include "tests/support/subprocess.h"
@@ -203,7 +203,7 @@ class DownloadE2e : public ::testing::Test {
     EXPECT_TRUE(client().list_notifications().empty());
     if (traffic_.transaction_id.empty()) return;  // the server never opened a transaction
     try {
-      client().cancel_session(from_hex(traffic_.transaction_id), lpa::CancelReason::Postponed);
+      client().cancel_session(from_hex(traffic_.transaction_id), CancelReason::Postponed);
       ADD_FAILURE() << "the card still held the session " << traffic_.transaction_id;
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), Errc::WrongState) << e.what();

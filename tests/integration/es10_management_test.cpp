@@ -23,7 +23,7 @@
 #include "apdu/es10_channel.h"
 #include "apdu/logical_channel.h"
 #include "apdu/pcsc_reader.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_client.h"
 #include "tests/support/subprocess.h"
 

@@ -30,7 +30,7 @@
 #include "apdu/es10_channel.h"
 #include "apdu/logical_channel.h"
 #include "apdu/pcsc_reader.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 extern char** environ;
 

@@ -19,7 +19,7 @@
 
 #include "apdu/es10_channel.h"
 #include "apdu/logical_channel.h"
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_client.h"
 #include "modem/mbim/mbim_channel_link.h"
 #include "tests/support/subprocess.h"

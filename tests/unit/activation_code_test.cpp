@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 using namespace euiccd;
 using namespace euiccd::lpa;

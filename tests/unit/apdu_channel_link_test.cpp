@@ -11,7 +11,7 @@
 #include "apdu/channel_link.h"
 #include "apdu/es10_channel.h"
 #include "apdu/logical_channel.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 using namespace euiccd;
 using namespace euiccd::apdu;

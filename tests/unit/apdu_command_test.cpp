@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "apdu/command.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 using namespace euiccd;
 using namespace euiccd::apdu;

@@ -4,7 +4,7 @@
 
 #include "apdu/logical_channel.h"
 #include "apdu_scripted_card.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 using namespace euiccd;
 using namespace euiccd::apdu;

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "apdu/status_words.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 using namespace euiccd;
 using namespace euiccd::apdu;

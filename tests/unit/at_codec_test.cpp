@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "modem/at/at_channel_link.h"
 
 using namespace euiccd;

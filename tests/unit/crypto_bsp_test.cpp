@@ -4,10 +4,10 @@
 // eUICC and test SM-DP+ cannot agree on a wrong answer.
 #include <gtest/gtest.h>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "lpa/crypto/aes.h"
 #include "lpa/crypto/bsp.h"
-#include "lpa/error.h"
 
 namespace euiccd::crypto {
 namespace {

@@ -10,12 +10,12 @@
 #include <fstream>
 #include <functional>
 
+#include "base/bytes.h"
+#include "base/error.h"
 #include "crypto_test_pki.h"
-#include "lpa/bytes.h"
 #include "lpa/crypto/certificate.h"
 #include "lpa/crypto/hash.h"
 #include "lpa/crypto/keys.h"
-#include "lpa/error.h"
 
 namespace euiccd::crypto {
 namespace {

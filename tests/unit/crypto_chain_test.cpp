@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "crypto_test_pki.h"
 #include "lpa/crypto/chain.h"
-#include "lpa/error.h"
 
 namespace euiccd::crypto {
 namespace {

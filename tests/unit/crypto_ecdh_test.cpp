@@ -4,10 +4,10 @@
 
 #include <functional>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "lpa/crypto/bsp.h"
 #include "lpa/crypto/ecdh.h"
-#include "lpa/error.h"
 
 namespace euiccd::crypto {
 namespace {

@@ -2,11 +2,13 @@
 // (SHA-256, hashCc of digest §5).
 #include <gtest/gtest.h>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
+#include "base/error.h"
+#include "base/sha256.h"
 #include "lpa/crypto/ecdsa.h"
 #include "lpa/crypto/hash.h"
 #include "lpa/crypto/keys.h"
-#include "lpa/error.h"
+#include "lpa/hash_cc.h"
 
 namespace euiccd::crypto {
 namespace {
@@ -117,9 +119,9 @@ TEST(CryptoHash, Sha256KnownAnswer) {
 TEST(CryptoHash, ConfirmationCodeHash) {
   // SHA-256(SHA-256("12345678") || txid), computed independently with Python hashlib.
   Bytes txid = from_hex("0123456789ABCDEF8899AABBCCDDEEFF");
-  EXPECT_EQ(to_hex(hash_confirmation_code("12345678", txid)),
+  EXPECT_EQ(to_hex(lpa::compute_hash_cc("12345678", txid)),
             "D36DFE02FCC86970EA290811663CE9A5AE3B58D1E24A0F5F6EA0FF870635B864");
-  EXPECT_NE(hash_confirmation_code("12345679", txid), hash_confirmation_code("12345678", txid));
+  EXPECT_NE(lpa::compute_hash_cc("12345679", txid), lpa::compute_hash_cc("12345678", txid));
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "apdu/channel_link.h"
+#include "base/error.h"
 #include "daemon/modem_backend.h"
-#include "lpa/error.h"
 #include "modem/at/at_channel_link.h"
 
 namespace {

@@ -145,5 +145,17 @@ TEST(PrepaidSettings, BalanceAmountText) {
   EXPECT_EQ(balance_amount_text(topup::BalanceAmount{3.25, "BHD"}), "3.25 BHD");
 }
 
+// The profile as the card lists it, as top-up sees it (daemon/prepaid.h).
+TEST(TopupOperatorMethods, FromProfileInfo) {
+  lpa::ProfileInfo info;
+  info.iccid = "8948000000000000001";
+  info.service_provider_name = "Heyah";
+  info.profile_owner = lpa::OperatorId{"26002", from_hex("0aFFFF"), std::nullopt};
+  const topup::ProfileOperator profile = topup_profile(info);
+  EXPECT_EQ(profile.mcc_mnc, "26002");
+  EXPECT_EQ(profile.gid1_hex, "0A");
+  EXPECT_EQ(profile.service_provider_name, "Heyah");
+}
+
 }  // namespace
 }  // namespace euiccd::daemon

@@ -31,7 +31,7 @@ TEST(DbusErrors, EveryCodeHasItsOwnValidName) {
 }
 
 // The errors table of docs/dbus-api.md explains exactly the names of the error table: a code
-// added to lpa/error.h without a line for callers, or a line left for a code that went, fails.
+// added to base/error.h without a line for callers, or a line left for a code that went, fails.
 TEST(DbusErrors, TheApiDocumentListsExactlyTheTable) {
   std::ifstream file(EUICCD_SOURCE_DIR "/docs/dbus-api.md");
   ASSERT_TRUE(file) << "docs/dbus-api.md";

@@ -47,14 +47,14 @@ TEST(DbusJobControl, CancelWakesTheWaitAndRaisesTheFlags) {
   });
   std::this_thread::sleep_for(20ms);
   const auto start = std::chrono::steady_clock::now();
-  control.cancel(lpa::CancelReason::Postponed);
+  control.cancel(CancelReason::Postponed);
   EXPECT_EQ(worker.get(), Errc::Cancelled);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
   EXPECT_TRUE(control.cancelled());
   EXPECT_TRUE(control.http_cancel().load());
-  EXPECT_EQ(control.token().reason(), lpa::CancelReason::Postponed);
-  control.cancel(lpa::CancelReason::EndUserRejection);  // the first reason stays
-  EXPECT_EQ(control.token().reason(), lpa::CancelReason::Postponed);
+  EXPECT_EQ(control.token().reason(), CancelReason::Postponed);
+  control.cancel(CancelReason::EndUserRejection);  // the first reason stays
+  EXPECT_EQ(control.token().reason(), CancelReason::Postponed);
 }
 
 TEST(DbusJobControl, NobodyAnsweringIsATimeout) {

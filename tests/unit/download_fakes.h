@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_download.h"
 #include "lpa/es9p_base64.h"
 #include "lpa/http.h"

@@ -7,7 +7,7 @@
 #include <deque>
 #include <functional>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "test_bytes.h"
 
 using namespace euiccd;

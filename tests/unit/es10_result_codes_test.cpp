@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/result_codes.h"
 
 using namespace euiccd;

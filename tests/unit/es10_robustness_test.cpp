@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es10_codec.h"
 #include "test_bytes.h"
 

@@ -10,7 +10,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/es9p_base64.h"
 #include "lpa/tlv.h"
 

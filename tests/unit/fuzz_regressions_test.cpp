@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "crypto_test_pki.h"
 #include "daemon/config.h"
 #include "dbus/validate.h"
 #include "lpa/crypto/certificate.h"
-#include "lpa/error.h"
 #include "lpa/es10_download.h"
 #include "lpa/es9p_client.h"
 #include "lpa/http.h"

@@ -13,9 +13,9 @@
 #include <fstream>
 #include <thread>
 
+#include "base/error.h"
 #include "https/helper_client.h"
 #include "https/wire.h"
-#include "lpa/error.h"
 
 using namespace euiccd;
 using namespace euiccd::https;

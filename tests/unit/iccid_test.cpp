@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 using namespace euiccd;
 using namespace euiccd::lpa;

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "modem/mbim/message.h"
 #include "modem/mbim/services.h"
 #include "modem/mbim/status.h"

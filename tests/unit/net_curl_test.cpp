@@ -23,8 +23,8 @@
 #include <mutex>
 #include <thread>
 
+#include "base/error.h"
 #include "https/helper_client.h"
-#include "lpa/error.h"
 #include "net/curl_http_client.h"
 
 using namespace euiccd;

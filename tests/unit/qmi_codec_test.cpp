@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "modem/qmi/ctl.h"
 #include "modem/qmi/qmux.h"
 #include "modem/qmi/result.h"

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "lpa/bytes.h"
-#include "lpa/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace euiccd::testing {
 

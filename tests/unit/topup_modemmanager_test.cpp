@@ -8,8 +8,8 @@
 #include <chrono>
 #include <thread>
 
-#include "lpa/cancel_token.h"
-#include "lpa/error.h"
+#include "base/cancel_token.h"
+#include "base/error.h"
 #include "tests/support/dbusmock_modemmanager.h"
 #include "topup/modem_manager.h"
 #include "topup/topup_service.h"
@@ -26,14 +26,14 @@ using testing::PrivateBus;
 constexpr const char* kIccid = "8937404000000000012";
 constexpr const char* kOtherIccid = "8949000000000000034";
 
-lpa::ProfileInfo profile(const std::string& mcc_mnc, const std::string& spn = {},
-                         lpa::ProfileState state = lpa::ProfileState::Enabled) {
-  lpa::ProfileInfo info;
-  info.iccid = kIccid;
-  info.state = state;
-  info.service_provider_name = spn;
-  info.profile_owner = lpa::OperatorId{mcc_mnc, std::nullopt, std::nullopt};
-  return info;
+ProfileOperator profile(const std::string& mcc_mnc, const std::string& spn = {},
+                        bool enabled = true) {
+  ProfileOperator op;
+  op.iccid = kIccid;
+  op.enabled = enabled;
+  op.service_provider_name = spn;
+  op.mcc_mnc = mcc_mnc;
+  return op;
 }
 
 // One modem carrying kIccid; `extra` is more JSON members of the modem object.
@@ -202,10 +202,10 @@ TEST_F(TopupModemManagerTest, SmsAnswerTimeout) {
 TEST_F(TopupModemManagerTest, CancelStopsTheWaitForAnSmsAnswer) {
   start_mock(one_modem());
   settings.sms_reply_timeout = 10s;
-  lpa::CancelToken cancel;
+  CancelToken cancel;
   std::thread canceller([&] {
     std::this_thread::sleep_for(300ms);
-    cancel.cancel(lpa::CancelReason::Postponed);
+    cancel.cancel(CancelReason::Postponed);
   });
   const auto start = std::chrono::steady_clock::now();
   const Error error = error_of([&] { service.check_balance(profile("24405"), settings, &cancel); });
@@ -228,8 +228,8 @@ TEST_F(TopupModemManagerTest, PicksTheModemWhoseSimIsTheProfile) {
   start_mock(R"({"modems": [{"sim": ")" + std::string(kOtherIccid) +
              R"(", "ussd_script": {"*122#": {"reply": "wrong modem"}}}, {"sim": ")" + kIccid +
              R"(F", "model": "EM7455", "ussd_script": {"*122#": {"reply": "Balance 7 AMD"}}}]})");
-  lpa::ProfileInfo info = profile("28304");
-  info.state.reset();  // not read from the card: the modem's SIM decides
+  ProfileOperator info = profile("28304");
+  info.enabled.reset();  // not read from the card: the modem's SIM decides
   const TopupReply reply = service.check_balance(info, settings);
   EXPECT_EQ(reply.text, "Balance 7 AMD");
   EXPECT_EQ(reply.modem, "modem 1 (Mock EM7455)");
@@ -289,8 +289,8 @@ TEST_F(TopupModemManagerTest, VoucherWithForbiddenCharactersNeverReachesTheModem
 
 TEST_F(TopupModemManagerTest, DisabledProfileIsRefusedBeforeAnyBusTraffic) {
   start_mock(one_modem());
-  const Error error = error_of(
-      [&] { service.check_balance(profile("28304", {}, lpa::ProfileState::Disabled), settings); });
+  const Error error =
+      error_of([&] { service.check_balance(profile("28304", {}, /*enabled=*/false), settings); });
   EXPECT_EQ(error.code(), Errc::WrongState);
   EXPECT_THAT(error.what(), HasSubstr("is not the enabled one"));
   EXPECT_TRUE(mm->calls({"GetManagedObjects", "Initiate"}).empty());

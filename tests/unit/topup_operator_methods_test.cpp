@@ -2,7 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "topup/operator_methods.h"
 
 namespace euiccd::topup {
@@ -18,17 +18,6 @@ const ProviderDatabase& debian() {
 ProfileOperator op(const std::string& mcc_mnc, const std::string& spn = {},
                    const std::string& gid1 = {}) {
   return {"8948000000000000001", mcc_mnc, gid1, spn};
-}
-
-TEST(TopupOperatorMethods, FromProfileInfo) {
-  lpa::ProfileInfo info;
-  info.iccid = "8948000000000000001";
-  info.service_provider_name = "Heyah";
-  info.profile_owner = lpa::OperatorId{"26002", from_hex("0aFFFF"), std::nullopt};
-  const ProfileOperator profile = ProfileOperator::from(info);
-  EXPECT_EQ(profile.mcc_mnc, "26002");
-  EXPECT_EQ(profile.gid1_hex, "0A");
-  EXPECT_EQ(profile.service_provider_name, "Heyah");
 }
 
 TEST(TopupOperatorMethods, PrefersTheNameMatchThenPrimary) {

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "topup/provider_db.h"
 #include "topup/settings.h"
 

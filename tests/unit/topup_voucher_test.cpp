@@ -5,7 +5,7 @@
 
 #include <sstream>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "topup/ussd_string.h"
 #include "topup/voucher.h"
 

@@ -6,8 +6,8 @@
 #include <sstream>
 #include <string>
 
+#include "base/error.h"
 #include "lpa/activation_code.h"
-#include "lpa/error.h"
 #include "lpa/imei.h"
 #include "lpa/nickname.h"
 #include "lpa/secret.h"

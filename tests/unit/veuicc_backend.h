@@ -10,8 +10,8 @@
 
 #include "apdu/basic_channel_link.h"
 #include "apdu/card.h"
+#include "base/error.h"
 #include "daemon/card_backend.h"
-#include "lpa/error.h"
 #include "veuicc/card.h"
 
 namespace euiccd::daemon::testing {

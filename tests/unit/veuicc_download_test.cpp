@@ -15,8 +15,8 @@
 #include "apdu/card.h"
 #include "apdu/es10_channel.h"
 #include "apdu/logical_channel.h"
+#include "base/error.h"
 #include "lpa/download.h"
-#include "lpa/error.h"
 #include "lpa/es10_client.h"
 #include "lpa/es10_codec.h"
 #include "lpa/es9p_base64.h"
@@ -138,7 +138,7 @@ class VeuiccDownload : public ::testing::Test {
   void expect_no_session() {
     ASSERT_FALSE(traffic_.transaction_id.empty());
     try {
-      client_.cancel_session(from_hex(traffic_.transaction_id), lpa::CancelReason::Postponed);
+      client_.cancel_session(from_hex(traffic_.transaction_id), CancelReason::Postponed);
       ADD_FAILURE() << "the card still had a session";
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), Errc::WrongState) << e.what();
@@ -146,7 +146,7 @@ class VeuiccDownload : public ::testing::Test {
   }
 
   // The server recorded one cancelSession with `reason` and a signature it verified.
-  void expect_cancelled(lpa::CancelReason reason) {
+  void expect_cancelled(CancelReason reason) {
     const json cancelled = server_->state()["cancelledSessions"];
     ASSERT_EQ(cancelled.size(), 1u) << cancelled.dump();
     EXPECT_EQ(cancelled[0]["reason"], static_cast<int>(reason));
@@ -252,7 +252,7 @@ TEST_F(VeuiccDownload, ConfirmationCodeWrongLeavesNoProfileAndNoSession) {
   EXPECT_EQ(e.code(), Errc::InvalidArgument) << e.what();  // what the user typed is wrong
   EXPECT_THAT(e.what(), HasSubstr("confirmation code was refused"));
   EXPECT_TRUE(cleanup_errors_.empty()) << cleanup_errors_.front();
-  expect_cancelled(lpa::CancelReason::UndefinedReason);
+  expect_cancelled(CancelReason::UndefinedReason);
   EXPECT_TRUE(harness_.state().profiles.empty());
   EXPECT_TRUE(harness_.state().notifications.empty());
   expect_no_session();
@@ -269,7 +269,7 @@ TEST_F(VeuiccDownload, MetadataRefusedCancelsTheSession) {
   EXPECT_EQ(e.code(), Errc::Cancelled) << e.what();
   EXPECT_EQ(shown.iccid, kPlainIccid);
   EXPECT_EQ(shown.service_provider_name, "Test Telecom");
-  expect_cancelled(lpa::CancelReason::EndUserRejection);
+  expect_cancelled(CancelReason::EndUserRejection);
   EXPECT_EQ(server_->state()["cancelledSessions"][0]["stateWhenCancelled"], "authenticated");
   EXPECT_TRUE(harness_.state().profiles.empty());
   expect_no_session();

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "lpa/tlv.h"
 #include "veuicc_fixture.h"
 

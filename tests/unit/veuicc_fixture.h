@@ -9,7 +9,7 @@
 #include <string>
 #include <system_error>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "veuicc/card.h"
 
 namespace euiccd::veuicc::testing {

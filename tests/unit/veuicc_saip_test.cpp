@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "lpa/bytes.h"
-#include "lpa/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "lpa/tlv.h"
 #include "veuicc/saip_check.h"
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "lpa/error.h"
+#include "base/error.h"
 #include "tests/unit/veuicc_fixture.h"
 #include "vmodem/at/at_modem.h"
 

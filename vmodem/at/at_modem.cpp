@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "apdu/command.h"
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::vmodem::at {
 namespace {

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "veuicc/card.h"
 
 namespace euiccd::vmodem::at {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "modem/mbim/message.h"
 #include "veuicc/card.h"
 #include "vmodem/pty/message_pty.h"

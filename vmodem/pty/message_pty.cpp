@@ -15,7 +15,7 @@
 #include <iostream>
 #include <memory>
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd::vmodem {
 

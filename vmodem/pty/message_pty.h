@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
 namespace euiccd::vmodem {
 

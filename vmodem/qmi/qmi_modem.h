@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 #include "modem/qmi/qmux.h"
 #include "veuicc/card.h"
 #include "vmodem/pty/message_pty.h"

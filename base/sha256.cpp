@@ -1,8 +1,8 @@
-#include "lpa/sha256.h"
+#include "base/sha256.h"
 
 #include <nettle/sha2.h>
 
-namespace euiccd::lpa {
+namespace euiccd {
 
 Bytes sha256(ByteView data) {
   sha256_ctx ctx;
@@ -13,4 +13,4 @@ Bytes sha256(ByteView data) {
   return out;
 }
 
-}  // namespace euiccd::lpa
+}  // namespace euiccd

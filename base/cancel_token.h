@@ -1,13 +1,27 @@
 // A cancel request shared between the thread running a long operation (download, discovery,
-// notification delivery) and whoever may stop it (a D-Bus Job.Cancel, daemon shutdown, ^C).
-// The operation checks it between steps; it does not interrupt a command already sent.
+// notification delivery, a balance check) and whoever may stop it (a D-Bus Job.Cancel, daemon
+// shutdown, ^C). The operation checks it between steps; it does not interrupt a command already
+// sent.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 
-#include "lpa/es10_download.h"
+namespace euiccd {
 
-namespace euiccd::lpa {
+// Why an operation was cancelled: SGP.22's CancelSessionReason (ES10b.CancelSession /
+// ES9+.CancelSession), whose values the engine sends to the eUICC and the server as they are
+// (lpa/es10_download.h). Layers that talk to neither (top-up) only ask whether a token was
+// cancelled.
+enum class CancelReason : uint8_t {
+  EndUserRejection = 0,
+  Postponed = 1,
+  Timeout = 2,
+  PprNotAllowed = 3,
+  MetadataMismatch = 4,       // v2.2.2+
+  LoadBppExecutionError = 5,  // v2.2.2+
+  UndefinedReason = 127,      // v2.2.2+
+};
 
 class CancelToken {
  public:
@@ -28,4 +42,4 @@ class CancelToken {
   std::atomic<int> reason_{kNone};
 };
 
-}  // namespace euiccd::lpa
+}  // namespace euiccd

@@ -1,4 +1,4 @@
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd {
 

@@ -13,6 +13,9 @@ namespace euiccd {
 // for its D-Bus name (org.euiccd1.Error.<Name>, see dbus/errors.h) and what it means. The enum,
 // errc_name(), the sd-bus error map and the tests' lists are generated from it;
 // docs/dbus-api.md explains each name to callers (a test checks it lists exactly these).
+// Being the one list of D-Bus error names, it also holds the codes only upper layers raise:
+// NoModem and Rejected (top-up through ModemManager), NotAuthorized and Aborted (the D-Bus
+// layer). It sits in base/, below all of them, so no layer owns another's codes.
 #define EUICCD_ERROR_TABLE(X)                                                                   \
   X(InvalidArgument, EINVAL,                                                                    \
     "the caller gave bad input (ICCID format, activation code, option type)")                   \

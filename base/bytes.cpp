@@ -1,6 +1,6 @@
-#include "lpa/bytes.h"
+#include "base/bytes.h"
 
-#include "lpa/error.h"
+#include "base/error.h"
 
 namespace euiccd {
 
