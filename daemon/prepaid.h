@@ -28,7 +28,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/background_worker.h"
+#include "daemon/executor.h"
 #include "daemon/loop_queue.h"
 #include "daemon/prepaid_settings.h"
 #include "daemon/prepaid_store.h"
@@ -122,7 +122,7 @@ class Prepaid {
   // Used by the worker thread; the worker is declared last so that it is joined first.
   topup::TopupService service_;
   lpa::CancelToken cancel_;
-  BackgroundWorker worker_;
+  Executor worker_;
 };
 
 // µs since the epoch, now.
