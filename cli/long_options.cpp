@@ -17,7 +17,7 @@ std::vector<std::string> parse_long_options(int argc, char** argv,
   }
   table.push_back({nullptr, 0, nullptr, 0});
 
-  optind = 1;
+  optind = 0;  // 0, not 1: glibc then also forgets the previous parse's ordering ('+')
   opterr = 0;
   for (;;) {
     int index = -1;
