@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "daemon/executor.h"
 #include "daemon/boot_policy.h"
 #include "daemon/boot_registration.h"
 #include "daemon/config.h"
 #include "daemon/euicc.h"
+#include "daemon/executor.h"
 #include "daemon/log.h"
 #include "daemon/loop_queue.h"
 
