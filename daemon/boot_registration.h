@@ -1,5 +1,5 @@
 // Whether the modem carrying a profile is registered on a network, asked of ModemManager once
-// (blocking: run it on the BackgroundWorker, never on the loop). The boot policy asks this
+// (blocking: run it on an Executor, never on the loop). The boot policy asks this
 // RegistrationTimeoutSec after it enabled a profile.
 #pragma once
 

@@ -117,7 +117,7 @@ int BootRunner::on_timeout(sd_event_source* source, uint64_t, void* userdata) {
 }
 
 void BootRunner::check_registration_now(Watch watch) {
-  if (!worker_) worker_ = std::make_unique<BackgroundWorker>();
+  if (!worker_) worker_ = std::make_unique<Executor>();
   auto shared = std::make_shared<Watch>(std::move(watch));
   worker_->submit([this, shared] {
     RegistrationCheck check;

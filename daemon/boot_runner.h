@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "daemon/background_worker.h"
 #include "daemon/boot_policy.h"
 #include "daemon/boot_registration.h"
 #include "daemon/config.h"
 #include "daemon/euicc.h"
+#include "daemon/executor.h"
 #include "daemon/log.h"
 #include "daemon/loop_queue.h"
 
@@ -61,7 +61,7 @@ class BootRunner {
   std::map<sd_event_source*, Watch> watches_;
   // Declared before the worker: the worker's tasks post here, so it goes first.
   std::unique_ptr<LoopQueue> loop_;
-  std::unique_ptr<BackgroundWorker> worker_;  // started at the first watch
+  std::unique_ptr<Executor> worker_;  // started at the first watch
 };
 
 }  // namespace euiccd::daemon

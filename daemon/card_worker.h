@@ -1,24 +1,19 @@
-// One thread per eUICC that owns its CardSession and runs card work strictly one task at a
-// time, so the D-Bus loop never waits for a card or a server. Tasks run in submission order;
-// each gets the open session, or the error that kept the session from opening. The session is
-// opened through the card backend (daemon/card_backend.h) on first use and again after the
-// card went away or was reset.
+// One thread per eUICC (an Executor, daemon/executor.h) that owns its CardSession and runs card
+// work strictly one task at a time, so the D-Bus loop never waits for a card or a server. Tasks run
+// in submission order; each gets the open session, or the error that kept the session from opening.
+// The session is opened through the card backend (daemon/card_backend.h) on first use and again
+// after the card went away or was reset.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
-#include <thread>
 
 #include "base/error.h"
 #include "daemon/card_backend.h"
 #include "daemon/card_session.h"
 #include "daemon/engine_settings.h"
+#include "daemon/executor.h"
 
 namespace euiccd::daemon {
 
@@ -39,25 +34,20 @@ class CardWorker {
   void submit(Task task);
   // Drops queued tasks and ends the thread after the running one. Callers cancel a running
   // long task themselves (its CancelToken) before.
-  void stop();
-  void join();
+  void stop() { executor_.stop(); }
+  void join() { executor_.join(); }
   // True once the thread has returned (after stop()); join() then does not block.
-  bool finished() const { return finished_; }
+  bool finished() const { return executor_.finished(); }
 
  private:
-  void loop();
-  void release_when_idle();
+  void run(Task& task);
+  void close_session();
 
   std::shared_ptr<CardBackend> backend_;  // outlives the thread, which may outlive its owner
   std::string device_;
   CardSettings settings_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Task> tasks_;
-  bool stopping_ = false;
-  std::atomic<bool> finished_{false};
   std::unique_ptr<CardSession> session_;  // worker thread only
-  std::thread thread_;
+  Executor executor_;                     // last: its thread starts when the rest is in place
 };
 
 }  // namespace euiccd::daemon

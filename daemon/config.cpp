@@ -17,6 +17,7 @@
 
 #include "base/error.h"
 #include "lpa/iccid.h"
+#include "lpa/imei.h"
 #include "lpa/nickname.h"
 #include "topup/ussd_string.h"
 
@@ -273,26 +274,49 @@ Apply append_iccids(std::vector<std::string>& list, std::string_view v) {
   return {};
 }
 
-Apply set_segment_size(size_t& out, std::string_view v) {
+// A whole number in [min, max] ("a segment size (1..255)" names it in the diagnostic); empty:
+// `default_value`.
+template <typename Unsigned>
+Apply set_number(Unsigned& out, std::string_view v, Unsigned default_value, Unsigned min,
+                 Unsigned max, std::string_view what) {
   if (v.empty()) {
-    out = ReadersConfig{}.segment_size;
+    out = default_value;
     return {};
   }
-  auto size = parse_unsigned<size_t>(v);
-  if (!size || *size < 1 || *size > 255) return in_quotes(v) + " is not a segment size (1..255)";
-  out = *size;
+  auto number = parse_unsigned<Unsigned>(v);
+  if (!number || *number < min || *number > max) {
+    return in_quotes(v) + " is not " + std::string(what) + " (" + std::to_string(min) + ".." +
+           std::to_string(max) + ")";
+  }
+  out = *number;
   return {};
 }
 
-Apply set_transport(std::optional<ModemTransport>& out, std::string_view v) {
+Apply set_segment_size(size_t& out, std::string_view v) {
+  return set_number<size_t>(out, v, ReadersConfig{}.segment_size, 1, 255, "a segment size");
+}
+
+// An optional setting: empty unsets it; anything else goes through `set`, the setter of the
+// plain value.
+template <typename T, typename Set>
+Apply set_optional(std::optional<T>& out, std::string_view v, Set set) {
   if (v.empty()) {
     out.reset();
     return {};
   }
-  auto transport = parse_transport(v);
-  if (!transport) return in_quotes(v) + " is not a modem transport (qmi, mbim or at)";
-  out = *transport;
+  T value{};
+  if (auto problem = set(value, v)) return problem;
+  out = std::move(value);
   return {};
+}
+
+Apply set_transport(std::optional<ModemTransport>& out, std::string_view v) {
+  return set_optional(out, v, [](ModemTransport& transport, std::string_view text) -> Apply {
+    auto parsed = parse_transport(text);
+    if (!parsed) return in_quotes(text) + " is not a modem transport (qmi, mbim or at)";
+    transport = *parsed;
+    return {};
+  });
 }
 
 Apply set_device(std::string& out, std::string_view v) {
@@ -304,25 +328,13 @@ Apply set_device(std::string& out, std::string_view v) {
 }
 
 Apply set_slot(unsigned& out, std::string_view v) {
-  if (v.empty()) {
-    out = ModemConfig{}.slot;
-    return {};
-  }
-  auto slot = parse_unsigned<unsigned>(v);
-  if (!slot || *slot < 1 || *slot > 16) return in_quotes(v) + " is not a SIM slot (1..16)";
-  out = *slot;
-  return {};
+  return set_number<unsigned>(out, v, ModemConfig{}.slot, 1, 16, "a SIM slot");
 }
 
 Apply set_modem_timeout(std::optional<std::chrono::milliseconds>& out, std::string_view v) {
-  if (v.empty()) {
-    out.reset();
-    return {};
-  }
-  std::chrono::milliseconds value{};
-  if (auto problem = set_duration(value, v, value, false)) return problem;
-  out = value;
-  return {};
+  return set_optional(out, v, [](std::chrono::milliseconds& timeout, std::string_view text) {
+    return set_duration(timeout, text, timeout, false);
+  });
 }
 
 // --- key tables, one per section ---
@@ -365,6 +377,36 @@ const KeyRule<NotificationsConfig> kNotificationsKeys[] = {
      [](NotificationsConfig& n, std::string_view v) {
        return set_duration(n.retry_interval, v, NotificationsConfig{}.retry_interval, true);
      }},
+};
+
+// TAC=: the Type Allocation Code, the first 8 digits of an IMEI; DeviceInfo carries it as 4
+// bytes, two digits a byte ("35290611" → 35 29 06 11).
+Apply set_tac(Bytes& out, std::string_view v) {
+  if (v.empty()) {
+    out = DeviceConfig{}.tac;
+    return {};
+  }
+  if (!all_digits(v) || v.size() != 8) return in_quotes(v) + " is not a TAC (8 digits)";
+  out = from_hex(v);
+  return {};
+}
+
+Apply set_imei(std::string& out, std::string_view v) {
+  if (v.empty()) {
+    out.clear();
+    return {};
+  }
+  try {
+    out = lpa::Imei::parse(v).digits();
+  } catch (const Error& e) {
+    return in_quotes(v) + " is not an IMEI: " + e.what();
+  }
+  return {};
+}
+
+const KeyRule<DeviceConfig> kDeviceKeys[] = {
+    {"TAC", [](DeviceConfig& d, std::string_view v) { return set_tac(d.tac, v); }},
+    {"IMEI", [](DeviceConfig& d, std::string_view v) { return set_imei(d.imei, v); }},
 };
 
 const KeyRule<BootConfig> kBootKeys[] = {
@@ -454,15 +496,10 @@ const KeyRule<ProfileConfig> kProfileKeys[] = {
                            true);
      }},
     {"PlanExpiryReminderDays",
-     [](ProfileConfig& p, std::string_view v) -> Apply {
-       if (v.empty()) {
-         p.plan_expiry_reminder_days = ProfileConfig{}.plan_expiry_reminder_days;
-         return {};
-       }
-       auto days = parse_unsigned<unsigned>(v);
-       if (!days || *days > 365) return in_quotes(v) + " is not a number of days (0..365)";
-       p.plan_expiry_reminder_days = *days;
-       return {};
+     [](ProfileConfig& p, std::string_view v) {
+       return set_number<unsigned>(p.plan_expiry_reminder_days, v,
+                                   ProfileConfig{}.plan_expiry_reminder_days, 0, 365,
+                                   "a number of days");
      }},
 };
 
@@ -480,16 +517,7 @@ const KeyRule<ModemOverrideConfig> kModemOverrideKeys[] = {
      [](ModemOverrideConfig& m, std::string_view v) { return set_transport(m.transport, v); }},
     {"Port", [](ModemOverrideConfig& m, std::string_view v) { return set_modem_port(m.port, v); }},
     {"Slot",
-     [](ModemOverrideConfig& m, std::string_view v) -> Apply {
-       if (v.empty()) {
-         m.slot.reset();
-         return {};
-       }
-       unsigned slot = 1;
-       if (auto problem = set_slot(slot, v)) return problem;
-       m.slot = slot;
-       return {};
-     }},
+     [](ModemOverrideConfig& m, std::string_view v) { return set_optional(m.slot, v, set_slot); }},
     {"Ignore",
      [](ModemOverrideConfig& m, std::string_view v) { return set_bool(m.ignore, v, false); }},
 };
@@ -545,6 +573,7 @@ class FileParser {
     Readers,
     Network,
     Notifications,
+    Device,
     Boot,
     TopUp,
     Operator,
@@ -628,6 +657,8 @@ class FileParser {
       section_ = Section::Network;
     } else if (name == "Notifications") {
       section_ = Section::Notifications;
+    } else if (name == "Device") {
+      section_ = Section::Device;
     } else if (name == "Boot") {
       section_ = Section::Boot;
     } else if (name == "TopUp") {
@@ -702,6 +733,7 @@ class FileParser {
       case Section::Notifications:
         apply(kNotificationsKeys, config.notifications, name, value);
         return;
+      case Section::Device: apply(kDeviceKeys, config.device, name, value); return;
       case Section::Boot: apply(kBootKeys, config.boot, name, value); return;
       case Section::TopUp: apply(kTopUpKeys, config.topup, name, value); return;
       case Section::Operator:

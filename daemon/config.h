@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "daemon/engine_settings.h"
 #include "daemon/modem_endpoint.h"
 
 namespace euiccd::daemon {
@@ -28,33 +29,22 @@ struct ReadersConfig {
   // `IsdRAid=` hex AIDs tried after the GSMA ISD-R AID (and the built-in vendor ones).
   std::vector<Bytes> extra_isd_r_aids;
   // `SegmentSize=`: STORE DATA block size, 1..255.
-  size_t segment_size = 255;
+  size_t segment_size = CardSettings{}.segment_size;
 
   bool reader_allowed(std::string_view reader_name) const;
+
+  bool operator==(const ReadersConfig&) const = default;
 };
 
-// [Network]: ES9+/ES11 HTTPS. The GSMA CI roots shipped with euiccd are always trusted; these
-// add to them (a private SM-DP+, the tests' own PKI). TLS is never turned off.
-struct NetworkConfig {
-  std::vector<std::string> ca_files;  // `CAFile=`: PEM files
-  std::vector<std::string> ca_dirs;   // `CADirectory=`: dirs of *.pem/*.crt/*.cer
-  // `Resolve=HOST:PORT:ADDRESS` (curl --resolve form): a name → address override for tests.
-  std::vector<std::string> resolve;
-  std::chrono::milliseconds connect_timeout{15'000};  // `ConnectTimeoutSec=`
-  std::chrono::milliseconds total_timeout{120'000};   // `TimeoutSec=` (one HTTP exchange)
-};
-
-// [Notifications]: delivery of the card's pending notifications to the SM-DP+.
-struct NotificationsConfig {
-  bool auto_process = true;                   // `AutoProcess=`: after each operation
-  std::chrono::seconds retry_interval{3600};  // `RetryIntervalSec=`: 0 = no retry timer
-};
+// [Network], [Notifications], [Device]: daemon/engine_settings.h (the engine runs on them).
 
 // [Boot]: which profile to enable when an eUICC appears (daemon/boot_policy.h decides).
 struct BootConfig {
   std::vector<std::string> preferred_iccids;       // `PreferredProfiles=`, in order
   std::chrono::seconds registration_timeout{120};  // `RegistrationTimeoutSec=`
   bool fallback = true;                            // `Fallback=`: try the next one
+
+  bool operator==(const BootConfig&) const = default;
 };
 
 // Balance/top-up codes for one operator or one profile. Unset fields fall back, in order:
@@ -78,6 +68,8 @@ struct OperatorCodes {
   // `SmsReplyFrom=`: the sender of the operator's SMS answer when it is not the number the
   // request went to; "*" accepts any sender.
   std::optional<std::string> sms_reply_from;
+
+  bool operator==(const OperatorCodes&) const = default;
 };
 
 // [TopUp]
@@ -90,6 +82,8 @@ struct TopUpConfig {
   // [TopUp:<MCCMNC>/<GID1>] for an operator whose brands differ by EF.GID1, keyed
   // "26201/0A" (GID1 in upper-case hex, trailing FF padding dropped).
   std::map<std::string, OperatorCodes, std::less<>> operators;
+
+  bool operator==(const TopUpConfig&) const = default;
 };
 
 // [Profile:<ICCID>]
@@ -101,6 +95,8 @@ struct ProfileConfig {
   std::optional<double> low_balance_threshold;
   std::chrono::seconds balance_check_interval{0};  // `BalanceCheckIntervalSec=`: 0 = never
   unsigned plan_expiry_reminder_days = 3;          // `PlanExpiryReminderDays=`: 0 = no signal
+
+  bool operator==(const ProfileConfig&) const = default;
 };
 
 // [ModemOverride:<match>]: for a modem ModemManager manages, what euiccd would otherwise pick
@@ -114,6 +110,8 @@ struct ModemOverrideConfig {
   std::optional<std::string> port;
   std::optional<unsigned> slot;  // `Slot=`: the SIM slot, 1-based
   bool ignore = false;           // `Ignore=yes`: euiccd leaves this modem alone
+
+  bool operator==(const ModemOverrideConfig&) const = default;
 };
 
 // [Modem:<name>]: an eUICC inside a modem that euiccd reaches itself (daemon/modem_backend.h),
@@ -131,12 +129,15 @@ struct ModemConfig {
 
   // The endpoint, when Transport= and Device= are set.
   std::optional<ModemEndpoint> endpoint() const;
+
+  bool operator==(const ModemConfig&) const = default;
 };
 
 struct Config {
   ReadersConfig readers;
   NetworkConfig network;
   NotificationsConfig notifications;
+  DeviceConfig device;
   BootConfig boot;
   TopUpConfig topup;
   std::map<std::string, ProfileConfig, std::less<>> profiles;  // keyed by ICCID digits
@@ -149,6 +150,8 @@ struct Config {
   // nullptr when there is no [Profile:<iccid>] / [TopUp:<mccmnc>] section.
   const ProfileConfig* profile(std::string_view iccid) const;
   const OperatorCodes* operator_codes(std::string_view mccmnc) const;
+
+  bool operator==(const Config&) const = default;
 };
 
 // One problem found while loading. `line` is 1-based; 0 means the file as a whole (unreadable,

@@ -51,7 +51,7 @@ void download(CardSession& session, JobContext& context, const DownloadRequest& 
   o.cancel = &context.control().token();
   // AutoProcess=no: no notification leaves the card on its own, the install result included;
   // it stays pending for ProcessNotifications (docs/configuration.md says what that delays).
-  o.send_notifications = settings.auto_process_notifications;
+  o.send_notifications = settings.notifications.auto_process;
   o.on_progress = [&context](lpa::DownloadStage stage, double fraction) {
     const std::string name = lpa::download_stage_name(stage);
     context.fields().stage = name;

@@ -1,8 +1,6 @@
 #include "daemon/euicc.h"
 
-#include <chrono>
 #include <memory>
-#include <set>
 #include <string>
 #include <tuple>
 
@@ -21,14 +19,6 @@ bool same_profile(const lpa::ProfileInfo& a, const lpa::ProfileInfo& b) {
          a.nickname == b.nickname && a.service_provider_name == b.service_provider_name &&
          a.profile_name == b.profile_name && a.profile_class == b.profile_class &&
          a.profile_owner == b.profile_owner;
-}
-
-// "90 s", "2 min", "4 h": for log lines about the next retry.
-std::string wait_text(std::chrono::seconds wait) {
-  const auto n = wait.count();
-  if (n >= 3600 && n % 3600 == 0) return std::to_string(n / 3600) + " h";
-  if (n >= 60 && n % 60 == 0) return std::to_string(n / 60) + " min";
-  return std::to_string(n) + " s";
 }
 
 bool same_snapshot(const EuiccSnapshot& a, const EuiccSnapshot& b) {
@@ -57,7 +47,7 @@ Euicc::Euicc(unsigned index, std::string reader, std::string transport, std::str
       worker_(std::move(worker)),
       loop_(loop),
       settings_(settings),
-      notification_retry_(event, settings.notification_retry_interval) {}
+      notifications_(*this, event, settings.notifications) {}
 
 // The registry shuts every eUICC down before dropping it; this only covers early exits.
 Euicc::~Euicc() {
@@ -77,7 +67,7 @@ void Euicc::apply(EuiccSnapshot next) {
   if (on_snapshot_changed) on_snapshot_changed(before);
 }
 
-void Euicc::change(const std::string& operation, CardChange op, Done done, bool hold_card) {
+void Euicc::change(const std::string& operation, Done done, CardChange op, bool hold_card) {
   if (!worker_) {
     done(Error(Errc::CardRemoved, "the eUICC is gone"));
     return;
@@ -110,7 +100,7 @@ void Euicc::change(const std::string& operation, CardChange op, Done done, bool 
       self->waiting_.erase(it);
       if (snapshot) self->apply(std::move(*snapshot));
       finished(error);
-      self->auto_deliver_notifications(operation);
+      self->notifications_.change_finished(operation);
     });
   };
   CardWorker::Task task;
@@ -157,72 +147,55 @@ void Euicc::change(const std::string& operation, CardChange op, Done done, bool 
 }
 
 void Euicc::enable(const std::string& iccid, Done done, const std::string& operation) {
-  change(
-      operation,
-      [iccid, settings = &settings_.card](lpa::Es10Client& card, EuiccSnapshot& cache) {
-        card_changes::enable(card, *settings, cache, iccid);
-      },
-      std::move(done));
+  change(operation, std::move(done),
+         [iccid, settings = &settings_.card](lpa::Es10Client& card, EuiccSnapshot& cache) {
+           card_changes::enable(card, *settings, cache, iccid);
+         });
 }
 
 void Euicc::disable(const std::string& iccid, Done done) {
-  change(
-      "disable",
-      [iccid, settings = &settings_.card](lpa::Es10Client& card, EuiccSnapshot& cache) {
-        card_changes::disable(card, *settings, cache, iccid);
-      },
-      std::move(done));
+  change("disable", std::move(done),
+         [iccid, settings = &settings_.card](lpa::Es10Client& card, EuiccSnapshot& cache) {
+           card_changes::disable(card, *settings, cache, iccid);
+         });
 }
 
 void Euicc::remove(const std::string& iccid, Done done) {
-  change(
-      "delete",
-      [iccid](lpa::Es10Client& card, EuiccSnapshot& cache) {
-        card_changes::remove(card, cache, iccid);
-      },
-      std::move(done));
+  change("delete", std::move(done), [iccid](lpa::Es10Client& card, EuiccSnapshot& cache) {
+    card_changes::remove(card, cache, iccid);
+  });
 }
 
 void Euicc::set_nickname(const std::string& iccid, const std::string& nickname, Done done,
                          const std::string& operation) {
-  change(
-      operation,
-      [iccid, nickname](lpa::Es10Client& card, EuiccSnapshot& cache) {
-        card_changes::set_nickname(card, cache, iccid, nickname);
-      },
-      std::move(done));
+  change(operation, std::move(done),
+         [iccid, nickname](lpa::Es10Client& card, EuiccSnapshot& cache) {
+           card_changes::set_nickname(card, cache, iccid, nickname);
+         });
 }
 
 void Euicc::set_default_smdp_address(const std::string& address, Done done) {
-  change(
-      "set-default-smdp-address",
-      [address](lpa::Es10Client& card, EuiccSnapshot& cache) {
-        card_changes::set_default_smdp_address(card, cache, address);
-      },
-      std::move(done));
+  change("set-default-smdp-address", std::move(done),
+         [address](lpa::Es10Client& card, EuiccSnapshot& cache) {
+           card_changes::set_default_smdp_address(card, cache, address);
+         });
 }
 
 void Euicc::reset_memory(const lpa::MemoryResetOptions& options, Done done) {
-  change(
-      "reset-memory",
-      [options](lpa::Es10Client& card, EuiccSnapshot& cache) {
-        card_changes::reset_memory(card, cache, options);
-      },
-      std::move(done));
+  change("reset-memory", std::move(done), [options](lpa::Es10Client& card, EuiccSnapshot& cache) {
+    card_changes::reset_memory(card, cache, options);
+  });
 }
 
 void Euicc::refresh(Done done) {
-  change(
-      "refresh",
-      [](lpa::Es10Client& card, EuiccSnapshot& cache) { card_changes::refresh(card, cache); },
-      std::move(done));
+  change("refresh", std::move(done),
+         [](lpa::Es10Client& card, EuiccSnapshot& cache) { card_changes::refresh(card, cache); });
 }
 
 void Euicc::process_notifications(SentDone done) {
-  queue_notification_delivery(
-      "process-notifications", false,
-      [done = std::move(done)](const std::optional<Error>& error,
-                               const lpa::NotificationReport& report) {
+  notifications_.deliver(
+      "process-notifications", [done = std::move(done)](const std::optional<Error>& error,
+                                                        const lpa::NotificationReport& report) {
         if (error) return done(error, 0);
         if (report.sent == 0 && report.failed > 0) {
           const auto& first = report.outcomes.front();
@@ -257,7 +230,7 @@ std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body) {
       }
       if (finished_job) finished_job->finish(error);
       if (self && !self->is_shut_down() && finished_job)
-        self->auto_deliver_notifications(finished_job->operation());
+        self->notifications_.change_finished(finished_job->operation());
     });
   };
   CardWorker::Task task;
@@ -293,130 +266,22 @@ std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body) {
   return job;
 }
 
-void Euicc::auto_deliver_notifications(const std::string& after_operation) {
-  static const std::set<std::string> kQueueingOperations = {"enable", "disable", "delete",
-                                                            "boot-enable", "download"};
-  if (settings_.auto_process_notifications && snapshot_.pending_notifications > 0 &&
-      kQueueingOperations.count(after_operation) && !active_job_ && worker_ &&
-      deliveries_in_flight_ == 0)
-    queue_notification_delivery("auto-notifications", false);
-  keep_retry_timer_in_step();
+const std::string* Euicc::job_operation() const {
+  return active_job_ ? &active_job_->operation() : nullptr;
 }
 
-void Euicc::deliver_pending_notifications() {
-  if (!settings_.auto_process_notifications || snapshot_.pending_notifications == 0 || !worker_ ||
-      active_job_ || deliveries_in_flight_ > 0)
-    return;
-  log(Level::Info, {.eid = snapshot_.eid, .operation = "auto-notifications"},
-      std::to_string(snapshot_.pending_notifications) +
-          " notification(s) pending on the card; delivering them");
-  queue_notification_delivery("auto-notifications", false);
-}
-
-void Euicc::queue_notification_delivery(
-    const std::string& operation, bool retry,
-    std::function<void(const std::optional<Error>&, const lpa::NotificationReport&)> done) {
+void Euicc::queue_delivery(const std::string& operation, NotificationScheduler::ReportDone done) {
   const LogFields fields{.eid = snapshot_.eid, .operation = operation};
   // Filled on the card worker before its result is posted to the loop thread.
   auto report = std::make_shared<lpa::NotificationReport>();
-  std::weak_ptr<Euicc> weak = weak_from_this();
-  ++deliveries_in_flight_;
   change(
       operation,
+      [report, done = std::move(done)](const std::optional<Error>& error) { done(error, *report); },
       [settings = &settings_, fields, report](lpa::Es10Client& card, EuiccSnapshot& cache) {
         *report = deliver_notifications(card, *settings, fields);
         card_changes::notifications_delivered(cache, *report);
       },
-      [weak, fields, report, retry, done = std::move(done)](const std::optional<Error>& error) {
-        if (auto self = weak.lock()) {
-          --self->deliveries_in_flight_;
-          if (retry)
-            self->notification_retry_done(fields, *report, error);
-          else if (error && !done)
-            log(Level::Warning, fields, error->what());
-        }
-        if (done) done(error, *report);
-      },
       false);
-  // A change refused at once (a full queue) has called back already: nothing is on its way.
-  keep_retry_timer_in_step();
-}
-
-void Euicc::keep_retry_timer_in_step() {
-  if (!worker_) return;
-  if (snapshot_.pending_notifications == 0) {
-    notification_retry_.cancel();
-    notification_retry_.reset();
-    return;
-  }
-  if (!settings_.auto_process_notifications || !notification_retry_.enabled() ||
-      notification_retry_.armed() || deliveries_in_flight_ > 0)
-    return;
-  log(Level::Info, {.eid = snapshot_.eid, .operation = "notification-retry"},
-      std::to_string(snapshot_.pending_notifications) +
-          " notification(s) stay on the card; next delivery attempt in " +
-          wait_text(notification_retry_.delay()));
-  arm_notification_retry();
-}
-
-void Euicc::arm_notification_retry() {
-  std::weak_ptr<Euicc> weak = weak_from_this();
-  notification_retry_.arm([weak] {
-    if (auto self = weak.lock()) self->retry_notifications();
-  });
-}
-
-void Euicc::retry_notifications() {
-  if (!worker_ || !settings_.auto_process_notifications) return;
-  if (active_job_) {
-    // A job holds the card (a download may wait minutes for Confirm); its end delivers what
-    // it queued, and this timer covers the rest.
-    log(Level::Debug, {.eid = snapshot_.eid, .operation = "notification-retry"},
-        "the card is busy with a profile " + active_job_->operation() + "; notification retry in " +
-            wait_text(notification_retry_.delay()));
-    arm_notification_retry();
-    return;
-  }
-  // A delivery on its way covers the same notifications; its end re-arms the timer.
-  if (deliveries_in_flight_ > 0) return;
-  if (snapshot_.pending_notifications == 0) {
-    notification_retry_.reset();
-    return;
-  }
-  queue_notification_delivery("notification-retry", true);
-}
-
-void Euicc::notification_retry_done(const LogFields& fields, const lpa::NotificationReport& report,
-                                    const std::optional<Error>& error) {
-  if (!worker_) return;
-  const unsigned left = snapshot_.pending_notifications;
-  if (left == 0) {
-    notification_retry_.reset();
-    if (error)
-      log(Level::Warning, fields, std::string("notification retry: ") + error->what());
-    else
-      log(Level::Info, fields,
-          "notification retry delivered " + std::to_string(report.sent) +
-              " notification(s); none left on the card");
-    return;
-  }
-  std::string why;
-  if (error) {
-    why = error->what();
-  } else {
-    for (const auto& outcome : report.outcomes)
-      if (!outcome.error.empty()) {
-        why = outcome.error;
-        break;
-      }
-  }
-  notification_retry_.back_off();
-  arm_notification_retry();
-  log(Level::Warning, fields,
-      "notification retry: " + std::to_string(report.sent) + " delivered, " + std::to_string(left) +
-          " still on the card" + (why.empty() ? "" : " (" + why + ")") +
-          (notification_retry_.armed() ? "; next try in " + wait_text(notification_retry_.delay())
-                                       : std::string("; no further try")));
 }
 
 std::shared_ptr<Job> Euicc::start_download(uint64_t job_id, const std::string& owner,
@@ -443,8 +308,7 @@ std::unique_ptr<CardWorker> Euicc::shut_down(CancelReason reason, const Error& w
     active_job_.reset();
   }
   waiting_.clear();  // their callers learn of the removal from the D-Bus layer
-  notification_retry_.cancel();
-  deliveries_in_flight_ = 0;
+  notifications_.stop();
   if (worker_) worker_->stop();
   return std::move(worker_);
 }

@@ -11,7 +11,8 @@
 //   slow card cannot grow the daemon without bound.
 // - With [Notifications] AutoProcess=, pending notifications are delivered (a queued change)
 //   when the eUICC appears and after each change that queues them; those that stay on the
-//   card are tried again on a timer (daemon/notification_retry.h) until none is left.
+//   card are tried again on a timer until none is left (daemon/notification_scheduler.h
+//   decides when; the eUICC runs the deliveries).
 #pragma once
 
 #include <functional>
@@ -27,12 +28,12 @@
 #include "daemon/job.h"
 #include "daemon/log.h"
 #include "daemon/loop_queue.h"
-#include "daemon/notification_retry.h"
+#include "daemon/notification_scheduler.h"
 #include "lpa/notifications.h"
 
 namespace euiccd::daemon {
 
-class Euicc : public std::enable_shared_from_this<Euicc> {
+class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationScheduler::Card {
  public:
   using Done = std::function<void(const std::optional<Error>& error)>;
   // ProcessNotifications: how many notifications were delivered (and left the card).
@@ -49,13 +50,13 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   Euicc(unsigned index, std::string reader, std::string transport, std::string modem_object,
         EuiccSnapshot snapshot, std::unique_ptr<CardWorker> worker, sd_event* event,
         LoopQueue& loop, const EngineSettings& settings);
-  ~Euicc();
+  ~Euicc() override;
 
   unsigned index() const { return index_; }
   const std::string& reader() const { return reader_; }
   const std::string& transport() const { return transport_; }
   const std::string& modem_object() const { return modem_object_; }
-  const std::string& eid() const { return snapshot_.eid; }
+  const std::string& eid() const override { return snapshot_.eid; }
   const EuiccSnapshot& snapshot() const { return snapshot_; }
 
   // Fired after a new snapshot replaced `before` (only when something differs).
@@ -91,7 +92,8 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   // When the eUICC appears: delivers what the card holds pending if auto-processing is on
   // (left by a crash, a power cut, a server that was down); the retry timer takes over for
   // what stays.
-  void deliver_pending_notifications();
+  void deliver_pending_notifications() { notifications_.card_appeared(); }
+  const NotificationScheduler& notifications() const { return notifications_; }
 
   // The card went away or the daemon stops: the running job is cancelled with `reason` (a
   // download ends its session on card and server) and ends now with `why`; queued changes are
@@ -114,25 +116,15 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
 
   // Queues `op` (see the changes above). `hold_card`: run inside the backend's hold (a PC/SC
   // transaction; false for operations that wait on servers, e.g. notification delivery).
-  void change(const std::string& operation, CardChange op, Done done, bool hold_card = true);
+  void change(const std::string& operation, Done done, CardChange op, bool hold_card = true);
   std::shared_ptr<Job> start_job(std::shared_ptr<Job> job, JobBody body);
   void apply(EuiccSnapshot next);
-  // After a change that queued notifications (enable, disable, delete, download), deliver them
-  // when the configuration says so (Notifications AutoProcess=).
-  void auto_deliver_notifications(const std::string& after_operation);
-  // Queues a delivery as a change; `retry`: the timer's, whose outcome is logged and decides
-  // the next wait; `done` gets the report (nullptr: none wanted).
-  void queue_notification_delivery(
-      const std::string& operation, bool retry,
-      std::function<void(const std::optional<Error>&, const lpa::NotificationReport&)> done =
-          nullptr);
-  // After every change: a timer while notifications are pending and none is on its way to
-  // the servers; none once the card holds nothing pending.
-  void keep_retry_timer_in_step();
-  void arm_notification_retry();
-  void retry_notifications();
-  void notification_retry_done(const LogFields& fields, const lpa::NotificationReport& report,
-                               const std::optional<Error>& error);
+  // NotificationScheduler::Card: what the scheduler asks of its eUICC.
+  unsigned pending_notifications() const override { return snapshot_.pending_notifications; }
+  const std::string* job_operation() const override;
+  // A delivery as a change, without the card hold (it waits on servers).
+  void queue_delivery(const std::string& operation,
+                      NotificationScheduler::ReportDone done) override;
   Error busy_error() const;
 
   unsigned index_;
@@ -148,10 +140,7 @@ class Euicc : public std::enable_shared_from_this<Euicc> {
   // Callers' continuations stay on the loop thread; the worker reports back by request id.
   uint64_t next_request_ = 1;
   std::map<uint64_t, Done> waiting_;
-  NotificationRetry notification_retry_;
-  // Automatic deliveries queued and not yet finished: each covers what the card holds when
-  // it runs, so another one meanwhile would only ask the servers twice.
-  unsigned deliveries_in_flight_ = 0;
+  NotificationScheduler notifications_;
 };
 
 }  // namespace euiccd::daemon

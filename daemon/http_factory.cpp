@@ -5,7 +5,7 @@ namespace euiccd::daemon {
 
 // HTTPS runs in the euiccd-https helper, one per client (one per server of an operation): the
 // daemon itself never loads libcurl or OpenSSL (docs/performance.md, "Memory").
-lpa::HttpClientFactory make_http_factory(const HttpSettings& settings,
+lpa::HttpClientFactory make_http_factory(const NetworkConfig& settings,
                                          const std::atomic<bool>* cancel) {
   return [settings, cancel](const std::string&) -> std::unique_ptr<lpa::HttpClient> {
     https::HelperHttpOptions options;

@@ -77,20 +77,17 @@ std::vector<std::string> ci_root_dirs() {
 }
 
 EngineSettings engine_settings(const Config& config, const CommandLine& cl) {
+  const std::vector<std::string> ci_roots = ci_root_dirs();
   EngineSettings s;
-  s.http.ca_dirs = ci_root_dirs();
-  for (const auto& d : config.network.ca_dirs) s.http.ca_dirs.push_back(d);
-  s.http.ca_files = config.network.ca_files;
-  for (const auto& f : cl.ca_files) s.http.ca_files.push_back(f);
-  s.http.resolve = config.network.resolve;
-  for (const auto& r : cl.resolve) s.http.resolve.push_back(r);
-  s.http.connect_timeout = config.network.connect_timeout;
-  s.http.total_timeout = config.network.total_timeout;
+  s.http = config.network;
+  s.notifications = config.notifications;
+  s.device = config.device;
+  s.http.ca_dirs.insert(s.http.ca_dirs.begin(), ci_roots.begin(), ci_roots.end());
+  s.http.ca_files.insert(s.http.ca_files.end(), cl.ca_files.begin(), cl.ca_files.end());
+  s.http.resolve.insert(s.http.resolve.end(), cl.resolve.begin(), cl.resolve.end());
   s.card.isd_r_aids = apdu::default_isd_r_aids();
   for (const auto& aid : config.readers.extra_isd_r_aids) s.card.isd_r_aids.push_back(aid);
   s.card.segment_size = config.readers.segment_size;
-  s.auto_process_notifications = config.notifications.auto_process;
-  s.notification_retry_interval = config.notifications.retry_interval;
   return s;
 }
 

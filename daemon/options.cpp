@@ -1,8 +1,7 @@
 #include "daemon/options.h"
 
-#include <getopt.h>
-
 #include "base/error.h"
+#include "cli/long_options.h"
 
 namespace euiccd::daemon {
 
@@ -23,60 +22,25 @@ const char kUsage[] =
     "  --help               print this text and exit\n";
 
 CommandLine parse_command_line(int argc, char** argv) {
-  enum {
-    kConfig = 1000,
-    kConfigDir,
-    kBus,
-    kStateDir,
-    kCa,
-    kResolve,
-    kReader,
-    kModemManagerBus,
-    kVerbose,
-    kVersion,
-    kHelp
-  };
-  static const option kOptions[] = {
-      {"config", required_argument, nullptr, kConfig},
-      {"config-dir", required_argument, nullptr, kConfigDir},
-      {"bus", required_argument, nullptr, kBus},
-      {"state-dir", required_argument, nullptr, kStateDir},
-      {"ca", required_argument, nullptr, kCa},
-      {"resolve", required_argument, nullptr, kResolve},
-      {"reader", required_argument, nullptr, kReader},
-      {"modem-manager-bus", required_argument, nullptr, kModemManagerBus},
-      {"verbose", no_argument, nullptr, kVerbose},
-      {"version", no_argument, nullptr, kVersion},
-      {"help", no_argument, nullptr, kHelp},
-      {nullptr, 0, nullptr, 0},
-  };
   CommandLine cl;
-  optind = 1;
-  opterr = 0;
-  for (;;) {
-    const int c = getopt_long(argc, argv, ":", kOptions, nullptr);
-    if (c == -1) break;
-    switch (c) {
-      case kConfig: cl.config_file = optarg; break;
-      case kConfigDir: cl.config_dir = optarg; break;
-      case kBus: cl.bus = optarg; break;
-      case kStateDir: cl.state_dir = optarg; break;
-      case kCa: cl.ca_files.emplace_back(optarg); break;
-      case kResolve: cl.resolve.emplace_back(optarg); break;
-      case kReader: cl.reader = optarg; break;
-      case kModemManagerBus: cl.modem_manager_bus = optarg; break;
-      case kVerbose: cl.verbose = true; break;
-      case kVersion: cl.version = true; break;
-      case kHelp: cl.help = true; break;
-      case ':':
-        throw Error(Errc::InvalidArgument, std::string(argv[optind - 1]) + " needs a value");
-      default:
-        throw Error(Errc::InvalidArgument,
-                    std::string("unknown option ") + (optind > 0 ? argv[optind - 1] : "?"));
-    }
+  const cli::LongOption options[] = {
+      {"config", cli::kValue, [&](const char* v) { cl.config_file = v; }},
+      {"config-dir", cli::kValue, [&](const char* v) { cl.config_dir = v; }},
+      {"bus", cli::kValue, [&](const char* v) { cl.bus = v; }},
+      {"state-dir", cli::kValue, [&](const char* v) { cl.state_dir = v; }},
+      {"ca", cli::kValue, [&](const char* v) { cl.ca_files.emplace_back(v); }},
+      {"resolve", cli::kValue, [&](const char* v) { cl.resolve.emplace_back(v); }},
+      {"reader", cli::kValue, [&](const char* v) { cl.reader = v; }},
+      {"modem-manager-bus", cli::kValue, [&](const char* v) { cl.modem_manager_bus = v; }},
+      {"verbose", cli::kFlag, [&](const char*) { cl.verbose = true; }},
+      {"version", cli::kFlag, [&](const char*) { cl.version = true; }},
+      {"help", cli::kFlag, [&](const char*) { cl.help = true; }},
+  };
+  try {
+    cli::parse_long_options(argc, argv, options);
+  } catch (const cli::UsageError& e) {
+    throw Error(Errc::InvalidArgument, e.what());
   }
-  if (optind < argc)
-    throw Error(Errc::InvalidArgument, std::string("unexpected argument ") + argv[optind]);
   if (cl.bus && *cl.bus != "system" && *cl.bus != "session" &&
       cl.bus->find(':') == std::string::npos)
     throw Error(

@@ -30,7 +30,7 @@
 
 #include "base/cancel_token.h"
 #include "base/error.h"
-#include "daemon/background_worker.h"
+#include "daemon/executor.h"
 #include "daemon/loop_queue.h"
 #include "daemon/prepaid_settings.h"
 #include "daemon/prepaid_store.h"
@@ -126,7 +126,7 @@ class Prepaid {
   // Used by the worker thread; the worker is declared last so that it is joined first.
   topup::TopupService service_;
   CancelToken cancel_;
-  BackgroundWorker worker_;
+  Executor worker_;
 };
 
 // µs since the epoch, now.

@@ -6,9 +6,9 @@
 // Loading never throws. Every diagnostic names the file it came from and a line of it (in file
 // order, at most 50 per file, printed as "file:line: message"). Every value that was accepted
 // keeps the promises of config.h (segment size 1..255, timeouts of at least 1 ms/1 s and at
-// most ten years, valid ICCIDs and MCC/MNC keys, dialable-looking codes, ...). And a bad line
-// never takes the rest of its file with it: two settings appended after the drop-in's text
-// always apply (and the Deny= pattern refuses its reader whatever Allow= says).
+// most ten years, valid ICCIDs and MCC/MNC keys, dialable-looking codes, an 8-digit TAC, ...). And
+// a bad line never takes the rest of its file with it: two settings appended after the drop-in's
+// text always apply (and the Deny= pattern refuses its reader whatever Allow= says).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -118,6 +118,9 @@ void check_config(const Config& c) {
   check_span(c.network.total_timeout, std::chrono::milliseconds(1));
   check_span(c.notifications.retry_interval, std::chrono::seconds(0));
   check_span(c.boot.registration_timeout, std::chrono::seconds(1));
+  check(c.device.tac.size() == 4 && digits(to_hex(c.device.tac)));  // 8 digits, two a byte
+  check(c.device.imei.empty() ||
+        (digits(c.device.imei) && (c.device.imei.size() == 15 || c.device.imei.size() == 16)));
   for (size_t i = 0; i < c.boot.preferred_iccids.size(); ++i) {
     const std::string& iccid = c.boot.preferred_iccids[i];
     check(lpa::is_valid_iccid(iccid));

@@ -32,6 +32,8 @@ const char* cancel_reason_name(CancelReason reason);
 struct DeviceInfo {
   Bytes tac = {0x35, 0x29, 0x06, 0x11};  // 4 bytes; lpac's default (a generic handset TAC)
   std::string imei;                      // "" or 15/16 digits (IMEI / IMEISV)
+
+  bool operator==(const DeviceInfo&) const = default;
 };
 
 struct AuthenticateServerRequest {

@@ -84,8 +84,8 @@ std::string describe(const EuiccSnapshot& s) {
 class DaemonEuicc : public ::testing::Test {
  protected:
   DaemonEuicc() {
-    settings_.auto_process_notifications = false;  // no server in these tests
-    settings_.notification_retry_interval = std::chrono::seconds(0);
+    settings_.notifications.auto_process = false;  // no server in these tests
+    settings_.notifications.retry_interval = std::chrono::seconds(0);
     settings_.http.ca_dirs = {"/etc/ssl/certs"};
     settings_.http.connect_timeout = std::chrono::milliseconds(2000);
     settings_.http.total_timeout = std::chrono::milliseconds(5000);

@@ -1,19 +1,19 @@
-#include "daemon/background_worker.h"
+#include "daemon/executor.h"
 
 #include "daemon/memory.h"
 
 namespace euiccd::daemon {
 
-BackgroundWorker::BackgroundWorker() {
+Executor::Executor(std::function<void()> at_exit) : at_exit_(std::move(at_exit)) {
   thread_ = std::thread([this] { loop(); });
 }
 
-BackgroundWorker::~BackgroundWorker() {
+Executor::~Executor() {
   stop();
   join();
 }
 
-void BackgroundWorker::submit(std::function<void()> task) {
+void Executor::submit(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
@@ -22,7 +22,7 @@ void BackgroundWorker::submit(std::function<void()> task) {
   wake_.notify_one();
 }
 
-void BackgroundWorker::stop() {
+void Executor::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -31,11 +31,11 @@ void BackgroundWorker::stop() {
   wake_.notify_one();
 }
 
-void BackgroundWorker::join() {
+void Executor::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void BackgroundWorker::loop() {
+void Executor::loop() {
   for (;;) {
     std::function<void()> task;
     {
@@ -49,12 +49,12 @@ void BackgroundWorker::loop() {
     task = nullptr;  // its captures too
     release_when_idle();
   }
+  if (at_exit_) at_exit_();
   finished_ = true;
 }
 
-// The queue ran empty: what the last tasks allocated and freed goes back to the kernel, so an
-// idle daemon's RSS returns to its idle figure (daemon/memory.h).
-void BackgroundWorker::release_when_idle() {
+// The queue ran empty: what the last tasks allocated and freed goes back to the kernel.
+void Executor::release_when_idle() {
   {
     std::lock_guard lock(mutex_);
     if (!tasks_.empty()) return;
