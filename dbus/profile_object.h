@@ -19,6 +19,7 @@
 #include "dbus/pending_call.h"
 #include "lpa/error.h"
 #include "lpa/es10_types.h"
+#include "sdbus/sdbus.h"
 
 namespace euiccd::daemon {
 class Prepaid;
@@ -41,7 +42,7 @@ class ProfileObject {
   void emit_changes(const lpa::ProfileInfo& before, const lpa::ProfileInfo& now);
 
  private:
-  static const sd_bus_vtable kVtable[];
+  static const sd_bus_vtable* vtable();
   static int get_property(sd_bus*, const char*, const char*, const char* property,
                           sd_bus_message* reply, void* userdata, sd_bus_error* error);
   static int enable(sd_bus_message* m, void* userdata, sd_bus_error*);
@@ -49,8 +50,6 @@ class ProfileObject {
   static int remove(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int set_nickname(sd_bus_message* m, void* userdata, sd_bus_error*);
   // --- prepaid ---
-  static int set_plan_expires_at(sd_bus*, const char*, const char*, const char*,
-                                 sd_bus_message* value, void* userdata, sd_bus_error* error);
   static int take_property_set(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int check_balance(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int top_up(sd_bus_message* m, void* userdata, sd_bus_error*);
@@ -68,8 +67,8 @@ class ProfileObject {
   EuiccObject& parent_;
   std::string iccid_;
   std::string path_;
-  sd_bus_slot* slot_ = nullptr;
-  sd_bus_slot* set_slot_ = nullptr;  // take_property_set
+  sdbus::Slot slot_;
+  sdbus::Slot set_slot_;  // take_property_set
   bool announced_ = false;
   PendingCalls pending_;  // CheckBalance/TopUp/Set waiting: Aborted when the object goes
 };
