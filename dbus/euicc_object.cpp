@@ -216,20 +216,27 @@ void EuiccObject::authorized_change(sd_bus_message* m, const char* action,
 
 // ---- methods ---------------------------------------------------------------------------------
 
+void EuiccObject::authorized_job(sd_bus_message* m, const char* action, StartJob start) {
+  PendingCallPtr call = pending_.add(m);
+  Service* service = &service_;
+  std::weak_ptr<daemon::Euicc> weak = euicc_;
+  service->authorizer().check(call, action, [call, service, weak, start = std::move(start)] {
+    auto euicc = weak.lock();
+    if (!euicc || euicc->is_shut_down()) return call->fail(aborted("the eUICC went away"));
+    auto job = start(*euicc, service->next_job_id(), call->sender());
+    const std::string path = service->publish_job(job);
+    call->reply([&](sd_bus_message* r) { return sd_bus_message_append(r, "o", path.c_str()); });
+  });
+}
+
 int EuiccObject::download_profile(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto* self = static_cast<EuiccObject*>(userdata);
   return run_method(m, [&] {
     daemon::DownloadRequest request = read_download_request(m);
-    PendingCallPtr call = self->pending_.add(m);
-    Service* service = &self->service_;
-    std::weak_ptr<daemon::Euicc> weak = self->euicc_;
-    service->authorizer().check(call, kActionDownload, [call, service, weak, request] {
-      auto euicc = weak.lock();
-      if (!euicc || euicc->is_shut_down()) return call->fail(aborted("the eUICC went away"));
-      auto job = euicc->start_download(service->next_job_id(), call->sender(), request);
-      const std::string path = service->publish_job(job);
-      call->reply([&](sd_bus_message* r) { return sd_bus_message_append(r, "o", path.c_str()); });
-    });
+    self->authorized_job(m, kActionDownload,
+                         [request](daemon::Euicc& euicc, uint64_t id, const std::string& owner) {
+                           return euicc.start_download(id, owner, request);
+                         });
     return 1;
   });
 }
@@ -240,17 +247,10 @@ int EuiccObject::discover_profiles(sd_bus_message* m, void* userdata, sd_bus_err
     const char* address = nullptr;
     if (int r = sd_bus_message_read(m, "s", &address); r < 0) return r;
     validate_optional_address(address, "the SM-DS address");
-    PendingCallPtr call = self->pending_.add(m);
-    Service* service = &self->service_;
-    std::weak_ptr<daemon::Euicc> weak = self->euicc_;
-    service->authorizer().check(
-        call, kActionDiscover, [call, service, weak, smds = std::string(address)] {
-          auto euicc = weak.lock();
-          if (!euicc || euicc->is_shut_down()) return call->fail(aborted("the eUICC went away"));
-          auto job = euicc->start_discovery(service->next_job_id(), call->sender(), smds);
-          const std::string path = service->publish_job(job);
-          call->reply(
-              [&](sd_bus_message* r) { return sd_bus_message_append(r, "o", path.c_str()); });
+    self->authorized_job(
+        m, kActionDiscover,
+        [smds = std::string(address)](daemon::Euicc& euicc, uint64_t id, const std::string& owner) {
+          return euicc.start_discovery(id, owner, smds);
         });
     return 1;
   });

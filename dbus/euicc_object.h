@@ -41,6 +41,11 @@ class EuiccObject {
   void authorized_change(sd_bus_message* call, const char* action, const std::string& operation,
                          const std::string& iccid, Change change,
                          std::function<int(sd_bus_message*)> reply = {});
+  // The tail of DownloadProfile and DiscoverProfiles: polkit `action`, then `start` the job,
+  // put it on the bus and reply with its path.
+  using StartJob = std::function<std::shared_ptr<daemon::Job>(daemon::Euicc& euicc, uint64_t id,
+                                                              const std::string& owner)>;
+  void authorized_job(sd_bus_message* call, const char* action, StartJob start);
 
  private:
   static const sd_bus_vtable* vtable();

@@ -177,40 +177,38 @@ int ProfileObject::get_property(sd_bus*, const char*, const char*, const char* p
   });
 }
 
-int ProfileObject::enable(sd_bus_message* m, void* userdata, sd_bus_error*) {
+int ProfileObject::change(sd_bus_message* m, void* userdata, const char* action,
+                          const char* operation, Change apply) {
   auto* self = static_cast<ProfileObject*>(userdata);
   return run_method(m, [&] {
     const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(m, kActionEnableDisable, "enable", iccid,
-                                    [iccid](daemon::Euicc& euicc, daemon::Euicc::Done done) {
-                                      euicc.enable(iccid, std::move(done));
+    self->parent_.authorized_change(m, action, operation, iccid,
+                                    [iccid, apply](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+                                      apply(euicc, iccid, std::move(done));
                                     });
     return 1;
   });
+}
+
+int ProfileObject::enable(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  return change(m, userdata, kActionEnableDisable, "enable",
+                [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
+                  euicc.enable(iccid, std::move(done));
+                });
 }
 
 int ProfileObject::disable(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<ProfileObject*>(userdata);
-  return run_method(m, [&] {
-    const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(m, kActionEnableDisable, "disable", iccid,
-                                    [iccid](daemon::Euicc& euicc, daemon::Euicc::Done done) {
-                                      euicc.disable(iccid, std::move(done));
-                                    });
-    return 1;
-  });
+  return change(m, userdata, kActionEnableDisable, "disable",
+                [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
+                  euicc.disable(iccid, std::move(done));
+                });
 }
 
 int ProfileObject::remove(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<ProfileObject*>(userdata);
-  return run_method(m, [&] {
-    const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(m, kActionDelete, "delete", iccid,
-                                    [iccid](daemon::Euicc& euicc, daemon::Euicc::Done done) {
-                                      euicc.remove(iccid, std::move(done));
-                                    });
-    return 1;
-  });
+  return change(m, userdata, kActionDelete, "delete",
+                [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
+                  euicc.remove(iccid, std::move(done));
+                });
 }
 
 int ProfileObject::set_nickname(sd_bus_message* m, void* userdata, sd_bus_error*) {

@@ -22,8 +22,9 @@
 #include "sdbus/sdbus.h"
 
 namespace euiccd::daemon {
+class Euicc;
 class Prepaid;
-}
+}  // namespace euiccd::daemon
 
 namespace euiccd::dbus {
 
@@ -49,6 +50,12 @@ class ProfileObject {
   static int disable(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int remove(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int set_nickname(sd_bus_message* m, void* userdata, sd_bus_error*);
+  // Enable, Disable and Delete: `apply` to this profile through the parent's
+  // authorized_change (polkit `action`; `operation` labels the log line).
+  using Change = void (*)(daemon::Euicc& euicc, const std::string& iccid,
+                          std::function<void(const std::optional<Error>&)> done);
+  static int change(sd_bus_message* m, void* userdata, const char* action, const char* operation,
+                    Change apply);
   // --- prepaid ---
   static int take_property_set(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int check_balance(sd_bus_message* m, void* userdata, sd_bus_error*);
