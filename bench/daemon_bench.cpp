@@ -353,15 +353,13 @@ void allow_everything(BusClient& client) {
                            "org.euiccd1.configure",
                            "org.euiccd1.check-balance",
                            "org.euiccd1.topup"};
-  sd_bus_message* m = nullptr;
-  sd_bus_message_new_method_call(client.bus(), &m, "org.freedesktop.PolicyKit1",
-                                 "/org/freedesktop/PolicyKit1/Authority",
-                                 "org.freedesktop.DBus.Mock", "SetAllowed");
+  sdbus::Message m =
+      client.new_call("org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
+                      "org.freedesktop.DBus.Mock", "SetAllowed");
   sd_bus_message_open_container(m, 'a', "s");
   for (const char* a : actions) sd_bus_message_append_basic(m, 's', a);
   sd_bus_message_close_container(m);
   BusReply r = client.call_message(m);
-  sd_bus_message_unref(m);
   check(r, "polkit mock SetAllowed");
 }
 

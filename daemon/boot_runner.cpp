@@ -14,17 +14,15 @@ constexpr size_t kMaxSteps = 32;
 BootRunner::BootRunner(const Config& config, const std::string& modem_manager_bus)
     : config_(config),
       modem_manager_address_(modem_manager_bus == "system" ? std::string() : modem_manager_bus) {
-  if (int r = sd_event_default(&event_); r < 0)
+  if (int r = sd_event_default(event_.put()); r < 0)
     throw Error(Errc::Internal, std::string("sd_event_default: ") + std::strerror(-r));
   loop_ = std::make_unique<LoopQueue>(event_);
 }
 
 BootRunner::~BootRunner() {
-  worker_.reset();  // joins a running query; its result, posted to loop_, is dropped with it
-  for (auto& [source, watch] : watches_) sd_event_source_disable_unref(source);
-  watches_.clear();
+  worker_.reset();   // joins a running query; its result, posted to loop_, is dropped with it
+  watches_.clear();  // their timers disabled
   loop_.reset();
-  sd_event_unref(event_);
 }
 
 void BootRunner::euicc_appeared(const std::shared_ptr<Euicc>& euicc) {
@@ -86,9 +84,9 @@ void BootRunner::step(const std::weak_ptr<Euicc>& weak, std::vector<BootAttempt>
 
 void BootRunner::watch_registration(Watch watch) {
   const auto timeout = config_.boot.registration_timeout;
-  sd_event_source* source = nullptr;
+  sdbus::EventSource timer;
   const int r = sd_event_add_time_relative(
-      event_, &source, CLOCK_MONOTONIC,
+      event_, timer.put(), CLOCK_MONOTONIC,
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(timeout).count()),
       0, on_timeout, this);
   if (r < 0) {
@@ -102,16 +100,16 @@ void BootRunner::watch_registration(Watch watch) {
   log(Level::Info, watch.fields,
       "checking in " + std::to_string(timeout.count()) + " s whether the modem with " +
           watch.iccid + " registered");
-  watches_.emplace(source, std::move(watch));
+  sd_event_source* key = timer;
+  watches_.emplace(key, Armed{std::move(timer), std::move(watch)});
 }
 
 int BootRunner::on_timeout(sd_event_source* source, uint64_t, void* userdata) {
   auto* self = static_cast<BootRunner*>(userdata);
   auto it = self->watches_.find(source);
   if (it == self->watches_.end()) return 0;
-  Watch watch = std::move(it->second);
-  self->watches_.erase(it);
-  sd_event_source_disable_unref(source);
+  Watch watch = std::move(it->second.watch);
+  self->watches_.erase(it);  // disables and drops the timer
   self->check_registration_now(std::move(watch));
   return 0;
 }

@@ -24,6 +24,7 @@
 #include "daemon/executor.h"
 #include "daemon/log.h"
 #include "daemon/loop_queue.h"
+#include "sdbus/sdbus.h"
 
 namespace euiccd::daemon {
 
@@ -57,8 +58,12 @@ class BootRunner {
 
   const Config& config_;
   std::string modem_manager_address_;  // "" = the system bus
-  sd_event* event_ = nullptr;
-  std::map<sd_event_source*, Watch> watches_;
+  sdbus::Event event_;
+  struct Armed {
+    sdbus::EventSource timer;
+    Watch watch;
+  };
+  std::map<sd_event_source*, Armed> watches_;  // by timer
   // Declared before the worker: the worker's tasks post here, so it goes first.
   std::unique_ptr<LoopQueue> loop_;
   std::unique_ptr<Executor> worker_;  // started at the first watch

@@ -139,7 +139,7 @@ void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
   log(Level::Notice, {.eid = euicc->eid()},
       "eUICC in " + reader + " with " + std::to_string(euicc->snapshot().profiles.size()) +
           " profile(s)");
-  if (on_added) on_added(euicc);
+  added.notify(euicc);
   // Notifications left on the card by a crash, a power cut or a server that was down: after
   // the publication, so that PendingNotifications follows the delivery on the bus.
   if (!euicc->is_shut_down()) euicc->deliver_pending_notifications();
@@ -151,7 +151,7 @@ void EuiccRegistry::withdraw(const std::string& reader, const Error& why) {
     std::shared_ptr<Euicc> euicc = it->second;
     euiccs_.erase(it);
     log(Level::Notice, {.eid = euicc->eid()}, why.what());
-    if (on_removed) on_removed(euicc);
+    removed.notify(euicc);
     retire(euicc->shut_down(
         shutting_down_ ? CancelReason::Postponed : CancelReason::UndefinedReason, why));
     return;

@@ -16,6 +16,7 @@
 #include "daemon/engine_settings.h"
 #include "daemon/euicc.h"
 #include "daemon/loop_queue.h"
+#include "daemon/subscribers.h"
 
 namespace euiccd::daemon {
 
@@ -43,8 +44,10 @@ class EuiccRegistry {
 
   // Fired after an eUICC is published (then its pending notifications are delivered, when the
   // configuration says so) / before it is withdrawn (it is shut down after).
-  std::function<void(const std::shared_ptr<Euicc>&)> on_added;
-  std::function<void(const std::shared_ptr<Euicc>&)> on_removed;
+  using Events = Subscribers<const std::shared_ptr<Euicc>&>;
+  using Subscription = Events::Token;
+  Events added;
+  Events removed;
 
   // Daemon stop: every job is cancelled with reason "postponed", every eUICC withdrawn.
   void shut_down();

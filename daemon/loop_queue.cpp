@@ -15,7 +15,7 @@ namespace euiccd::daemon {
 LoopQueue::LoopQueue(sd_event* event) {
   fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd_ < 0) throw Error(Errc::Internal, std::string("eventfd: ") + std::strerror(errno));
-  const int r = sd_event_add_io(event, &source_, fd_, EPOLLIN, &LoopQueue::on_ready, this);
+  const int r = sd_event_add_io(event, source_.put(), fd_, EPOLLIN, &LoopQueue::on_ready, this);
   if (r < 0) {
     close(fd_);
     throw Error(Errc::Internal, std::string("sd_event_add_io: ") + std::strerror(-r));
@@ -23,7 +23,7 @@ LoopQueue::LoopQueue(sd_event* event) {
 }
 
 LoopQueue::~LoopQueue() {
-  sd_event_source_disable_unref(source_);
+  source_.reset();  // before the fd it watches goes
   close(fd_);
 }
 

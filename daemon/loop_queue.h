@@ -9,6 +9,8 @@
 #include <functional>
 #include <mutex>
 
+#include "sdbus/sdbus.h"
+
 namespace euiccd::daemon {
 
 class LoopQueue {
@@ -26,7 +28,7 @@ class LoopQueue {
   void run_posted();
 
   int fd_ = -1;
-  sd_event_source* source_ = nullptr;
+  sdbus::EventSource source_;
   std::mutex mutex_;
   std::deque<std::function<void()>> work_;
 };

@@ -30,6 +30,7 @@
 #include "daemon/prepaid.h"
 #include "daemon/service_notify.h"
 #include "dbus/service.h"
+#include "sdbus/sdbus.h"
 
 #ifndef EUICCD_VERSION
 #define EUICCD_VERSION "0"
@@ -48,21 +49,9 @@ using namespace std::chrono_literals;
 // card and server) before leaving anyway; below systemd's TimeoutStopSec.
 constexpr auto kStopDeadline = 15s;
 
-sd_bus* open_bus(const std::string& which) {
-  sd_bus* bus = nullptr;
-  int r;
-  if (which == "system") {
-    r = sd_bus_open_system(&bus);
-  } else if (which == "session") {
-    r = sd_bus_open_user(&bus);
-  } else {
-    r = sd_bus_new(&bus);
-    if (r >= 0) r = sd_bus_set_address(bus, which.c_str());
-    if (r >= 0) r = sd_bus_set_bus_client(bus, 1);
-    if (r >= 0) r = sd_bus_start(bus);
-    if (r < 0) sd_bus_unref(bus);
-  }
-  if (r < 0)
+sdbus::Bus open_bus(const std::string& which) {
+  sdbus::Bus bus;
+  if (const int r = sdbus::open(bus, which); r < 0)
     throw Error(Errc::Internal, "cannot connect to the " + which + " bus: " + std::strerror(-r));
   return bus;
 }
@@ -130,62 +119,147 @@ class DeviceWatches : public DeviceWatch {
   std::vector<std::unique_ptr<DeviceWatch>> watches_;
 };
 
-struct Stopper {
-  sd_event* event = nullptr;
-  DeviceWatch* hotplug = nullptr;
-  EuiccRegistry* registry = nullptr;
-  dbus::Service* service = nullptr;
-  Prepaid* prepaid = nullptr;
-  std::chrono::steady_clock::time_point deadline;
-  bool stopping = false;
-  bool workers_done = false;
-};
-
-int on_stop_tick(sd_event_source* source, uint64_t, void* userdata) {
-  auto* s = static_cast<Stopper*>(userdata);
-  if (s->registry->all_workers_finished() && s->prepaid->finished()) {
-    s->workers_done = true;
-    sd_event_source_disable_unref(source);
-    sd_event_exit(s->event, 0);
-    return 0;
-  }
-  if (std::chrono::steady_clock::now() > s->deadline) {
-    log(Level::Warning, {}, "a card worker did not finish in time; stopping anyway");
-    sd_event_source_disable_unref(source);
-    sd_event_exit(s->event, 0);
-    return 0;
-  }
-  sd_event_source_set_time_relative(source, 50'000);
-  sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
-  return 0;
-}
-
-// SIGTERM/SIGINT: stop watching readers, cancel jobs (downloads end their session with reason
-// "postponed"), take the objects off the bus (waiting calls get Error.Aborted), then wait for
-// the card workers. A second signal exits at once.
-int on_signal(sd_event_source*, const signalfd_siginfo* info, void* userdata) {
-  auto* s = static_cast<Stopper*>(userdata);
-  if (s->stopping) {
-    log(Level::Warning, {}, "second signal: exiting now");
-    std::_Exit(1);
-  }
-  s->stopping = true;
-  log(Level::Notice, {},
-      std::string("stopping on ") + strsignal(static_cast<int>(info->ssi_signo)));
-  notify_stopping("Stopping");
-  s->hotplug->stop();
-  s->registry->shut_down();
-  s->service->stop();
-  s->prepaid->shut_down();
-  s->deadline = std::chrono::steady_clock::now() + kStopDeadline;
-  sd_event_add_time_relative(s->event, nullptr, CLOCK_MONOTONIC, 0, 0, on_stop_tick, s);
-  return 0;
-}
-
 std::string status_line(const EuiccRegistry& registry) {
   const size_t n = registry.euiccs().size();
   return n == 0 ? "Waiting for an eUICC" : "Serving " + std::to_string(n) + " eUICC(s)";
 }
+
+// The daemon's parts, built in the order they need each other and stopped in one place.
+class Daemon {
+ public:
+  Daemon(sd_event* event, sd_bus* bus, const Config& config, const CommandLine& cl,
+         const EngineSettings& settings)
+      : event_(event),
+        loop_(event),
+        registry_(event, loop_, settings,
+                  [&config, reader_part = cl.reader](const std::string& transport,
+                                                     const std::string& name) {
+                    if (transport != "pcsc") return true;  // the reader settings are about readers
+                    if (reader_part && name.find(*reader_part) == std::string::npos) return false;
+                    return config.readers.reader_allowed(name);
+                  }),
+        boot_(config, cl.modem_manager_bus.value_or("system")),
+        // Before the service, which calls it until it stops.
+        prepaid_(event, loop_, prepaid_settings(config, cl.modem_manager_bus.value_or("system")),
+                 open_prepaid_store(state_directory(cl))),
+        service_(bus, event, registry_, settings, EUICCD_VERSION),
+        modems_(built_in_modem_carriers()) {
+    service_.attach_prepaid(&prepaid_);
+    service_.start();
+    prepaid_.start([this](const std::string& iccid) -> std::optional<lpa::ProfileInfo> {
+      for (const auto& [index, euicc] : registry_.euiccs())
+        if (const lpa::ProfileInfo* p = euicc->snapshot().find_profile(iccid)) return *p;
+      return std::nullopt;
+    });
+    // After the service (which subscribed in start()) has published the D-Bus objects, the
+    // boot policy looks at the new card.
+    added_ = registry_.added.subscribe([this](const std::shared_ptr<Euicc>& euicc) {
+      prepaid_.euicc_appeared();
+      boot_.euicc_appeared(euicc);
+      notify_status(status_line(registry_));
+    });
+    removed_ = registry_.removed.subscribe(
+        [this](const std::shared_ptr<Euicc>&) { notify_status(status_line(registry_)); });
+    // Card backends: PC/SC readers, and one backend per modem carrier fed by the endpoint
+    // sources (daemon/modem_endpoint.h).
+    auto pcsc = std::make_shared<PcscBackend>();
+    hotplug_.add(pcsc->watch(loop_, [this, pcsc](const std::vector<CardSlot>& slots) {
+      registry_.slots_changed(pcsc, slots);
+    }));
+    for (const auto& backend : modems_.backends())
+      hotplug_.add(backend->watch(loop_, [this, backend = std::shared_ptr<CardBackend>(backend)](
+                                             const std::vector<CardSlot>& slots) {
+        registry_.slots_changed(backend, slots);
+      }));
+    // Source 1: the configuration's [Modem:] sections.
+    modems_.set_endpoints("the configuration", configured_modems(config));
+    // Source 2, ModemManager's modems, with the [ModemOverride:] sections applied; watched
+    // (and stopped) with the readers.
+    hotplug_.add(std::make_unique<ModemManagerWatch>(event, cl.modem_manager_bus.value_or("system"),
+                                                     config.modem_overrides,
+                                                     modems_.source("ModemManager")));
+  }
+
+  // Watches signals and devices; tells systemd it is ready.
+  void start() {
+    sd_event_add_signal(event_, nullptr, SIGTERM, &Daemon::on_signal, this);
+    sd_event_add_signal(event_, nullptr, SIGINT, &Daemon::on_signal, this);
+    hotplug_.start();
+    notify_ready(status_line(registry_));
+  }
+
+  // The one teardown, in order: stop watching devices, cancel jobs (downloads end their
+  // session with reason "postponed"), take the objects off the bus (waiting calls get
+  // Error.Aborted), stop the prepaid worker. The card workers then finish on their own, until
+  // kStopDeadline. Once; later calls do nothing.
+  void stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    notify_stopping("Stopping");
+    hotplug_.stop();
+    registry_.shut_down();
+    service_.stop();
+    prepaid_.shut_down();
+    deadline_ = std::chrono::steady_clock::now() + kStopDeadline;
+  }
+  bool stopping() const { return stopping_; }
+
+  // After stop() without a loop to wait in (the bus went away): waits here for the workers.
+  void wait_for_workers() {
+    while (!workers_finished() && std::chrono::steady_clock::now() < deadline_)
+      std::this_thread::sleep_for(50ms);
+    workers_done_ = workers_finished();
+  }
+  // Whether every worker returned before the deadline (else joining one could block forever).
+  bool workers_done() const { return workers_done_; }
+
+ private:
+  bool workers_finished() { return registry_.all_workers_finished() && prepaid_.finished(); }
+
+  // SIGTERM/SIGINT: stop(), then wait on the loop for the workers. A second signal exits at
+  // once.
+  static int on_signal(sd_event_source*, const signalfd_siginfo* info, void* userdata) {
+    auto* self = static_cast<Daemon*>(userdata);
+    if (self->stopping_) {
+      log(Level::Warning, {}, "second signal: exiting now");
+      std::_Exit(1);
+    }
+    log(Level::Notice, {},
+        std::string("stopping on ") + strsignal(static_cast<int>(info->ssi_signo)));
+    self->stop();
+    sd_event_add_time_relative(self->event_, nullptr, CLOCK_MONOTONIC, 0, 0, &Daemon::on_stop_tick,
+                               self);
+    return 0;
+  }
+
+  static int on_stop_tick(sd_event_source* source, uint64_t, void* userdata) {
+    auto* self = static_cast<Daemon*>(userdata);
+    const bool done = self->workers_finished();
+    if (!done && std::chrono::steady_clock::now() <= self->deadline_) {
+      sd_event_source_set_time_relative(source, 50'000);
+      sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+      return 0;
+    }
+    if (!done) log(Level::Warning, {}, "a card worker did not finish in time; stopping anyway");
+    self->workers_done_ = done;
+    sd_event_source_set_enabled(source, SD_EVENT_OFF);  // floating: the loop drops it
+    sd_event_exit(self->event_, 0);
+    return 0;
+  }
+
+  sd_event* event_;
+  LoopQueue loop_;
+  EuiccRegistry registry_;
+  BootRunner boot_;
+  Prepaid prepaid_;
+  dbus::Service service_;
+  EuiccRegistry::Subscription added_, removed_;
+  DeviceWatches hotplug_;
+  ModemBackends modems_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool stopping_ = false;
+  bool workers_done_ = false;
+};
 
 int run(int argc, char** argv) {
   const CommandLine cl = parse_command_line(argc, argv);
@@ -214,104 +288,35 @@ int run(int argc, char** argv) {
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  sd_event* event = nullptr;
-  if (int r = sd_event_default(&event); r < 0)
+  sdbus::Event event;
+  if (int r = sd_event_default(event.put()); r < 0)
     throw Error(Errc::Internal, std::string("sd_event_default: ") + std::strerror(-r));
   // WATCHDOG=1 every half WATCHDOG_USEC while the loop turns (no-op without a watchdog).
   sd_event_set_watchdog(event, 1);
-  sd_bus* bus = open_bus(cl.bus.value_or("system"));
+  const sdbus::Bus bus = open_bus(cl.bus.value_or("system"));  // closed before the loop goes
   sd_bus_set_exit_on_disconnect(bus, 1);
   sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
 
   int status = 0;
   {
-    LoopQueue loop(event);
-    const std::optional<std::string> reader_part = cl.reader;
-    EuiccRegistry registry(
-        event, loop, settings,
-        [&config, reader_part](const std::string& transport, const std::string& name) {
-          if (transport != "pcsc") return true;  // the reader settings are about readers
-          if (reader_part && name.find(*reader_part) == std::string::npos) return false;
-          return config.readers.reader_allowed(name);
-        });
-    BootRunner boot(config, cl.modem_manager_bus.value_or("system"));
-    // Before the service, which calls it until it stops.
-    Prepaid prepaid(event, loop, prepaid_settings(config, cl.modem_manager_bus.value_or("system")),
-                    open_prepaid_store(state_directory(cl)));
-    dbus::Service service(bus, event, registry, settings, EUICCD_VERSION);
-    service.attach_prepaid(&prepaid);
-    service.start();
-    prepaid.start([&registry](const std::string& iccid) -> std::optional<lpa::ProfileInfo> {
-      for (const auto& [index, euicc] : registry.euiccs())
-        if (const lpa::ProfileInfo* p = euicc->snapshot().find_profile(iccid)) return *p;
-      return std::nullopt;
-    });
-    // After the D-Bus objects are published, the boot policy looks at the new card.
-    auto publish = registry.on_added;
-    registry.on_added = [&, publish](const std::shared_ptr<Euicc>& euicc) {
-      if (publish) publish(euicc);
-      prepaid.euicc_appeared();
-      boot.euicc_appeared(euicc);
-      notify_status(status_line(registry));
-    };
-    auto withdraw = registry.on_removed;
-    registry.on_removed = [&, withdraw](const std::shared_ptr<Euicc>& euicc) {
-      if (withdraw) withdraw(euicc);
-      notify_status(status_line(registry));
-    };
-    // Card backends: PC/SC readers, and one backend per modem carrier fed by the endpoint
-    // sources (daemon/modem_endpoint.h).
-    DeviceWatches hotplug;
-    auto pcsc = std::make_shared<PcscBackend>();
-    hotplug.add(pcsc->watch(loop, [&registry, pcsc](const std::vector<CardSlot>& slots) {
-      registry.slots_changed(pcsc, slots);
-    }));
-    ModemBackends modems(built_in_modem_carriers());
-    for (const auto& backend : modems.backends())
-      hotplug.add(backend->watch(loop, [&registry, backend = std::shared_ptr<CardBackend>(backend)](
-                                           const std::vector<CardSlot>& slots) {
-        registry.slots_changed(backend, slots);
-      }));
-    // Source 1: the configuration's [Modem:] sections.
-    modems.set_endpoints("the configuration", configured_modems(config));
-    // Source 2, ModemManager's modems, with the [ModemOverride:] sections applied; watched
-    // (and stopped) with the readers.
-    hotplug.add(std::make_unique<ModemManagerWatch>(event, cl.modem_manager_bus.value_or("system"),
-                                                    config.modem_overrides,
-                                                    modems.source("ModemManager")));
-
-    Stopper stopper{event, &hotplug, &registry, &service, &prepaid, {}, false, false};
-    sd_event_add_signal(event, nullptr, SIGTERM, on_signal, &stopper);
-    sd_event_add_signal(event, nullptr, SIGINT, on_signal, &stopper);
-
-    hotplug.start();
-    notify_ready(status_line(registry));
+    Daemon daemon(event, bus, config, cl, settings);
+    daemon.start();
     log(Level::Info, {},
         std::string("euiccd ") + EUICCD_VERSION + " ready on the " + cl.bus.value_or("system") +
             " bus");
     status = sd_event_loop(event);
     if (status < 0) log(Level::Error, {}, std::string("event loop: ") + std::strerror(-status));
 
-    if (!stopper.stopping) {  // the bus went away: same stop, without a loop to wait in
-      notify_stopping("Stopping");
-      hotplug.stop();
-      registry.shut_down();
-      service.stop();
-      prepaid.shut_down();
-      const auto deadline = std::chrono::steady_clock::now() + kStopDeadline;
-      auto all_done = [&] { return registry.all_workers_finished() && prepaid.finished(); };
-      while (!all_done() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(50ms);
-      stopper.workers_done = all_done();
+    if (!daemon.stopping()) {  // the bus went away: the same stop, without a loop to wait in
+      daemon.stop();
+      daemon.wait_for_workers();
     }
-    if (!stopper.workers_done) {
+    if (!daemon.workers_done()) {
       // A worker stuck in a card or server call would block its join forever.
       sd_bus_flush(bus);
       std::_Exit(status < 0 ? 1 : 0);
     }
   }
-  sd_bus_flush_close_unref(bus);
-  sd_event_unref(event);
   return status < 0 ? 1 : 0;
 }
 

@@ -119,20 +119,13 @@ ModemManagerWatch::~ModemManagerWatch() {
 }
 
 void ModemManagerWatch::start() {
-  int r = 0;
-  if (bus_name_.empty() || bus_name_ == "system") {
-    r = sd_bus_open_system(&bus_);
-  } else {
-    r = sd_bus_new(&bus_);
-    if (r >= 0) r = sd_bus_set_address(bus_, bus_name_.c_str());
-    if (r >= 0) r = sd_bus_set_bus_client(bus_, 1);
-    if (r >= 0) r = sd_bus_start(bus_);
-  }
+  int r = bus_name_.empty() || bus_name_ == "system" ? sd_bus_open_system(bus_.put())
+                                                     : sdbus::open_address(bus_, bus_name_);
   if (r >= 0) r = sd_bus_attach_event(bus_, event_, SD_EVENT_PRIORITY_NORMAL);
   if (r < 0) {
     // No bus (a container, a test without one) is no reason to stop the daemon: the modems
     // named in the configuration are still served.
-    bus_ = sd_bus_flush_close_unref(bus_);
+    bus_.reset();
     log(Level::Warning, {},
         "ModemManager watch: cannot connect to the " +
             (bus_name_.empty() ? std::string("system") : bus_name_) + " bus (" + std::strerror(-r) +
@@ -149,9 +142,9 @@ void ModemManagerWatch::start() {
   add_match(std::string("type='signal',interface='") + kProperties +
             "',member='PropertiesChanged',arg0='" + kModemIface + "',path_namespace='" + kRoot +
             "'");
-  sd_bus_slot* filter = nullptr;  // sees the Disconnected message sd-bus makes up locally
-  if (sd_bus_add_filter(bus_, &filter, &ModemManagerWatch::on_filter, this) >= 0)
-    matches_.emplace_back(filter);
+  SlotPtr filter;  // sees the Disconnected message sd-bus makes up locally
+  if (sd_bus_add_filter(bus_, filter.put(), &ModemManagerWatch::on_filter, this) >= 0)
+    matches_.push_back(std::move(filter));
   pending_ = call_async("/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner",
                         &ModemManagerWatch::on_name_owner, kService);
 }
@@ -160,23 +153,23 @@ void ModemManagerWatch::stop() {
   modems_.clear();
   pending_.reset();
   matches_.clear();
-  retry_ = sd_event_source_disable_unref(retry_);
-  if (bus_ != nullptr) {
+  retry_.reset();
+  if (bus_) {
     sd_bus_detach_event(bus_);
-    bus_ = sd_bus_flush_close_unref(bus_);
+    bus_.reset();
   }
   owner_.clear();
 }
 
 void ModemManagerWatch::add_match(const std::string& rule) {
-  sd_bus_slot* slot = nullptr;
-  const int r = sd_bus_add_match_async(bus_, &slot, rule.c_str(), &ModemManagerWatch::on_signal,
-                                       nullptr, this);
+  SlotPtr slot;
+  const int r = sd_bus_add_match_async(bus_, slot.put(), rule.c_str(),
+                                       &ModemManagerWatch::on_signal, nullptr, this);
   if (r < 0) {
     throw Error(Errc::Internal,
                 "ModemManager watch: cannot subscribe to signals: " + std::string(strerror(-r)));
   }
-  matches_.emplace_back(slot);
+  matches_.push_back(std::move(slot));
 }
 
 ModemManagerWatch::SlotPtr ModemManagerWatch::call_async(const std::string& path,
@@ -186,19 +179,18 @@ ModemManagerWatch::SlotPtr ModemManagerWatch::call_async(const std::string& path
   const std::string destination = interface == std::string("org.freedesktop.DBus")
                                       ? std::string("org.freedesktop.DBus")
                                       : owner_;  // never the well-known name: no activation
-  sd_bus_message* call = nullptr;
-  sd_bus_slot* slot = nullptr;
-  int r = sd_bus_message_new_method_call(bus_, &call, destination.c_str(), path.c_str(), interface,
-                                         member);
+  sdbus::Message call;
+  SlotPtr slot;
+  int r = sd_bus_message_new_method_call(bus_, call.put(), destination.c_str(), path.c_str(),
+                                         interface, member);
   if (r >= 0 && argument != nullptr) r = sd_bus_message_append(call, "s", argument);
-  if (r >= 0) r = sd_bus_call_async(bus_, &slot, call, handler, this, kCallTimeoutUsec);
-  sd_bus_message_unref(call);
+  if (r >= 0) r = sd_bus_call_async(bus_, slot.put(), call, handler, this, kCallTimeoutUsec);
   if (r < 0) {
     log(Level::Warning, {},
         std::string("ModemManager watch: cannot call ") + member + ": " + std::strerror(-r));
-    return nullptr;
+    return {};
   }
-  return SlotPtr(slot);
+  return slot;
 }
 
 int ModemManagerWatch::on_name_owner(sd_bus_message* m, void* self, sd_bus_error*) {
@@ -217,7 +209,7 @@ int ModemManagerWatch::on_name_owner(sd_bus_message* m, void* self, sd_bus_error
 
 void ModemManagerWatch::owner_changed(const std::string& new_owner) {
   pending_.reset();
-  retry_ = sd_event_source_disable_unref(retry_);
+  retry_.reset();
   owner_ = new_owner;
   modems_.clear();
   if (owner_.empty()) {
@@ -234,16 +226,16 @@ void ModemManagerWatch::request_objects() {
 }
 
 void ModemManagerWatch::retry_later() {
-  if (retry_ != nullptr) return;
-  if (sd_event_add_time_relative(event_, &retry_, CLOCK_MONOTONIC, kRetryUsec, 0,
+  if (retry_) return;
+  if (sd_event_add_time_relative(event_, retry_.put(), CLOCK_MONOTONIC, kRetryUsec, 0,
                                  &ModemManagerWatch::on_retry, this) < 0) {
-    retry_ = nullptr;
+    retry_.reset();
   }
 }
 
 int ModemManagerWatch::on_retry(sd_event_source*, uint64_t, void* self) {
   auto* watch = static_cast<ModemManagerWatch*>(self);
-  watch->retry_ = sd_event_source_disable_unref(watch->retry_);
+  watch->retry_.reset();
   if (!watch->owner_.empty()) watch->request_objects();
   return 0;
 }

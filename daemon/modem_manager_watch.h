@@ -19,6 +19,7 @@
 #include "daemon/config.h"
 #include "daemon/modem_endpoint.h"
 #include "daemon/modem_endpoint_choice.h"
+#include "sdbus/sdbus.h"
 
 namespace euiccd::daemon {
 
@@ -45,10 +46,7 @@ class ModemManagerWatch : public DeviceWatch {
   const std::vector<ModemEndpoint>& endpoints() const { return reported_; }
 
  private:
-  struct SlotDeleter {
-    void operator()(sd_bus_slot* s) const { sd_bus_slot_unref(s); }
-  };
-  using SlotPtr = std::unique_ptr<sd_bus_slot, SlotDeleter>;
+  using SlotPtr = sdbus::Slot;
 
   struct Modem {
     ModemFacts facts;
@@ -82,10 +80,10 @@ class ModemManagerWatch : public DeviceWatch {
   ModemOverrides overrides_;
   ModemEndpointsChanged changed_;
 
-  sd_bus* bus_ = nullptr;
+  sdbus::Bus bus_;
   std::vector<SlotPtr> matches_;
   SlotPtr pending_;  // GetNameOwner or GetManagedObjects
-  sd_event_source* retry_ = nullptr;
+  sdbus::EventSource retry_;
   std::string owner_;  // ModemManager's unique name; empty while it is not on the bus
   std::map<std::string, Modem> modems_;  // by object path
   std::vector<ModemEndpoint> reported_;

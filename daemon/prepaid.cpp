@@ -302,14 +302,14 @@ void Prepaid::arm(std::map<std::string, std::unique_ptr<Timer>>& timers, const s
                   bool balance, uint64_t realtime_usec) {
   if (stopped_ || !event_) return;
   auto& timer = timers[iccid];
-  if (!timer) timer.reset(new Timer{this, iccid, balance, nullptr});
+  if (!timer) timer.reset(new Timer{this, iccid, balance, {}});
   int r;
   if (timer->source) {
     r = sd_event_source_set_time(timer->source, realtime_usec);
     if (r >= 0) r = sd_event_source_set_enabled(timer->source, SD_EVENT_ONESHOT);
   } else {
-    r = sd_event_add_time(event_, &timer->source, CLOCK_REALTIME, realtime_usec, kTimerAccuracyUsec,
-                          &Prepaid::on_timer, timer.get());
+    r = sd_event_add_time(event_, timer->source.put(), CLOCK_REALTIME, realtime_usec,
+                          kTimerAccuracyUsec, &Prepaid::on_timer, timer.get());
   }
   if (r < 0)
     log(Level::Warning, {.iccid = iccid},

@@ -35,6 +35,7 @@
 #include "daemon/prepaid_settings.h"
 #include "daemon/prepaid_store.h"
 #include "lpa/es10_types.h"
+#include "sdbus/sdbus.h"
 #include "topup/topup_service.h"
 
 namespace euiccd::daemon {
@@ -91,8 +92,7 @@ class Prepaid {
     Prepaid* owner = nullptr;
     std::string iccid;
     bool balance = false;  // periodic balance check, else plan expiry reminder
-    sd_event_source* source = nullptr;
-    ~Timer() { sd_event_source_disable_unref(source); }
+    sdbus::EventSource source;
   };
   using Work = std::function<topup::TopupReply(topup::TopupService&, const topup::TopupSettings&,
                                                const CancelToken&)>;

@@ -1,5 +1,7 @@
 #include "dbus/errors.h"
 
+#include "sdbus/sdbus.h"
+
 namespace euiccd::dbus {
 
 std::string error_name(Errc code) {
@@ -19,11 +21,9 @@ BusError aborted(const std::string& message) {
 }
 
 int reply_error(sd_bus_message* call, const BusError& error) {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
-  sd_bus_error_set(&e, error.name.c_str(), error.message.c_str());
-  const int r = sd_bus_reply_method_error(call, &e);
-  sd_bus_error_free(&e);
-  return r;
+  sdbus::Error e;
+  sd_bus_error_set(e, error.name.c_str(), error.message.c_str());
+  return sd_bus_reply_method_error(call, e);
 }
 
 void register_error_map() {

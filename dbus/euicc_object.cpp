@@ -8,52 +8,119 @@
 #include "dbus/object_paths.h"
 #include "dbus/polkit.h"
 #include "dbus/profile_object.h"
+#include "dbus/property_table.h"
 #include "dbus/service.h"
 #include "dbus/validate.h"
 
 namespace euiccd::dbus {
 
-const sd_bus_vtable EuiccObject::kVtable[] = {
-    SD_BUS_VTABLE_START(0),
-    SD_BUS_PROPERTY("Eid", "s", &EuiccObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("Reader", "s", &EuiccObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("Transport", "s", &EuiccObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("Modem", "o", &EuiccObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("Profiles", "ao", &EuiccObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("EnabledProfile", "o", &EuiccObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("FreeNonVolatileMemory", "t", &EuiccObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("SvnVersion", "s", &EuiccObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("DefaultSmdpAddress", "s", &EuiccObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("RootSmdsAddress", "s", &EuiccObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("PendingNotifications", "u", &EuiccObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_METHOD_WITH_ARGS("DownloadProfile", SD_BUS_ARGS("s", activation_code, "a{sv}", options),
-                            SD_BUS_RESULT("o", job), &EuiccObject::download_profile,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("DiscoverProfiles", SD_BUS_ARGS("s", smds_address),
-                            SD_BUS_RESULT("o", job), &EuiccObject::discover_profiles,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("ProcessNotifications", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", sent),
-                            &EuiccObject::process_notifications, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("SetDefaultSmdpAddress", SD_BUS_ARGS("s", address), SD_BUS_NO_RESULT,
-                            &EuiccObject::set_default_smdp_address, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("ResetMemory", SD_BUS_ARGS("u", options), SD_BUS_NO_RESULT,
-                            &EuiccObject::reset_memory, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("Refresh", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, &EuiccObject::refresh,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_VTABLE_END,
+namespace {
+
+using Snapshot = daemon::EuiccSnapshot;
+using Table = PropertyTable<daemon::Euicc, bool (*)(const Snapshot&, const Snapshot&)>;
+
+std::vector<std::string> profile_iccids(const Snapshot& s) {
+  std::vector<std::string> v;
+  for (const auto& p : s.profiles) v.push_back(p.iccid);
+  return v;
+}
+
+std::string enabled_iccid(const Snapshot& s) {
+  const lpa::ProfileInfo* p = s.enabled_profile();
+  return p ? p->iccid : std::string();
+}
+
+std::string enabled_path(const daemon::Euicc& euicc) {
+  const std::string iccid = enabled_iccid(euicc.snapshot());
+  return iccid.empty() ? "/" : profile_path(euicc.index(), iccid);
+}
+
+constexpr uint64_t kConst = SD_BUS_VTABLE_PROPERTY_CONST;
+constexpr uint64_t kEmits = SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE;
+
+constexpr Table::Row kProperties[] = {
+    {"Eid", "s", kConst,
+     [](sd_bus_message* m, const daemon::Euicc& e) { return append_string(m, e.snapshot().eid); }},
+    {"Reader", "s", kConst,
+     [](sd_bus_message* m, const daemon::Euicc& e) { return append_string(m, e.reader()); }},
+    {"Transport", "s", kConst,
+     [](sd_bus_message* m, const daemon::Euicc& e) { return append_string(m, e.transport()); }},
+    {"Modem", "o", kConst,
+     [](sd_bus_message* m, const daemon::Euicc& e) { return append_path(m, e.modem_object()); }},
+    {"Profiles", "ao", kEmits,
+     [](sd_bus_message* m, const daemon::Euicc& e) {
+       int r = sd_bus_message_open_container(m, 'a', "o");
+       for (const auto& p : e.snapshot().profiles) {
+         if (r < 0 || p.iccid.empty()) continue;
+         r = sd_bus_message_append(m, "o", profile_path(e.index(), p.iccid).c_str());
+       }
+       return r < 0 ? r : sd_bus_message_close_container(m);
+     },
+     [](const Snapshot& a, const Snapshot& b) { return profile_iccids(a) != profile_iccids(b); }},
+    {"EnabledProfile", "o", kEmits,
+     [](sd_bus_message* m, const daemon::Euicc& e) { return append_path(m, enabled_path(e)); },
+     [](const Snapshot& a, const Snapshot& b) { return enabled_iccid(a) != enabled_iccid(b); }},
+    {"FreeNonVolatileMemory", "t", kEmits,
+     [](sd_bus_message* m, const daemon::Euicc& e) {
+       return sd_bus_message_append(m, "t", e.snapshot().free_nvm);
+     },
+     [](const Snapshot& a, const Snapshot& b) { return a.free_nvm != b.free_nvm; }},
+    {"SvnVersion", "s", kEmits,
+     [](sd_bus_message* m, const daemon::Euicc& e) { return append_string(m, e.snapshot().svn); },
+     [](const Snapshot& a, const Snapshot& b) { return a.svn != b.svn; }},
+    {"DefaultSmdpAddress", "s", kEmits,
+     [](sd_bus_message* m, const daemon::Euicc& e) {
+       return append_string(m, e.snapshot().default_smdp_address);
+     },
+     [](const Snapshot& a, const Snapshot& b) {
+       return a.default_smdp_address != b.default_smdp_address;
+     }},
+    {"RootSmdsAddress", "s", kEmits,
+     [](sd_bus_message* m, const daemon::Euicc& e) {
+       return append_string(m, e.snapshot().root_smds_address);
+     },
+     [](const Snapshot& a, const Snapshot& b) {
+       return a.root_smds_address != b.root_smds_address;
+     }},
+    {"PendingNotifications", "u", kEmits,
+     [](sd_bus_message* m, const daemon::Euicc& e) {
+       return sd_bus_message_append(m, "u", e.snapshot().pending_notifications);
+     },
+     [](const Snapshot& a, const Snapshot& b) {
+       return a.pending_notifications != b.pending_notifications;
+     }},
 };
+constexpr Table kTable{kProperties};
+
+}  // namespace
+
+const sd_bus_vtable* EuiccObject::vtable() {
+  static const std::vector<sd_bus_vtable> v = kTable.vtable(
+      &EuiccObject::get_property,
+      {
+          SD_BUS_METHOD_WITH_ARGS(
+              "DownloadProfile", SD_BUS_ARGS("s", activation_code, "a{sv}", options),
+              SD_BUS_RESULT("o", job), &EuiccObject::download_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("DiscoverProfiles", SD_BUS_ARGS("s", smds_address),
+                                  SD_BUS_RESULT("o", job), &EuiccObject::discover_profiles,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("ProcessNotifications", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", sent),
+                                  &EuiccObject::process_notifications, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("SetDefaultSmdpAddress", SD_BUS_ARGS("s", address),
+                                  SD_BUS_NO_RESULT, &EuiccObject::set_default_smdp_address,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("ResetMemory", SD_BUS_ARGS("u", options), SD_BUS_NO_RESULT,
+                                  &EuiccObject::reset_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("Refresh", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                  &EuiccObject::refresh, SD_BUS_VTABLE_UNPRIVILEGED),
+      });
+  return v.data();
+}
 
 EuiccObject::EuiccObject(Service& service, std::shared_ptr<daemon::Euicc> euicc)
     : service_(service), euicc_(std::move(euicc)), path_(euicc_path(euicc_->index())) {
-  const int r = sd_bus_add_object_vtable(service_.bus(), &slot_, path_.c_str(), kEuiccInterface,
-                                         kVtable, this);
+  const int r = sd_bus_add_object_vtable(service_.bus(), slot_.put(), path_.c_str(),
+                                         kEuiccInterface, vtable(), this);
   if (r < 0) throw Error(Errc::Internal, "cannot register " + path_ + ": " + std::strerror(-r));
   for (const auto& p : euicc_->snapshot().profiles)
     if (!p.iccid.empty()) add_profile(p.iccid, false);
@@ -67,7 +134,6 @@ EuiccObject::~EuiccObject() {
   pending_.abort_all("the eUICC " + euicc_->eid() + " went away (removed, or euiccd is stopping)");
   while (!profiles_.empty()) remove_profile(profiles_.begin()->first);
   if (announced_) sd_bus_emit_object_removed(service_.bus(), path_.c_str());
-  sd_bus_slot_unref(slot_);
 }
 
 void EuiccObject::announce() {
@@ -75,11 +141,6 @@ void EuiccObject::announce() {
   announced_ = true;
   sd_bus_emit_object_added(service_.bus(), path_.c_str());
   for (auto& [iccid, profile] : profiles_) profile->announce();
-}
-
-std::string EuiccObject::enabled_profile_path() const {
-  const lpa::ProfileInfo* p = euicc_->snapshot().enabled_profile();
-  return p && !p->iccid.empty() ? profile_path(euicc_->index(), p->iccid) : "/";
 }
 
 void EuiccObject::add_profile(const std::string& iccid, bool announce_it) {
@@ -112,66 +173,16 @@ void EuiccObject::snapshot_changed(const daemon::EuiccSnapshot& before) {
     }
   }
 
-  std::vector<std::string> changed;
-  auto iccids = [](const daemon::EuiccSnapshot& s) {
-    std::vector<std::string> v;
-    for (const auto& p : s.profiles) v.push_back(p.iccid);
-    return v;
-  };
-  auto enabled = [](const daemon::EuiccSnapshot& s) {
-    const lpa::ProfileInfo* p = s.enabled_profile();
-    return p ? p->iccid : std::string();
-  };
-  if (iccids(before) != iccids(now)) changed.push_back("Profiles");
-  if (enabled(before) != enabled(now)) changed.push_back("EnabledProfile");
-  if (before.free_nvm != now.free_nvm) changed.push_back("FreeNonVolatileMemory");
-  if (before.svn != now.svn) changed.push_back("SvnVersion");
-  if (before.default_smdp_address != now.default_smdp_address)
-    changed.push_back("DefaultSmdpAddress");
-  if (before.root_smds_address != now.root_smds_address) changed.push_back("RootSmdsAddress");
-  if (before.pending_notifications != now.pending_notifications)
-    changed.push_back("PendingNotifications");
-  if (changed.empty() || !announced_) return;
-  std::vector<char*> names;
-  for (auto& n : changed) names.push_back(n.data());
-  names.push_back(nullptr);
-  sd_bus_emit_properties_changed_strv(service_.bus(), path_.c_str(), kEuiccInterface, names.data());
+  if (!announced_) return;
+  emit_properties_changed(service_.bus(), path_, kEuiccInterface,
+                          kTable.changed([&](auto differs) { return differs(before, now); }));
 }
 
 int EuiccObject::get_property(sd_bus*, const char*, const char*, const char* property,
                               sd_bus_message* reply, void* userdata, sd_bus_error* error) {
   auto* self = static_cast<EuiccObject*>(userdata);
-  return run_property(error, [&]() -> int {
-    const daemon::EuiccSnapshot& s = self->euicc_->snapshot();
-    const std::string name = property;
-    if (name == "Eid") return sd_bus_message_append(reply, "s", s.eid.c_str());
-    if (name == "Reader") return sd_bus_message_append(reply, "s", self->euicc_->reader().c_str());
-    if (name == "Transport")
-      return sd_bus_message_append(reply, "s", self->euicc_->transport().c_str());
-    if (name == "Modem") {
-      const std::string& modem = self->euicc_->modem_object();
-      return sd_bus_message_append(reply, "o", modem.empty() ? "/" : modem.c_str());
-    }
-    if (name == "Profiles") {
-      int r = sd_bus_message_open_container(reply, 'a', "o");
-      for (const auto& p : s.profiles) {
-        if (r < 0 || p.iccid.empty()) continue;
-        r = sd_bus_message_append(reply, "o", profile_path(self->euicc_->index(), p.iccid).c_str());
-      }
-      return r < 0 ? r : sd_bus_message_close_container(reply);
-    }
-    if (name == "EnabledProfile")
-      return sd_bus_message_append(reply, "o", self->enabled_profile_path().c_str());
-    if (name == "FreeNonVolatileMemory") return sd_bus_message_append(reply, "t", s.free_nvm);
-    if (name == "SvnVersion") return sd_bus_message_append(reply, "s", s.svn.c_str());
-    if (name == "DefaultSmdpAddress")
-      return sd_bus_message_append(reply, "s", s.default_smdp_address.c_str());
-    if (name == "RootSmdsAddress")
-      return sd_bus_message_append(reply, "s", s.root_smds_address.c_str());
-    if (name == "PendingNotifications")
-      return sd_bus_message_append(reply, "u", s.pending_notifications);
-    return -ENOENT;
-  });
+  return kTable.get(property, reply, error,
+                    [&]() -> const daemon::Euicc& { return *self->euicc_; });
 }
 
 void EuiccObject::authorized_change(sd_bus_message* m, const char* action,
@@ -205,20 +216,27 @@ void EuiccObject::authorized_change(sd_bus_message* m, const char* action,
 
 // ---- methods ---------------------------------------------------------------------------------
 
+void EuiccObject::authorized_job(sd_bus_message* m, const char* action, StartJob start) {
+  PendingCallPtr call = pending_.add(m);
+  Service* service = &service_;
+  std::weak_ptr<daemon::Euicc> weak = euicc_;
+  service->authorizer().check(call, action, [call, service, weak, start = std::move(start)] {
+    auto euicc = weak.lock();
+    if (!euicc || euicc->is_shut_down()) return call->fail(aborted("the eUICC went away"));
+    auto job = start(*euicc, service->next_job_id(), call->sender());
+    const std::string path = service->publish_job(job);
+    call->reply([&](sd_bus_message* r) { return sd_bus_message_append(r, "o", path.c_str()); });
+  });
+}
+
 int EuiccObject::download_profile(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto* self = static_cast<EuiccObject*>(userdata);
   return run_method(m, [&] {
     daemon::DownloadRequest request = read_download_request(m);
-    PendingCallPtr call = self->pending_.add(m);
-    Service* service = &self->service_;
-    std::weak_ptr<daemon::Euicc> weak = self->euicc_;
-    service->authorizer().check(call, kActionDownload, [call, service, weak, request] {
-      auto euicc = weak.lock();
-      if (!euicc || euicc->is_shut_down()) return call->fail(aborted("the eUICC went away"));
-      auto job = euicc->start_download(service->next_job_id(), call->sender(), request);
-      const std::string path = service->publish_job(job);
-      call->reply([&](sd_bus_message* r) { return sd_bus_message_append(r, "o", path.c_str()); });
-    });
+    self->authorized_job(m, kActionDownload,
+                         [request](daemon::Euicc& euicc, uint64_t id, const std::string& owner) {
+                           return euicc.start_download(id, owner, request);
+                         });
     return 1;
   });
 }
@@ -229,17 +247,10 @@ int EuiccObject::discover_profiles(sd_bus_message* m, void* userdata, sd_bus_err
     const char* address = nullptr;
     if (int r = sd_bus_message_read(m, "s", &address); r < 0) return r;
     validate_optional_address(address, "the SM-DS address");
-    PendingCallPtr call = self->pending_.add(m);
-    Service* service = &self->service_;
-    std::weak_ptr<daemon::Euicc> weak = self->euicc_;
-    service->authorizer().check(
-        call, kActionDiscover, [call, service, weak, smds = std::string(address)] {
-          auto euicc = weak.lock();
-          if (!euicc || euicc->is_shut_down()) return call->fail(aborted("the eUICC went away"));
-          auto job = euicc->start_discovery(service->next_job_id(), call->sender(), smds);
-          const std::string path = service->publish_job(job);
-          call->reply(
-              [&](sd_bus_message* r) { return sd_bus_message_append(r, "o", path.c_str()); });
+    self->authorized_job(
+        m, kActionDiscover,
+        [smds = std::string(address)](daemon::Euicc& euicc, uint64_t id, const std::string& owner) {
+          return euicc.start_discovery(id, owner, smds);
         });
     return 1;
   });

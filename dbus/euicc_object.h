@@ -12,6 +12,7 @@
 
 #include "daemon/euicc.h"
 #include "dbus/pending_call.h"
+#include "sdbus/sdbus.h"
 
 namespace euiccd::dbus {
 
@@ -31,7 +32,6 @@ class EuiccObject {
   const std::string& path() const { return path_; }
   daemon::Euicc& euicc() { return *euicc_; }
   Service& service() { return service_; }
-  std::string enabled_profile_path() const;
 
   // One of the eUICC's typed changes (daemon::Euicc::enable, ...), started with its completion.
   using Change = std::function<void(daemon::Euicc& euicc, daemon::Euicc::Done done)>;
@@ -41,9 +41,14 @@ class EuiccObject {
   void authorized_change(sd_bus_message* call, const char* action, const std::string& operation,
                          const std::string& iccid, Change change,
                          std::function<int(sd_bus_message*)> reply = {});
+  // The tail of DownloadProfile and DiscoverProfiles: polkit `action`, then `start` the job,
+  // put it on the bus and reply with its path.
+  using StartJob = std::function<std::shared_ptr<daemon::Job>(daemon::Euicc& euicc, uint64_t id,
+                                                              const std::string& owner)>;
+  void authorized_job(sd_bus_message* call, const char* action, StartJob start);
 
  private:
-  static const sd_bus_vtable kVtable[];
+  static const sd_bus_vtable* vtable();
   static int get_property(sd_bus*, const char*, const char*, const char* property,
                           sd_bus_message* reply, void* userdata, sd_bus_error* error);
   static int download_profile(sd_bus_message* m, void* userdata, sd_bus_error*);
@@ -60,7 +65,7 @@ class EuiccObject {
   Service& service_;
   std::shared_ptr<daemon::Euicc> euicc_;
   std::string path_;
-  sd_bus_slot* slot_ = nullptr;
+  sdbus::Slot slot_;
   bool announced_ = false;
   PendingCalls pending_;
   std::map<std::string, std::unique_ptr<ProfileObject>> profiles_;  // by ICCID

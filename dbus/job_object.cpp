@@ -7,6 +7,7 @@
 #include "dbus/object_paths.h"
 #include "dbus/polkit.h"
 #include "dbus/profile_object.h"
+#include "dbus/property_table.h"
 #include "dbus/service.h"
 
 namespace euiccd::dbus {
@@ -60,39 +61,92 @@ int append_metadata(sd_bus_message* m, const std::optional<lpa::ProfileMetadata>
   return r < 0 ? r : sd_bus_message_close_container(m);
 }
 
+// What a Job getter reads: the job, and who is asking (Events is for the job's owner only).
+struct JobView {
+  const daemon::Job& job;
+  const char* asker;
+};
+using Job = daemon::Job;
+using Table = PropertyTable<JobView, unsigned>;  // changed: the Job's field bits
+
+constexpr uint64_t kEmits = SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE;
+
+constexpr Table::Row kProperties[] = {
+    {"Operation", "s", SD_BUS_VTABLE_PROPERTY_CONST,
+     [](sd_bus_message* m, const JobView& v) { return append_string(m, v.job.operation()); }},
+    {"Stage", "s", kEmits,
+     [](sd_bus_message* m, const JobView& v) { return append_string(m, v.job.stage()); },
+     Job::kStage},
+    {"Progress", "d", kEmits,
+     [](sd_bus_message* m, const JobView& v) {
+       return sd_bus_message_append(m, "d", v.job.progress());
+     },
+     Job::kProgress},
+    {"OverallProgress", "d", kEmits,
+     [](sd_bus_message* m, const JobView& v) {
+       return sd_bus_message_append(m, "d", v.job.overall_progress());
+     },
+     Job::kOverallProgress},
+    {"State", "s", kEmits,
+     [](sd_bus_message* m, const JobView& v) {
+       return append_string(m, daemon::job_state_name(v.job.state()));
+     },
+     Job::kState},
+    {"Metadata", "a{sv}", kEmits,
+     [](sd_bus_message* m, const JobView& v) { return append_metadata(m, v.job.metadata()); },
+     Job::kMetadata},
+    {"Result", "o", kEmits,
+     [](sd_bus_message* m, const JobView& v) {
+       return append_path(m, v.job.result_iccid().empty()
+                                 ? std::string()
+                                 : profile_path(v.job.euicc_index(), v.job.result_iccid()));
+     },
+     Job::kResult},
+    {"ErrorName", "s", kEmits,
+     [](sd_bus_message* m, const JobView& v) {
+       return append_string(m, v.job.error() ? error_name(v.job.error()->code()) : "");
+     },
+     Job::kError},
+    {"ErrorMessage", "s", kEmits,
+     [](sd_bus_message* m, const JobView& v) {
+       return append_string(m, v.job.error() ? v.job.error()->what() : "");
+     },
+     Job::kError},
+    {"Events", "a(sss)", SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION,
+     [](sd_bus_message* m, const JobView& v) {
+       // Event ids work like matching ids: only the caller that asked for them sees them.
+       const bool owner = v.asker && v.job.owner() == v.asker;
+       int r = sd_bus_message_open_container(m, 'a', "(sss)");
+       for (const auto& e : v.job.events()) {
+         if (r < 0 || !owner) break;
+         r = sd_bus_message_append(m, "(sss)", e.event_id.c_str(), e.smdp_address.c_str(),
+                                   e.activation_code.c_str());
+       }
+       return r < 0 ? r : sd_bus_message_close_container(m);
+     },
+     Job::kEvents},
+};
+constexpr Table kTable{kProperties};
+
 }  // namespace
 
-const sd_bus_vtable JobObject::kVtable[] = {
-    SD_BUS_VTABLE_START(0),
-    SD_BUS_PROPERTY("Operation", "s", &JobObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("Stage", "s", &JobObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Progress", "d", &JobObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("OverallProgress", "d", &JobObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("State", "s", &JobObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Metadata", "a{sv}", &JobObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Result", "o", &JobObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("ErrorName", "s", &JobObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("ErrorMessage", "s", &JobObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Events", "a(sss)", &JobObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
-    SD_BUS_METHOD_WITH_ARGS("Confirm", SD_BUS_ARGS("b", accept), SD_BUS_NO_RESULT,
-                            &JobObject::confirm, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, &JobObject::cancel,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_SIGNAL_WITH_ARGS("Completed", SD_BUS_ARGS("b", success), 0),
-    SD_BUS_VTABLE_END,
-};
+const sd_bus_vtable* JobObject::vtable() {
+  static const std::vector<sd_bus_vtable> v = kTable.vtable(
+      &JobObject::get_property,
+      {
+          SD_BUS_METHOD_WITH_ARGS("Confirm", SD_BUS_ARGS("b", accept), SD_BUS_NO_RESULT,
+                                  &JobObject::confirm, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, &JobObject::cancel,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_SIGNAL_WITH_ARGS("Completed", SD_BUS_ARGS("b", success), 0),
+      });
+  return v.data();
+}
 
 JobObject::JobObject(Service& service, std::shared_ptr<daemon::Job> job)
     : service_(service), job_(std::move(job)), path_(job_path(job_->id())) {
-  const int r =
-      sd_bus_add_object_vtable(service_.bus(), &slot_, path_.c_str(), kJobInterface, kVtable, this);
+  const int r = sd_bus_add_object_vtable(service_.bus(), slot_.put(), path_.c_str(), kJobInterface,
+                                         vtable(), this);
   if (r < 0) throw Error(Errc::Internal, "cannot register " + path_ + ": " + std::strerror(-r));
   job_->on_changed = [this](unsigned fields) { changed(fields); };
   job_->on_completed = [this](bool success) { completed(success); };
@@ -103,28 +157,13 @@ JobObject::~JobObject() {
   job_->on_changed = nullptr;
   job_->on_completed = nullptr;
   pending_.abort_all("the job went away");
-  sd_event_source_disable_unref(linger_);
+  linger_.reset();
   sd_bus_emit_object_removed(service_.bus(), path_.c_str());
-  sd_bus_slot_unref(slot_);
 }
 
 void JobObject::changed(unsigned fields) {
-  std::vector<const char*> names;
-  if (fields & daemon::Job::kStage) names.push_back("Stage");
-  if (fields & daemon::Job::kProgress) names.push_back("Progress");
-  if (fields & daemon::Job::kOverallProgress) names.push_back("OverallProgress");
-  if (fields & daemon::Job::kState) names.push_back("State");
-  if (fields & daemon::Job::kMetadata) names.push_back("Metadata");
-  if (fields & daemon::Job::kResult) names.push_back("Result");
-  if (fields & daemon::Job::kError) {
-    names.push_back("ErrorName");
-    names.push_back("ErrorMessage");
-  }
-  if (fields & daemon::Job::kEvents) names.push_back("Events");
-  if (names.empty()) return;
-  names.push_back(nullptr);
-  sd_bus_emit_properties_changed_strv(service_.bus(), path_.c_str(), kJobInterface,
-                                      const_cast<char**>(names.data()));
+  emit_properties_changed(service_.bus(), path_, kJobInterface,
+                          kTable.changed([&](unsigned bits) { return (fields & bits) != 0; }));
 }
 
 void JobObject::completed(bool success) {
@@ -132,7 +171,7 @@ void JobObject::completed(bool success) {
                      success ? 1 : 0);
   const uint64_t usec =
       std::chrono::duration_cast<std::chrono::microseconds>(service_.settings().job_linger).count();
-  sd_event_add_time_relative(service_.event(), &linger_, CLOCK_MONOTONIC, usec, 0,
+  sd_event_add_time_relative(service_.event(), linger_.put(), CLOCK_MONOTONIC, usec, 0,
                              &JobObject::on_linger_end, this);
   service_.job_finished(job_->id());  // may retire an older finished job
 }
@@ -146,38 +185,9 @@ int JobObject::on_linger_end(sd_event_source*, uint64_t, void* userdata) {
 int JobObject::get_property(sd_bus* bus, const char*, const char*, const char* property,
                             sd_bus_message* reply, void* userdata, sd_bus_error* error) {
   auto* self = static_cast<JobObject*>(userdata);
-  return run_property(error, [&]() -> int {
-    const daemon::Job& job = *self->job_;
-    const std::string name = property;
-    auto str = [&](const std::string& v) { return sd_bus_message_append(reply, "s", v.c_str()); };
-    if (name == "Operation") return str(job.operation());
-    if (name == "Stage") return str(job.stage());
-    if (name == "Progress") return sd_bus_message_append(reply, "d", job.progress());
-    if (name == "OverallProgress") return sd_bus_message_append(reply, "d", job.overall_progress());
-    if (name == "State") return str(daemon::job_state_name(job.state()));
-    if (name == "Metadata") return append_metadata(reply, job.metadata());
-    if (name == "Result") {
-      const std::string path = job.result_iccid().empty()
-                                   ? std::string("/")
-                                   : profile_path(job.euicc_index(), job.result_iccid());
-      return sd_bus_message_append(reply, "o", path.c_str());
-    }
-    if (name == "ErrorName") return str(job.error() ? error_name(job.error()->code()) : "");
-    if (name == "ErrorMessage") return str(job.error() ? job.error()->what() : "");
-    if (name == "Events") {
-      // Event ids work like matching ids: only the caller that asked for them sees them.
-      sd_bus_message* current = sd_bus_get_current_message(bus);
-      const char* asker = current ? sd_bus_message_get_sender(current) : nullptr;
-      const bool owner = asker && job.owner() == asker;
-      int r = sd_bus_message_open_container(reply, 'a', "(sss)");
-      for (const auto& e : job.events()) {
-        if (r < 0 || !owner) break;
-        r = sd_bus_message_append(reply, "(sss)", e.event_id.c_str(), e.smdp_address.c_str(),
-                                  e.activation_code.c_str());
-      }
-      return r < 0 ? r : sd_bus_message_close_container(reply);
-    }
-    return -ENOENT;
+  return kTable.get(property, reply, error, [&] {
+    sd_bus_message* current = sd_bus_get_current_message(bus);
+    return JobView{*self->job_, current ? sd_bus_message_get_sender(current) : nullptr};
   });
 }
 

@@ -12,6 +12,7 @@
 
 #include "daemon/job.h"
 #include "dbus/pending_call.h"
+#include "sdbus/sdbus.h"
 
 namespace euiccd::dbus {
 
@@ -27,7 +28,7 @@ class JobObject {
   const std::string& path() const { return path_; }
 
  private:
-  static const sd_bus_vtable kVtable[];
+  static const sd_bus_vtable* vtable();
   static int get_property(sd_bus*, const char*, const char*, const char* property,
                           sd_bus_message* reply, void* userdata, sd_bus_error* error);
   static int confirm(sd_bus_message* m, void* userdata, sd_bus_error*);
@@ -42,8 +43,8 @@ class JobObject {
   Service& service_;
   std::shared_ptr<daemon::Job> job_;
   std::string path_;
-  sd_bus_slot* slot_ = nullptr;
-  sd_event_source* linger_ = nullptr;
+  sdbus::Slot slot_;
+  sdbus::EventSource linger_;
   PendingCalls pending_;
 };
 

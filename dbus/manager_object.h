@@ -3,6 +3,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "sdbus/sdbus.h"
+
 namespace euiccd::dbus {
 
 class Service;
@@ -18,14 +20,8 @@ class ManagerObject {
   void euiccs_changed();
 
  private:
-  static int get_euiccs(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply,
-                        void* userdata, sd_bus_error* error);
-  static int get_version(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply,
-                         void* userdata, sd_bus_error* error);
-  static const sd_bus_vtable kVtable[];
-
   Service& service_;
-  sd_bus_slot* slot_ = nullptr;
+  sdbus::Slot slot_;
 };
 
 }  // namespace euiccd::dbus

@@ -4,12 +4,11 @@
 
 namespace euiccd::dbus {
 
-PendingCall::PendingCall(sd_bus_message* call) : call_(sd_bus_message_ref(call)) {}
+PendingCall::PendingCall(sd_bus_message* call) : call_(sdbus::Message::ref(call)) {}
 
 PendingCall::~PendingCall() {
   if (!replied_)
     reply_error(call_, {error_name(Errc::Internal), "euiccd dropped this call without an answer"});
-  sd_bus_message_unref(call_);
 }
 
 const char* PendingCall::sender() const {
@@ -20,16 +19,14 @@ const char* PendingCall::sender() const {
 void PendingCall::reply(const std::function<int(sd_bus_message*)>& append) {
   if (replied_) return;
   replied_ = true;
-  sd_bus_message* reply = nullptr;
-  int r = sd_bus_message_new_method_return(call_, &reply);
+  sdbus::Message reply;
+  int r = sd_bus_message_new_method_return(call_, reply.put());
   if (r >= 0 && append) r = append(reply);
   if (r >= 0) r = sd_bus_send(nullptr, reply, nullptr);
-  sd_bus_message_unref(reply);
   if (r < 0) {
-    sd_bus_error e = SD_BUS_ERROR_NULL;
-    sd_bus_error_set_errno(&e, r);
-    sd_bus_reply_method_error(call_, &e);
-    sd_bus_error_free(&e);
+    sdbus::Error e;
+    sd_bus_error_set_errno(e, r);
+    sd_bus_reply_method_error(call_, e);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dbus/errors.h"
+#include "sdbus/sdbus.h"
 
 namespace euiccd::dbus {
 
@@ -35,7 +36,7 @@ class PendingCall {
   void fail(const Error& error) { fail(to_bus_error(error)); }
 
  private:
-  sd_bus_message* call_;
+  sdbus::Message call_;
   bool replied_ = false;
 };
 

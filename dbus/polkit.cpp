@@ -85,29 +85,28 @@ void free_request(void* userdata) {
 
 void Authorizer::check(const PendingCallPtr& call, const char* action,
                        std::function<void()> granted) {
-  sd_bus_message* m = nullptr;
+  sdbus::Message m;
   const bool interactive = sd_bus_message_get_allow_interactive_authorization(call->message()) > 0;
   int r = sd_bus_message_new_method_call(
-      bus_, &m, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
+      bus_, m.put(), "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
       "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
   if (r >= 0)
     r = sd_bus_message_append(m, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",
                               call->sender(), action, 0, interactive ? 1U : 0U, "");
   if (r >= 0) {
     auto* request = new Request{call, action, std::move(granted)};
-    sd_bus_slot* slot = nullptr;
-    r = sd_bus_call_async(bus_, &slot, m, on_reply, request,
+    sdbus::Slot slot;
+    r = sd_bus_call_async(bus_, slot.put(), m, on_reply, request,
                           interactive ? kInteractiveTimeoutUsec : kTimeoutUsec);
     if (r >= 0) {
-      // The slot frees the request after the reply, or when the bus goes away.
+      // The slot frees the request after the reply, or when the bus goes away; floating, it
+      // lives on when our reference goes.
       sd_bus_slot_set_destroy_callback(slot, free_request);
       sd_bus_slot_set_floating(slot, 1);
-      sd_bus_slot_unref(slot);
     } else {
       delete request;
     }
   }
-  sd_bus_message_unref(m);
   if (r < 0) call->fail(not_authorized(std::string("could not ask polkit: ") + std::strerror(-r)));
 }
 

@@ -26,6 +26,7 @@
 
 #include "dbus/errors.h"
 #include "dbus/pending_call.h"
+#include "sdbus/sdbus.h"
 
 namespace euiccd::dbus {
 

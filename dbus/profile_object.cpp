@@ -8,6 +8,7 @@
 #include "dbus/method_call.h"
 #include "dbus/object_paths.h"
 #include "dbus/polkit.h"
+#include "dbus/property_table.h"
 #include "dbus/service.h"
 #include "dbus/validate.h"
 #include "topup/errors.h"
@@ -29,68 +30,122 @@ const char* profile_class_name(const std::optional<lpa::ProfileClass>& profile_c
   return "";
 }
 
-const sd_bus_vtable ProfileObject::kVtable[] = {
-    SD_BUS_VTABLE_START(0),
-    SD_BUS_PROPERTY("Iccid", "s", &ProfileObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("IsdpAid", "s", &ProfileObject::get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-    SD_BUS_PROPERTY("State", "s", &ProfileObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Nickname", "s", &ProfileObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("ServiceProviderName", "s", &ProfileObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("ProfileName", "s", &ProfileObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("ProfileClass", "s", &ProfileObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("OwnerMccMnc", "s", &ProfileObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    // --- prepaid (see the header) ---
-    SD_BUS_PROPERTY("Balance", "s", &ProfileObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("BalanceCheckedAt", "t", &ProfileObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("BalanceAmount", "s", &ProfileObject::get_property, 0,
-                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_WRITABLE_PROPERTY("PlanExpiresAt", "t", &ProfileObject::get_property,
-                             &ProfileObject::set_plan_expires_at, 0,
-                             SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("Enable", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, &ProfileObject::enable,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("Disable", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, &ProfileObject::disable,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, &ProfileObject::remove,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("SetNickname", SD_BUS_ARGS("s", nickname), SD_BUS_NO_RESULT,
-                            &ProfileObject::set_nickname, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("CheckBalance", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", reply),
-                            &ProfileObject::check_balance, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("TopUp", SD_BUS_ARGS("s", voucher), SD_BUS_RESULT("s", reply),
-                            &ProfileObject::top_up, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_SIGNAL_WITH_ARGS("BalanceLow", SD_BUS_ARGS("s", balance), 0),
-    SD_BUS_SIGNAL_WITH_ARGS("PlanExpiring", SD_BUS_ARGS("t", expires_at), 0),
-    SD_BUS_VTABLE_END,
+namespace {
+
+// What a Profile getter reads: the card's view of the profile and the daemon's prepaid record.
+struct ProfileView {
+  const lpa::ProfileInfo& info;
+  const daemon::PrepaidRecord& prepaid;
 };
+using Info = lpa::ProfileInfo;
+using Table = PropertyTable<ProfileView, bool (*)(const Info&, const Info&)>;
+
+constexpr uint64_t kConst = SD_BUS_VTABLE_PROPERTY_CONST;
+constexpr uint64_t kEmits = SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE;
+
+// Never reached: take_property_set answers every Set of PlanExpiresAt first. The vtable keeps
+// the property writable so that introspection says so.
+int set_plan_expires_at(sd_bus*, const char*, const char*, const char*, sd_bus_message*, void*,
+                        sd_bus_error* error) {
+  return run_property(error, []() -> int {
+    throw Error(Errc::Internal, "PlanExpiresAt is set through its polkit-checked handler");
+  });
+}
+
+// The card's properties change with the snapshot (the diff); the prepaid ones when Prepaid
+// says so (dbus/service.cpp), so they have no diff here.
+constexpr Table::Row kProperties[] = {
+    {"Iccid", "s", kConst,
+     [](sd_bus_message* m, const ProfileView& p) { return append_string(m, p.info.iccid); }},
+    {"IsdpAid", "s", kConst,
+     [](sd_bus_message* m, const ProfileView& p) {
+       return append_string(m, to_hex(p.info.isdp_aid));
+     }},
+    {"State", "s", kEmits,
+     [](sd_bus_message* m, const ProfileView& p) {
+       return append_string(m, profile_state_name(p.info));
+     },
+     [](const Info& a, const Info& b) { return a.state != b.state; }},
+    {"Nickname", "s", kEmits,
+     [](sd_bus_message* m, const ProfileView& p) { return append_string(m, p.info.nickname); },
+     [](const Info& a, const Info& b) { return a.nickname != b.nickname; }},
+    {"ServiceProviderName", "s", kEmits,
+     [](sd_bus_message* m, const ProfileView& p) {
+       return append_string(m, p.info.service_provider_name);
+     },
+     [](const Info& a, const Info& b) {
+       return a.service_provider_name != b.service_provider_name;
+     }},
+    {"ProfileName", "s", kEmits,
+     [](sd_bus_message* m, const ProfileView& p) { return append_string(m, p.info.profile_name); },
+     [](const Info& a, const Info& b) { return a.profile_name != b.profile_name; }},
+    {"ProfileClass", "s", kEmits,
+     [](sd_bus_message* m, const ProfileView& p) {
+       return append_string(m, profile_class_name(p.info.profile_class));
+     },
+     [](const Info& a, const Info& b) { return a.profile_class != b.profile_class; }},
+    {"OwnerMccMnc", "s", kEmits,
+     [](sd_bus_message* m, const ProfileView& p) {
+       return append_string(m, p.info.profile_owner ? p.info.profile_owner->mcc_mnc : "");
+     },
+     [](const Info& a, const Info& b) { return a.profile_owner != b.profile_owner; }},
+    // --- prepaid (see the header): what the daemon remembers ---
+    {"Balance", "s", kEmits,
+     [](sd_bus_message* m, const ProfileView& p) { return append_string(m, p.prepaid.balance); }},
+    {"BalanceCheckedAt", "t", kEmits,
+     [](sd_bus_message* m, const ProfileView& p) {
+       return sd_bus_message_append(m, "t", p.prepaid.balance_checked_at);
+     }},
+    {"BalanceAmount", "s", kEmits,
+     [](sd_bus_message* m, const ProfileView& p) {
+       return append_string(m, daemon::balance_amount_text(p.prepaid.amount));
+     }},
+    {"PlanExpiresAt", "t", kEmits | SD_BUS_VTABLE_UNPRIVILEGED,
+     [](sd_bus_message* m, const ProfileView& p) {
+       return sd_bus_message_append(m, "t", p.prepaid.plan_expires_at);
+     },
+     nullptr, &set_plan_expires_at},
+};
+constexpr Table kTable{kProperties};
+
+}  // namespace
+
+const sd_bus_vtable* ProfileObject::vtable() {
+  static const std::vector<sd_bus_vtable> v = kTable.vtable(
+      &ProfileObject::get_property,
+      {
+          SD_BUS_METHOD_WITH_ARGS("Enable", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                  &ProfileObject::enable, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("Disable", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                  &ProfileObject::disable, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                  &ProfileObject::remove, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("SetNickname", SD_BUS_ARGS("s", nickname), SD_BUS_NO_RESULT,
+                                  &ProfileObject::set_nickname, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("CheckBalance", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", reply),
+                                  &ProfileObject::check_balance, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("TopUp", SD_BUS_ARGS("s", voucher), SD_BUS_RESULT("s", reply),
+                                  &ProfileObject::top_up, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_SIGNAL_WITH_ARGS("BalanceLow", SD_BUS_ARGS("s", balance), 0),
+          SD_BUS_SIGNAL_WITH_ARGS("PlanExpiring", SD_BUS_ARGS("t", expires_at), 0),
+      });
+  return v.data();
+}
 
 ProfileObject::ProfileObject(EuiccObject& parent, std::string iccid)
     : parent_(parent),
       iccid_(std::move(iccid)),
       path_(profile_path(parent.euicc().index(), iccid_)) {
-  int r = sd_bus_add_object_vtable(parent_.service().bus(), &slot_, path_.c_str(),
-                                   kProfileInterface, kVtable, this);
+  int r = sd_bus_add_object_vtable(parent_.service().bus(), slot_.put(), path_.c_str(),
+                                   kProfileInterface, vtable(), this);
   if (r < 0) throw Error(Errc::Internal, "cannot register " + path_ + ": " + std::strerror(-r));
-  r = sd_bus_add_object(parent_.service().bus(), &set_slot_, path_.c_str(),
+  r = sd_bus_add_object(parent_.service().bus(), set_slot_.put(), path_.c_str(),
                         &ProfileObject::take_property_set, this);
-  if (r < 0) {
-    sd_bus_slot_unref(slot_);
-    throw Error(Errc::Internal, "cannot register " + path_ + ": " + std::strerror(-r));
-  }
+  if (r < 0) throw Error(Errc::Internal, "cannot register " + path_ + ": " + std::strerror(-r));
 }
 
 ProfileObject::~ProfileObject() {
   if (announced_) sd_bus_emit_object_removed(parent_.service().bus(), path_.c_str());
-  sd_bus_slot_unref(set_slot_);
-  sd_bus_slot_unref(slot_);
 }
 
 void ProfileObject::announce() {
@@ -106,82 +161,54 @@ const lpa::ProfileInfo& ProfileObject::info() const {
 }
 
 void ProfileObject::emit_changes(const lpa::ProfileInfo& before, const lpa::ProfileInfo& now) {
-  std::vector<const char*> names;
-  if (before.state != now.state) names.push_back("State");
-  if (before.nickname != now.nickname) names.push_back("Nickname");
-  if (before.service_provider_name != now.service_provider_name)
-    names.push_back("ServiceProviderName");
-  if (before.profile_name != now.profile_name) names.push_back("ProfileName");
-  if (before.profile_class != now.profile_class) names.push_back("ProfileClass");
-  if (before.profile_owner != now.profile_owner) names.push_back("OwnerMccMnc");
-  if (names.empty() || !announced_) return;
-  names.push_back(nullptr);
-  sd_bus_emit_properties_changed_strv(parent_.service().bus(), path_.c_str(), kProfileInterface,
-                                      const_cast<char**>(names.data()));
+  if (!announced_) return;
+  emit_properties_changed(parent_.service().bus(), path_, kProfileInterface,
+                          kTable.changed([&](auto differs) { return differs(before, now); }));
 }
 
 int ProfileObject::get_property(sd_bus*, const char*, const char*, const char* property,
                                 sd_bus_message* reply, void* userdata, sd_bus_error* error) {
   auto* self = static_cast<ProfileObject*>(userdata);
-  return run_property(error, [&]() -> int {
-    const lpa::ProfileInfo& p = self->info();
-    const std::string name = property;
-    auto str = [&](const std::string& v) { return sd_bus_message_append(reply, "s", v.c_str()); };
-    if (name == "Iccid") return str(p.iccid);
-    if (name == "IsdpAid") return str(to_hex(p.isdp_aid));
-    if (name == "State") return str(profile_state_name(p));
-    if (name == "Nickname") return str(p.nickname);
-    if (name == "ServiceProviderName") return str(p.service_provider_name);
-    if (name == "ProfileName") return str(p.profile_name);
-    if (name == "ProfileClass") return str(profile_class_name(p.profile_class));
-    if (name == "OwnerMccMnc") return str(p.profile_owner ? p.profile_owner->mcc_mnc : "");
-    // --- prepaid: what the daemon remembers (nothing without a Prepaid) ---
-    static const daemon::PrepaidRecord kNothing;
-    const daemon::Prepaid* prepaid = self->parent_.service().prepaid();
-    const daemon::PrepaidRecord& record = prepaid ? prepaid->record(self->iccid_) : kNothing;
-    if (name == "Balance") return str(record.balance);
-    if (name == "BalanceCheckedAt")
-      return sd_bus_message_append(reply, "t", record.balance_checked_at);
-    if (name == "BalanceAmount") return str(daemon::balance_amount_text(record.amount));
-    if (name == "PlanExpiresAt") return sd_bus_message_append(reply, "t", record.plan_expires_at);
-    return -ENOENT;
+  // Nothing remembered without a Prepaid.
+  static const daemon::PrepaidRecord kNothing;
+  const daemon::Prepaid* prepaid = self->parent_.service().prepaid();
+  return kTable.get(property, reply, error, [&] {
+    return ProfileView{self->info(), prepaid ? prepaid->record(self->iccid_) : kNothing};
+  });
+}
+
+int ProfileObject::change(sd_bus_message* m, void* userdata, const char* action,
+                          const char* operation, Change apply) {
+  auto* self = static_cast<ProfileObject*>(userdata);
+  return run_method(m, [&] {
+    const std::string iccid = self->iccid_;
+    self->parent_.authorized_change(m, action, operation, iccid,
+                                    [iccid, apply](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+                                      apply(euicc, iccid, std::move(done));
+                                    });
+    return 1;
   });
 }
 
 int ProfileObject::enable(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<ProfileObject*>(userdata);
-  return run_method(m, [&] {
-    const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(m, kActionEnableDisable, "enable", iccid,
-                                    [iccid](daemon::Euicc& euicc, daemon::Euicc::Done done) {
-                                      euicc.enable(iccid, std::move(done));
-                                    });
-    return 1;
-  });
+  return change(m, userdata, kActionEnableDisable, "enable",
+                [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
+                  euicc.enable(iccid, std::move(done));
+                });
 }
 
 int ProfileObject::disable(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<ProfileObject*>(userdata);
-  return run_method(m, [&] {
-    const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(m, kActionEnableDisable, "disable", iccid,
-                                    [iccid](daemon::Euicc& euicc, daemon::Euicc::Done done) {
-                                      euicc.disable(iccid, std::move(done));
-                                    });
-    return 1;
-  });
+  return change(m, userdata, kActionEnableDisable, "disable",
+                [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
+                  euicc.disable(iccid, std::move(done));
+                });
 }
 
 int ProfileObject::remove(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<ProfileObject*>(userdata);
-  return run_method(m, [&] {
-    const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(m, kActionDelete, "delete", iccid,
-                                    [iccid](daemon::Euicc& euicc, daemon::Euicc::Done done) {
-                                      euicc.remove(iccid, std::move(done));
-                                    });
-    return 1;
-  });
+  return change(m, userdata, kActionDelete, "delete",
+                [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
+                  euicc.remove(iccid, std::move(done));
+                });
 }
 
 int ProfileObject::set_nickname(sd_bus_message* m, void* userdata, sd_bus_error*) {
@@ -295,15 +322,6 @@ int ProfileObject::top_up(sd_bus_message* m, void* userdata, sd_bus_error*) {
           prepaid.top_up(profile, v, requester, std::move(done));
         });
     return 1;
-  });
-}
-
-// Never reached: take_property_set answers every Set of PlanExpiresAt first. The vtable keeps
-// the property writable so that introspection says so.
-int ProfileObject::set_plan_expires_at(sd_bus*, const char*, const char*, const char*,
-                                       sd_bus_message*, void*, sd_bus_error* error) {
-  return run_property(error, []() -> int {
-    throw Error(Errc::Internal, "PlanExpiresAt is set through its polkit-checked handler");
   });
 }
 

@@ -19,10 +19,12 @@
 #include "base/error.h"
 #include "dbus/pending_call.h"
 #include "lpa/es10_types.h"
+#include "sdbus/sdbus.h"
 
 namespace euiccd::daemon {
+class Euicc;
 class Prepaid;
-}
+}  // namespace euiccd::daemon
 
 namespace euiccd::dbus {
 
@@ -41,16 +43,20 @@ class ProfileObject {
   void emit_changes(const lpa::ProfileInfo& before, const lpa::ProfileInfo& now);
 
  private:
-  static const sd_bus_vtable kVtable[];
+  static const sd_bus_vtable* vtable();
   static int get_property(sd_bus*, const char*, const char*, const char* property,
                           sd_bus_message* reply, void* userdata, sd_bus_error* error);
   static int enable(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int disable(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int remove(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int set_nickname(sd_bus_message* m, void* userdata, sd_bus_error*);
+  // Enable, Disable and Delete: `apply` to this profile through the parent's
+  // authorized_change (polkit `action`; `operation` labels the log line).
+  using Change = void (*)(daemon::Euicc& euicc, const std::string& iccid,
+                          std::function<void(const std::optional<Error>&)> done);
+  static int change(sd_bus_message* m, void* userdata, const char* action, const char* operation,
+                    Change apply);
   // --- prepaid ---
-  static int set_plan_expires_at(sd_bus*, const char*, const char*, const char*,
-                                 sd_bus_message* value, void* userdata, sd_bus_error* error);
   static int take_property_set(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int check_balance(sd_bus_message* m, void* userdata, sd_bus_error*);
   static int top_up(sd_bus_message* m, void* userdata, sd_bus_error*);
@@ -68,8 +74,8 @@ class ProfileObject {
   EuiccObject& parent_;
   std::string iccid_;
   std::string path_;
-  sd_bus_slot* slot_ = nullptr;
-  sd_bus_slot* set_slot_ = nullptr;  // take_property_set
+  sdbus::Slot slot_;
+  sdbus::Slot set_slot_;  // take_property_set
   bool announced_ = false;
   PendingCalls pending_;  // CheckBalance/TopUp/Set waiting: Aborted when the object goes
 };

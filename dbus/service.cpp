@@ -9,12 +9,13 @@
 #include "dbus/job_object.h"
 #include "dbus/manager_object.h"
 #include "dbus/object_paths.h"
+#include "dbus/property_table.h"
 
 namespace euiccd::dbus {
 
 Service::Service(sd_bus* bus, sd_event* event, daemon::EuiccRegistry& registry,
                  const daemon::EngineSettings& settings, std::string version)
-    : bus_(sd_bus_ref(bus)),
+    : bus_(sdbus::BusRef::ref(bus)),
       event_(event),
       registry_(registry),
       settings_(settings),
@@ -23,17 +24,16 @@ Service::Service(sd_bus* bus, sd_event* event, daemon::EuiccRegistry& registry,
 
 Service::~Service() {
   stop();
-  sd_bus_unref(bus_);
 }
 
 void Service::start() {
   register_error_map();
-  int r = sd_bus_add_object_manager(bus_, &object_manager_slot_, kRootPath);
+  int r = sd_bus_add_object_manager(bus_, object_manager_slot_.put(), kRootPath);
   if (r < 0)
     throw Error(Errc::Internal, std::string("cannot add the ObjectManager: ") + std::strerror(-r));
   manager_ = std::make_unique<ManagerObject>(*this);
-  registry_.on_added = [this](const std::shared_ptr<daemon::Euicc>& e) { euicc_added(e); };
-  registry_.on_removed = [this](const std::shared_ptr<daemon::Euicc>& e) { euicc_removed(e); };
+  added_ = registry_.added.subscribe([this](const auto& e) { euicc_added(e); });
+  removed_ = registry_.removed.subscribe([this](const auto& e) { euicc_removed(e); });
   for (const auto& [index, euicc] : registry_.euiccs()) euicc_added(euicc);
   hook_prepaid();
   // The name last: whoever sees it finds the objects already there.
@@ -47,13 +47,12 @@ void Service::start() {
 void Service::stop() {
   if (!manager_) return;
   unhook_prepaid();
-  registry_.on_added = nullptr;
-  registry_.on_removed = nullptr;
+  added_.reset();
+  removed_.reset();
   euiccs_.clear();  // each aborts its pending calls and leaves the bus
   jobs_.clear();
   manager_.reset();
-  sd_bus_slot_unref(object_manager_slot_);
-  object_manager_slot_ = nullptr;
+  object_manager_slot_.reset();
   if (started_) sd_bus_release_name(bus_, kBusName);
   started_ = false;
   sd_bus_flush(bus_);
@@ -90,11 +89,8 @@ std::vector<std::string> Service::profile_paths(const std::string& iccid) const 
 void Service::hook_prepaid() {
   if (!prepaid_) return;
   prepaid_->on_changed = [this](const std::string& iccid, const std::vector<const char*>& names) {
-    std::vector<char*> strv;
-    for (const char* n : names) strv.push_back(const_cast<char*>(n));
-    strv.push_back(nullptr);
     for (const auto& path : profile_paths(iccid))
-      sd_bus_emit_properties_changed_strv(bus_, path.c_str(), kProfileInterface, strv.data());
+      emit_properties_changed(bus_, path, kProfileInterface, names);
   };
   prepaid_->on_balance_low = [this](const std::string& iccid, const std::string& balance) {
     for (const auto& path : profile_paths(iccid))

@@ -16,6 +16,7 @@
 #include "daemon/euicc_registry.h"
 #include "daemon/job.h"
 #include "dbus/polkit.h"
+#include "sdbus/sdbus.h"
 
 namespace euiccd::daemon {
 class Prepaid;
@@ -71,13 +72,13 @@ class Service {
   // The published Profile objects of this ICCID (one, unless two cards carry it).
   std::vector<std::string> profile_paths(const std::string& iccid) const;
 
-  sd_bus* bus_;
+  sdbus::BusRef bus_;
   sd_event* event_;
   daemon::EuiccRegistry& registry_;
   const daemon::EngineSettings& settings_;
   std::string version_;
   Authorizer authorizer_;
-  sd_bus_slot* object_manager_slot_ = nullptr;
+  sdbus::Slot object_manager_slot_;
   std::unique_ptr<ManagerObject> manager_;
   std::map<unsigned, std::unique_ptr<EuiccObject>> euiccs_;
   std::map<uint64_t, std::unique_ptr<JobObject>> jobs_;
@@ -85,6 +86,7 @@ class Service {
   uint64_t next_job_id_ = 1;
   bool started_ = false;
   daemon::Prepaid* prepaid_ = nullptr;
+  daemon::EuiccRegistry::Subscription added_, removed_;  // while started
 };
 
 }  // namespace euiccd::dbus

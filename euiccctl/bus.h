@@ -11,14 +11,18 @@
 #include <stdexcept>
 #include <string>
 
+#include "dbus/object_paths.h"
+#include "sdbus/sdbus.h"
+
 namespace euiccctl {
 
-inline constexpr char kBusName[] = "org.euiccd1";
-inline constexpr char kRootPath[] = "/org/euiccd1";
-inline constexpr char kManagerInterface[] = "org.euiccd1.Manager";
-inline constexpr char kEuiccInterface[] = "org.euiccd1.Euicc";
-inline constexpr char kProfileInterface[] = "org.euiccd1.Profile";
-inline constexpr char kJobInterface[] = "org.euiccd1.Job";
+// The daemon's names (dbus/object_paths.h is header-only: nothing of the daemon is linked).
+using euiccd::dbus::kBusName;
+using euiccd::dbus::kEuiccInterface;
+using euiccd::dbus::kJobInterface;
+using euiccd::dbus::kManagerInterface;
+using euiccd::dbus::kProfileInterface;
+using euiccd::dbus::kRootPath;
 
 class BusCallError : public std::runtime_error {
  public:
@@ -30,33 +34,13 @@ class BusCallError : public std::runtime_error {
   std::string name_;
 };
 
-// Owns one sd_bus message reference.
-class Message {
- public:
-  Message() = default;
-  explicit Message(sd_bus_message* m) : m_(m) {}  // takes the reference
-  ~Message() { sd_bus_message_unref(m_); }
-  Message(Message&& other) noexcept : m_(other.m_) { other.m_ = nullptr; }
-  Message& operator=(Message&& other) noexcept {
-    std::swap(m_, other.m_);
-    return *this;
-  }
-  Message(const Message&) = delete;
-  Message& operator=(const Message&) = delete;
-  sd_bus_message* get() const { return m_; }
-
- private:
-  sd_bus_message* m_ = nullptr;
-};
+// One sd_bus message reference.
+using Message = euiccd::sdbus::Message;
 
 class Bus {
  public:
   // `where`: "system", "session" or a D-Bus address ("unix:path=/run/x"). Throws BusCallError.
   explicit Bus(const std::string& where);
-  ~Bus();
-  Bus(const Bus&) = delete;
-  Bus& operator=(const Bus&) = delete;
-
   sd_bus* get() const { return bus_; }
   bool is_system() const { return system_; }
   // Lets polkit ask the user for a password during a call (ALLOW_INTERACTIVE_AUTHORIZATION).
@@ -70,7 +54,7 @@ class Bus {
   nlohmann::json get_all(const std::string& path, const char* interface);
 
  private:
-  sd_bus* bus_ = nullptr;
+  euiccd::sdbus::Bus bus_;
   bool system_ = false;
   std::chrono::milliseconds timeout_{std::chrono::minutes(5)};
 };

@@ -41,15 +41,6 @@ class InterruptGuard {
   struct sigaction old_term_ {};
 };
 
-class Slot {
- public:
-  ~Slot() { sd_bus_slot_unref(slot_); }
-  sd_bus_slot** out() { return &slot_; }
-
- private:
-  sd_bus_slot* slot_ = nullptr;
-};
-
 int mark_dirty(sd_bus_message*, void* userdata, sd_bus_error*) {
   *static_cast<bool*>(userdata) = true;
   return 0;
@@ -75,12 +66,12 @@ json follow_job(Bus& bus, const std::string& path, std::chrono::milliseconds tim
                 const JobHooks& hooks) {
   InterruptGuard interrupts;
   bool dirty = false;
-  Slot changed, completed;
-  check(sd_bus_match_signal(bus.get(), changed.out(), nullptr, path.c_str(),
+  euiccd::sdbus::Slot changed, completed;
+  check(sd_bus_match_signal(bus.get(), changed.put(), nullptr, path.c_str(),
                             "org.freedesktop.DBus.Properties", "PropertiesChanged", mark_dirty,
                             &dirty),
         "watching the job");
-  check(sd_bus_match_signal(bus.get(), completed.out(), nullptr, path.c_str(), kJobInterface,
+  check(sd_bus_match_signal(bus.get(), completed.put(), nullptr, path.c_str(), kJobInterface,
                             "Completed", mark_dirty, &dirty),
         "watching the job");
 

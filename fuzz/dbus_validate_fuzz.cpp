@@ -33,6 +33,7 @@
 #include "lpa/activation_code.h"
 #include "lpa/imei.h"
 #include "lpa/nickname.h"
+#include "sdbus/sdbus.h"
 
 using namespace euiccd;
 using euiccd::fuzz::check;
@@ -57,23 +58,19 @@ sd_bus* offline_bus() {
   return bus;
 }
 
-struct MessageRef {
-  sd_bus_message* m = nullptr;
-  ~MessageRef() { sd_bus_message_unref(m); }
-};
-
-void new_call(MessageRef& call) {
-  if (sd_bus_message_new_method_call(offline_bus(), &call.m, "org.euiccd1", "/org/euiccd1/Euicc/0",
-                                     "org.euiccd1.Euicc", "DownloadProfile") < 0) {
+void new_call(euiccd::sdbus::Message& call) {
+  if (sd_bus_message_new_method_call(offline_bus(), call.put(), "org.euiccd1",
+                                     "/org/euiccd1/Euicc/0", "org.euiccd1.Euicc",
+                                     "DownloadProfile") < 0) {
     violated();
   }
 }
 
 // What the bus lets through as a string: sd-bus's own check, as on the receiving side.
 bool dbus_string(const std::string& s) {
-  MessageRef probe;
+  euiccd::sdbus::Message probe;
   new_call(probe);
-  return sd_bus_message_append(probe.m, "s", s.c_str()) >= 0 && s.find('\0') == std::string::npos;
+  return sd_bus_message_append(probe, "s", s.c_str()) >= 0 && s.find('\0') == std::string::npos;
 }
 
 // Valid UTF-8 without control characters (C0, DEL, C1): safe in a log line and a D-Bus reply.
@@ -274,7 +271,7 @@ bool add_option(fuzz::Input& in, sd_bus_message* m, Expected& expected) {
 }
 
 void check_download(fuzz::Input& in) {
-  MessageRef call;
+  euiccd::sdbus::Message call;
   new_call(call);
   const size_t code_length = (size_t{in.byte()} << 8) | in.byte();
   const std::string code(fuzz::as_text(in.take(code_length)));
@@ -285,20 +282,20 @@ void check_download(fuzz::Input& in) {
                        expected.request.activation_code = lpa::parse_activation_code(code);
                      });
   }
-  if (sd_bus_message_append(call.m, "s", code.c_str()) < 0 ||
-      sd_bus_message_open_container(call.m, 'a', "{sv}") < 0) {
+  if (sd_bus_message_append(call, "s", code.c_str()) < 0 ||
+      sd_bus_message_open_container(call, 'a', "{sv}") < 0) {
     violated();
   }
   for (int options = 0; !in.empty() && options < 16; ++options) {
-    if (!add_option(in, call.m, expected)) return;
+    if (!add_option(in, call, expected)) return;
   }
-  if (sd_bus_message_close_container(call.m) < 0 || sd_bus_message_seal(call.m, 1, 0) < 0 ||
-      sd_bus_message_rewind(call.m, 1) < 0) {
+  if (sd_bus_message_close_container(call) < 0 || sd_bus_message_seal(call, 1, 0) < 0 ||
+      sd_bus_message_rewind(call, 1) < 0) {
     violated();
   }
 
   std::optional<daemon::DownloadRequest> read;
-  const bool ok = accepted([&] { read = dbus::read_download_request(call.m); });
+  const bool ok = accepted([&] { read = dbus::read_download_request(call); });
   check(ok == expected.valid);
   if (!ok) return;
   const daemon::DownloadRequest& want = expected.request;

@@ -12,11 +12,6 @@ uint64_t to_usec(std::chrono::milliseconds timeout) {
   return static_cast<uint64_t>(std::max<int64_t>(timeout.count(), 1)) * 1000;
 }
 
-struct ErrorGuard {
-  sd_bus_error error{};  // SD_BUS_ERROR_NULL is a C compound literal
-  ~ErrorGuard() { sd_bus_error_free(&error); }
-};
-
 [[noreturn]] void fail(int r, const sd_bus_error* error, const char* what) {
   if (error != nullptr && sd_bus_error_is_set(error)) {
     throw BusFailure(error->name, error->message != nullptr ? error->message : "", -r);
@@ -49,44 +44,33 @@ int check(int r, const char* what) {
 }
 
 Bus::Bus(const std::string& address) {
-  int r = 0;
-  if (address.empty()) {
-    r = sd_bus_open_system(&bus_);
-  } else {
-    r = sd_bus_new(&bus_);
-    if (r >= 0) r = sd_bus_set_address(bus_, address.c_str());
-    if (r >= 0) r = sd_bus_set_bus_client(bus_, 1);
-    if (r >= 0) r = sd_bus_start(bus_);
-  }
+  const int r =
+      address.empty() ? sd_bus_open_system(bus_.put()) : sdbus::open_address(bus_, address);
   if (r < 0) {
-    bus_ = sd_bus_flush_close_unref(bus_);
+    bus_.reset();
     fail(r, nullptr, "cannot connect to the D-Bus bus");
   }
 }
 
-Bus::~Bus() {
-  sd_bus_flush_close_unref(bus_);
-}
-
-MessagePtr Bus::call(const char* destination, const std::string& path, const char* interface,
-                     const char* member, std::chrono::milliseconds timeout,
-                     const Appender& append) {
-  sd_bus_message* raw = nullptr;
-  check(sd_bus_message_new_method_call(bus_, &raw, destination, path.c_str(), interface, member),
+sdbus::Message Bus::call(const char* destination, const std::string& path, const char* interface,
+                         const char* member, std::chrono::milliseconds timeout,
+                         const Appender& append) {
+  sdbus::Message request;
+  check(sd_bus_message_new_method_call(bus_, request.put(), destination, path.c_str(), interface,
+                                       member),
         "cannot build a D-Bus call");
-  MessagePtr request(raw);
-  if (append) append(request.get());
-  ErrorGuard guard;
-  sd_bus_message* reply = nullptr;
-  const int r = sd_bus_call(bus_, request.get(), to_usec(timeout), &guard.error, &reply);
-  if (r < 0) fail(r, &guard.error, member);
-  return MessagePtr(reply);
+  if (append) append(request);
+  sdbus::Error error;
+  sdbus::Message reply;
+  const int r = sd_bus_call(bus_, request, to_usec(timeout), error, reply.put());
+  if (r < 0) fail(r, error, member);
+  return reply;
 }
 
-MessagePtr Bus::get_property(const char* destination, const std::string& path,
-                             const char* interface, const char* property,
-                             std::chrono::milliseconds timeout, const char* type) {
-  MessagePtr reply = call(
+sdbus::Message Bus::get_property(const char* destination, const std::string& path,
+                                 const char* interface, const char* property,
+                                 std::chrono::milliseconds timeout, const char* type) {
+  sdbus::Message reply = call(
       destination, path, "org.freedesktop.DBus.Properties", "Get", timeout, [&](sd_bus_message* m) {
         check(sd_bus_message_append(m, "ss", interface, property), "cannot build a property read");
       });
@@ -96,13 +80,13 @@ MessagePtr Bus::get_property(const char* destination, const std::string& path,
 
 std::string Bus::get_string(const char* destination, const std::string& path, const char* interface,
                             const char* property, std::chrono::milliseconds timeout) {
-  MessagePtr reply = get_property(destination, path, interface, property, timeout, "s");
+  sdbus::Message reply = get_property(destination, path, interface, property, timeout, "s");
   return read_string(reply.get());
 }
 
 uint32_t Bus::get_u32(const char* destination, const std::string& path, const char* interface,
                       const char* property, std::chrono::milliseconds timeout) {
-  MessagePtr reply = get_property(destination, path, interface, property, timeout, "u");
+  sdbus::Message reply = get_property(destination, path, interface, property, timeout, "u");
   uint32_t value = 0;
   check(sd_bus_message_read(reply.get(), "u", &value), property);
   return value;

@@ -8,9 +8,10 @@
 
 #include <chrono>
 #include <functional>
-#include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "sdbus/sdbus.h"
 
 namespace euiccd::topup {
 
@@ -26,11 +27,6 @@ struct BusFailure : std::runtime_error {
   bool service_missing() const;  // nobody owns the destination name
 };
 
-struct MessageDeleter {
-  void operator()(sd_bus_message* m) const { sd_bus_message_unref(m); }
-};
-using MessagePtr = std::unique_ptr<sd_bus_message, MessageDeleter>;
-
 // Throws BusFailure on a negative sd-bus return code (reading a message it produced itself).
 int check(int r, const char* what);
 
@@ -38,21 +34,18 @@ class Bus {
  public:
   // `address` "" = the system bus; otherwise a D-Bus address ("unix:path=/tmp/x/bus").
   explicit Bus(const std::string& address);
-  ~Bus();
-  Bus(const Bus&) = delete;
-  Bus& operator=(const Bus&) = delete;
 
-  sd_bus* get() const { return bus_; }
+  sd_bus* get() const { return bus_.get(); }
 
   using Appender = std::function<void(sd_bus_message*)>;
-  MessagePtr call(const char* destination, const std::string& path, const char* interface,
-                  const char* member, std::chrono::milliseconds timeout,
-                  const Appender& append = {});
+  sdbus::Message call(const char* destination, const std::string& path, const char* interface,
+                      const char* member, std::chrono::milliseconds timeout,
+                      const Appender& append = {});
 
   // org.freedesktop.DBus.Properties.Get; the reply is positioned inside the variant.
-  MessagePtr get_property(const char* destination, const std::string& path, const char* interface,
-                          const char* property, std::chrono::milliseconds timeout,
-                          const char* type);
+  sdbus::Message get_property(const char* destination, const std::string& path,
+                              const char* interface, const char* property,
+                              std::chrono::milliseconds timeout, const char* type);
   std::string get_string(const char* destination, const std::string& path, const char* interface,
                          const char* property, std::chrono::milliseconds timeout);
   uint32_t get_u32(const char* destination, const std::string& path, const char* interface,
@@ -64,7 +57,7 @@ class Bus {
                   const std::function<bool()>& keep_going = {});
 
  private:
-  sd_bus* bus_ = nullptr;
+  sdbus::Bus bus_;
 };
 
 // Reads a string ("s" or "o") at the message's current position.

@@ -205,8 +205,8 @@ ModemManagerClient::~ModemManagerClient() = default;
 Modem ModemManagerClient::find_modem(std::string_view iccid) {
   std::vector<Listed> modems;
   try {
-    MessagePtr reply = bus_->call(kService, kRoot, "org.freedesktop.DBus.ObjectManager",
-                                  "GetManagedObjects", timeouts_.call);
+    sdbus::Message reply = bus_->call(kService, kRoot, "org.freedesktop.DBus.ObjectManager",
+                                      "GetManagedObjects", timeouts_.call);
     modems = read_modems(reply.get());
   } catch (const BusFailure& failure) {
     if (failure.service_missing()) throw no_modem_manager(failure_text(failure, {}));
@@ -311,11 +311,11 @@ std::string ModemManagerClient::run_ussd(const Modem& modem, std::string_view co
   }
   auto exchange = [&](const char* member, std::string_view text) {
     try {
-      MessagePtr reply = bus_->call(kService, modem.path, kUssdIface, member, timeouts_.ussd,
-                                    [&](sd_bus_message* m) {
-                                      const std::string arg(text);
-                                      check(sd_bus_message_append(m, "s", arg.c_str()), member);
-                                    });
+      sdbus::Message reply = bus_->call(kService, modem.path, kUssdIface, member, timeouts_.ussd,
+                                        [&](sd_bus_message* m) {
+                                          const std::string arg(text);
+                                          check(sd_bus_message_append(m, "s", arg.c_str()), member);
+                                        });
       return read_string(reply.get());
     } catch (const BusFailure& failure) {
       // Whatever state the session is in now, do not leave it open (short, best effort).
@@ -364,10 +364,6 @@ int on_sms_added(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
   return 0;
 }
 
-struct SlotDeleter {
-  void operator()(sd_bus_slot* slot) const { sd_bus_slot_unref(slot); }
-};
-
 }  // namespace
 
 std::string ModemManagerClient::send_sms_and_wait_reply(
@@ -383,11 +379,10 @@ std::string ModemManagerClient::send_sms_and_wait_reply(
 
   // Listen before sending, so an answer faster than our Send call is not missed.
   SmsWatch watch;
-  sd_bus_slot* raw_slot = nullptr;
-  const int r = sd_bus_match_signal(bus_->get(), &raw_slot, nullptr, modem.path.c_str(),
+  sdbus::Slot slot;
+  const int r = sd_bus_match_signal(bus_->get(), slot.put(), nullptr, modem.path.c_str(),
                                     kMessagingIface, "Added", on_sms_added, &watch);
   if (r < 0) throw modem_manager_failed("watch for incoming SMS", BusFailure("", "", -r).what());
-  std::unique_ptr<sd_bus_slot, SlotDeleter> slot(raw_slot);
 
   auto mm_call = [&](const std::string& path, const char* interface, const char* member,
                      milliseconds timeout, const Bus::Appender& append) {
@@ -401,7 +396,7 @@ std::string ModemManagerClient::send_sms_and_wait_reply(
       throw refusal(failure, what, modem.label, "org.freedesktop.ModemManager1.Messaging", secret);
     }
   };
-  MessagePtr created =
+  sdbus::Message created =
       mm_call(modem.path, kMessagingIface, "Create", timeouts_.call, [&](sd_bus_message* m) {
         const std::string body(text);
         check(sd_bus_message_append(m, "a{sv}", 2, "number", "s", to.c_str(), "text", "s",

@@ -54,11 +54,11 @@ class DaemonDownload : public ::testing::Test {
   bool card_has(const std::string& iccid) { return !rig().card_profile(iccid).is_null(); }
   // One string entry of the Job's Metadata (a{sv}), "" when absent.
   std::string metadata(const std::string& job, const char* key) {
-    sd_bus_message* reply = nullptr;
-    sd_bus_error error = SD_BUS_ERROR_NULL;
+    euiccd::sdbus::Message reply;
+    euiccd::sdbus::Error error;
     std::string value;
     if (sd_bus_get_property(rig().client().bus(), kEuiccdBus, job.c_str(), kJobIface, "Metadata",
-                            &error, &reply, "a{sv}") >= 0 &&
+                            error, reply.put(), "a{sv}") >= 0 &&
         sd_bus_message_enter_container(reply, 'a', "{sv}") >= 0) {
       while (sd_bus_message_enter_container(reply, 'e', "sv") > 0) {
         const char* k = nullptr;
@@ -75,8 +75,6 @@ class DaemonDownload : public ::testing::Test {
         sd_bus_message_exit_container(reply);
       }
     }
-    sd_bus_error_free(&error);
-    sd_bus_message_unref(reply);
     return value;
   }
   // Starts a download stopping at the preview and waits until it is there.

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -111,17 +112,14 @@ class LoadClient {
   template <typename... Args>
   BusReply call(const std::string& path, const char* iface, const char* member, const char* types,
                 Args... args) {
-    sd_bus_message* m = nullptr;
-    int r =
-        sd_bus_message_new_method_call(client_.bus(), &m, kEuiccdBus, path.c_str(), iface, member);
+    euiccd::sdbus::Message m = client_.new_call(kEuiccdBus, path, iface, member);
+    int r = m ? 0 : -ENOMEM;
     if (r >= 0 && types) r = sd_bus_message_append(m, types, args...);
     if (r < 0) {
-      sd_bus_message_unref(m);
       tally_.surprises.push_back(std::string("cannot build ") + member);
       return {};
     }
     BusReply reply = client_.call_message(m, kCallTimeoutUsec);
-    sd_bus_message_unref(m);
     ++tally_.calls;
     if (timed_out(reply)) ++tally_.timeouts;
     return reply;

@@ -150,13 +150,10 @@ const std::map<std::string, std::string> kOpenMembers = {
 const std::set<std::string> kJobMembers = {"org.euiccd1.Job.Confirm", "org.euiccd1.Job.Cancel"};
 
 BusReply set_plan_expires_at(DaemonRig& rig, const std::string& profile, uint64_t usec) {
-  sd_bus_message* m = nullptr;
-  sd_bus_message_new_method_call(rig.client().bus(), &m, kEuiccdBus, profile.c_str(),
-                                 "org.freedesktop.DBus.Properties", "Set");
+  euiccd::sdbus::Message m =
+      rig.client().new_call(kEuiccdBus, profile, "org.freedesktop.DBus.Properties", "Set");
   sd_bus_message_append(m, "ssv", kProfileIface, "PlanExpiresAt", "t", usec);
-  BusReply r = rig.client().call_message(m);
-  sd_bus_message_unref(m);
-  return r;
+  return rig.client().call_message(m);
 }
 
 struct GuardedChange {

@@ -125,23 +125,16 @@ class DaemonTopupTest : public ::testing::Test {
 
   // Generous: the daemon waits for ModemManager, not the other way round.
   BusReply call(const char* path, const char* member, const char* voucher = nullptr) {
-    sd_bus_message* m = nullptr;
-    sd_bus_message_new_method_call(rig_->client().bus(), &m, kEuiccdBus, path, kProfileIface,
-                                   member);
+    euiccd::sdbus::Message m = rig_->client().new_call(kEuiccdBus, path, kProfileIface, member);
     if (voucher) sd_bus_message_append(m, "s", voucher);
-    BusReply r = rig_->client().call_message(m, 30'000'000);
-    sd_bus_message_unref(m);
-    return r;
+    return rig_->client().call_message(m, 30'000'000);
   }
 
   BusReply set_plan_expires_at(uint64_t usec) {
-    sd_bus_message* m = nullptr;
-    sd_bus_message_new_method_call(rig_->client().bus(), &m, kEuiccdBus, kPrepaid,
-                                   "org.freedesktop.DBus.Properties", "Set");
+    euiccd::sdbus::Message m =
+        rig_->client().new_call(kEuiccdBus, kPrepaid, "org.freedesktop.DBus.Properties", "Set");
     sd_bus_message_append(m, "ssv", kProfileIface, "PlanExpiresAt", "t", usec);
-    BusReply r = rig_->client().call_message(m);
-    sd_bus_message_unref(m);
-    return r;
+    return rig_->client().call_message(m);
   }
 
   std::string get(const char* path, const char* name) {

@@ -130,14 +130,12 @@ int DaemonRig::stop_daemon(int signal) {
 }
 
 void DaemonRig::allow(const std::vector<std::string>& actions) {
-  sd_bus_message* m = nullptr;
-  sd_bus_message_new_method_call(client_->bus(), &m, kPolkitBus, kPolkitPath,
-                                 "org.freedesktop.DBus.Mock", "SetAllowed");
+  sdbus::Message m =
+      client_->new_call(kPolkitBus, kPolkitPath, "org.freedesktop.DBus.Mock", "SetAllowed");
   sd_bus_message_open_container(m, 'a', "s");
   for (const auto& a : actions) sd_bus_message_append(m, "s", a.c_str());
   sd_bus_message_close_container(m);
   BusReply r = client_->call_message(m);
-  sd_bus_message_unref(m);
   if (!r.ok()) throw std::runtime_error("polkit mock SetAllowed: " + r.error_message());
 }
 

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "dbus/object_paths.h"
 #include "tests/support/dbus_test_client.h"
 #include "tests/support/dbusmock_modemmanager.h"
 #include "tests/support/subprocess.h"
@@ -34,12 +35,13 @@
 
 namespace euiccd::testing {
 
-inline constexpr char kEuiccdBus[] = "org.euiccd1";
-inline constexpr char kManagerPath[] = "/org/euiccd1";
-inline constexpr char kManagerIface[] = "org.euiccd1.Manager";
-inline constexpr char kEuiccIface[] = "org.euiccd1.Euicc";
-inline constexpr char kProfileIface[] = "org.euiccd1.Profile";
-inline constexpr char kJobIface[] = "org.euiccd1.Job";
+// The API's names as the daemon spells them (the introspection test holds them to the XML).
+inline constexpr const char* kEuiccdBus = dbus::kBusName;
+inline constexpr const char* kManagerPath = dbus::kRootPath;
+inline constexpr const char* kManagerIface = dbus::kManagerInterface;
+inline constexpr const char* kEuiccIface = dbus::kEuiccInterface;
+inline constexpr const char* kProfileIface = dbus::kProfileInterface;
+inline constexpr const char* kJobIface = dbus::kJobInterface;
 inline constexpr char kPolkitBus[] = "org.freedesktop.PolicyKit1";
 inline constexpr char kPolkitPath[] = "/org/freedesktop/PolicyKit1/Authority";
 // The EID of the card made from tests/pki/make-test-pki.sh.

@@ -1,6 +1,6 @@
 // A small sd-bus client for integration tests: method calls that return the D-Bus error name
 // and message instead of throwing, typed property reads, and waiting for a condition with a
-// deadline. Header-only (integration tests link libsystemd through euiccd_dbus).
+// deadline. Header-only (integration tests link euiccd_sdbus through euiccd_dbus).
 #pragma once
 
 #include <systemd/sd-bus.h>
@@ -13,29 +13,16 @@
 #include <thread>
 #include <vector>
 
+#include "sdbus/sdbus.h"
+
 namespace euiccd::testing {
 
 // The reply of one call: either a message to read, or an error name + message.
 class BusReply {
  public:
   BusReply() = default;
-  BusReply(sd_bus_message* m, const sd_bus_error& e)
-      : message_(m),
-        error_name_(e.name ? e.name : ""),
-        error_message_(e.message ? e.message : "") {}
-  ~BusReply() { sd_bus_message_unref(message_); }
-  BusReply(BusReply&& o) noexcept
-      : message_(o.message_),
-        error_name_(std::move(o.error_name_)),
-        error_message_(std::move(o.error_message_)) {
-    o.message_ = nullptr;
-  }
-  BusReply& operator=(BusReply&& o) noexcept {
-    std::swap(message_, o.message_);
-    error_name_ = std::move(o.error_name_);
-    error_message_ = std::move(o.error_message_);
-    return *this;
-  }
+  BusReply(sdbus::Message m, const sdbus::Error& e)
+      : message_(std::move(m)), error_name_(e.name()), error_message_(e.message()) {}
 
   bool ok() const { return error_name_.empty(); }
   const std::string& error_name() const { return error_name_; }
@@ -57,7 +44,7 @@ class BusReply {
   }
 
  private:
-  sd_bus_message* message_ = nullptr;
+  sdbus::Message message_;
   std::string error_name_;
   std::string error_message_;
 };
@@ -65,15 +52,9 @@ class BusReply {
 class BusClient {
  public:
   explicit BusClient(const std::string& address) {
-    int r = sd_bus_new(&bus_);
-    if (r >= 0) r = sd_bus_set_address(bus_, address.c_str());
-    if (r >= 0) r = sd_bus_set_bus_client(bus_, 1);
-    if (r >= 0) r = sd_bus_start(bus_);
-    if (r < 0) throw std::runtime_error(std::string("cannot connect: ") + std::strerror(-r));
+    if (const int r = sdbus::open_address(bus_, address); r < 0)
+      throw std::runtime_error(std::string("cannot connect: ") + std::strerror(-r));
   }
-  ~BusClient() { sd_bus_flush_close_unref(bus_); }
-  BusClient(const BusClient&) = delete;
-  BusClient& operator=(const BusClient&) = delete;
 
   sd_bus* bus() const { return bus_; }
   std::string unique_name() const {
@@ -87,34 +68,36 @@ class BusClient {
   BusReply call(const std::string& destination, const std::string& path,
                 const std::string& interface, const std::string& member, const char* types,
                 Args... args) {
-    sd_bus_error error = SD_BUS_ERROR_NULL;
-    sd_bus_message* reply = nullptr;
+    sdbus::Error error;
+    sdbus::Message reply;
     sd_bus_call_method(bus_, destination.c_str(), path.c_str(), interface.c_str(), member.c_str(),
-                       &error, &reply, types, args...);
-    BusReply result(reply, error);
-    sd_bus_error_free(&error);
-    return result;
+                       error, reply.put(), types, args...);
+    return BusReply(std::move(reply), error);
+  }
+
+  // A method call to build by hand and send with call_message (empty if it cannot be made).
+  sdbus::Message new_call(const char* destination, const std::string& path, const char* interface,
+                          const char* member) {
+    sdbus::Message m;
+    sd_bus_message_new_method_call(bus_, m.put(), destination, path.c_str(), interface, member);
+    return m;
   }
 
   // A call built by hand (for flags such as interactive authorization, or odd arguments).
   BusReply call_message(sd_bus_message* m, uint64_t timeout_usec = 0) {
-    sd_bus_error error = SD_BUS_ERROR_NULL;
-    sd_bus_message* reply = nullptr;
-    sd_bus_call(bus_, m, timeout_usec, &error, &reply);
-    BusReply result(reply, error);
-    sd_bus_error_free(&error);
-    return result;
+    sdbus::Error error;
+    sdbus::Message reply;
+    sd_bus_call(bus_, m, timeout_usec, error, reply.put());
+    return BusReply(std::move(reply), error);
   }
 
   std::string get_string(const std::string& dest, const std::string& path, const std::string& iface,
                          const std::string& name) {
     char* value = nullptr;
-    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sdbus::Error error;
     const int r = sd_bus_get_property_string(bus_, dest.c_str(), path.c_str(), iface.c_str(),
-                                             name.c_str(), &error, &value);
-    std::string msg = error.message ? error.message : "";
-    sd_bus_error_free(&error);
-    if (r < 0) throw std::runtime_error("get " + path + " " + name + ": " + msg);
+                                             name.c_str(), error, &value);
+    if (r < 0) throw std::runtime_error("get " + path + " " + name + ": " + error.message());
     std::string out = value;
     free(value);
     return out;
@@ -123,39 +106,31 @@ class BusClient {
   T get_basic(const std::string& dest, const std::string& path, const std::string& iface,
               const std::string& name, char type) {
     T value{};
-    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sdbus::Error error;
     const int r = sd_bus_get_property_trivial(bus_, dest.c_str(), path.c_str(), iface.c_str(),
-                                              name.c_str(), &error, type, &value);
-    std::string msg = error.message ? error.message : "";
-    sd_bus_error_free(&error);
-    if (r < 0) throw std::runtime_error("get " + path + " " + name + ": " + msg);
+                                              name.c_str(), error, type, &value);
+    if (r < 0) throw std::runtime_error("get " + path + " " + name + ": " + error.message());
     return value;
   }
   std::string get_object_path(const std::string& dest, const std::string& path,
                               const std::string& iface, const std::string& name) {
-    sd_bus_message* reply = nullptr;
-    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sdbus::Message reply;
+    sdbus::Error error;
     int r = sd_bus_get_property(bus_, dest.c_str(), path.c_str(), iface.c_str(), name.c_str(),
-                                &error, &reply, "o");
-    std::string msg = error.message ? error.message : "";
-    sd_bus_error_free(&error);
+                                error, reply.put(), "o");
     // sd_bus_get_property leaves the reply positioned inside the variant.
     const char* value = nullptr;
     if (r >= 0) r = sd_bus_message_read(reply, "o", &value);
-    std::string out = r >= 0 ? value : "";
-    sd_bus_message_unref(reply);
-    if (r < 0) throw std::runtime_error("get " + path + " " + name + ": " + msg);
-    return out;
+    if (r < 0) throw std::runtime_error("get " + path + " " + name + ": " + error.message());
+    return value;
   }
   std::vector<std::string> get_strv(const std::string& dest, const std::string& path,
                                     const std::string& iface, const std::string& name,
                                     const char* type = "ao") {
-    sd_bus_message* reply = nullptr;
-    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sdbus::Message reply;
+    sdbus::Error error;
     int r = sd_bus_get_property(bus_, dest.c_str(), path.c_str(), iface.c_str(), name.c_str(),
-                                &error, &reply, type);
-    std::string msg = error.message ? error.message : "";
-    sd_bus_error_free(&error);
+                                error, reply.put(), type);
     std::vector<std::string> out;
     if (r >= 0) r = sd_bus_message_enter_container(reply, 'a', type + 1);
     while (r >= 0) {
@@ -164,8 +139,7 @@ class BusClient {
       if (r <= 0) break;
       out.emplace_back(s);
     }
-    sd_bus_message_unref(reply);
-    if (r < 0) throw std::runtime_error("get " + path + " " + name + ": " + msg);
+    if (r < 0) throw std::runtime_error("get " + path + " " + name + ": " + error.message());
     return out;
   }
 
@@ -178,7 +152,7 @@ class BusClient {
   }
 
  private:
-  sd_bus* bus_ = nullptr;
+  sdbus::Bus bus_;
 };
 
 // Polls `condition` every 20 ms until it holds or `deadline` passes; true when it held.

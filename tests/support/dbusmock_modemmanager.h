@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "sdbus/sdbus.h"
 #include "topup/mm_bus.h"
 
 extern char** environ;
@@ -98,7 +99,7 @@ inline std::string read_text_file(const std::string& path) {
 // does not answer).
 inline bool bus_name_has_owner(const std::string& address, const std::string& name) {
   topup::Bus bus(address);
-  topup::MessagePtr reply =
+  sdbus::Message reply =
       bus.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                "NameHasOwner", std::chrono::seconds(5),
                [&](sd_bus_message* m) { sd_bus_message_append(m, "s", name.c_str()); });
@@ -199,7 +200,7 @@ class ModemManagerMock {
   // spec (the JSON of one "modems" entry) and its object path is returned; one leaves; the
   // Modem properties named in `spec_json` change (PropertiesChanged).
   std::string add_modem(const std::string& spec_json) {
-    topup::MessagePtr reply = mock_call(
+    sdbus::Message reply = mock_call(
         "AddModem", [&](sd_bus_message* m) { sd_bus_message_append(m, "s", spec_json.c_str()); });
     return topup::read_string(reply.get(), 'o');
   }
@@ -252,7 +253,7 @@ class ModemManagerMock {
     }
   }
 
-  topup::MessagePtr mock_call(const char* method, const topup::Bus::Appender& append) {
+  sdbus::Message mock_call(const char* method, const topup::Bus::Appender& append) {
     topup::Bus bus(address_);
     return bus.call("org.freedesktop.ModemManager1", "/org/freedesktop/ModemManager1",
                     "org.freedesktop.DBus.Mock", method, std::chrono::seconds(5), append);

@@ -22,6 +22,7 @@
 #include "daemon/euicc_registry.h"
 #include "daemon/loop_queue.h"
 #include "lpa/es10_client.h"
+#include "sdbus/sdbus.h"
 #include "veuicc/state.h"
 #include "veuicc_backend.h"
 #include "veuicc_fixture.h"
@@ -92,10 +93,10 @@ class DaemonEuicc : public ::testing::Test {
   }
 
   void SetUp() override {
-    registry_.on_added = [this](const std::shared_ptr<Euicc>& e) { euicc_ = e; };
-    registry_.on_removed = [this](const std::shared_ptr<Euicc>& e) {
+    added_ = registry_.added.subscribe([this](const std::shared_ptr<Euicc>& e) { euicc_ = e; });
+    removed_ = registry_.removed.subscribe([this](const std::shared_ptr<Euicc>& e) {
       if (e == euicc_) euicc_.reset();
-    };
+    });
     plug_in();
     ASSERT_NE(euicc_, nullptr) << "the registry did not publish the virtual eUICC";
   }
@@ -143,7 +144,7 @@ class DaemonEuicc : public ::testing::Test {
 
   void expect_cache_is_the_card() { EXPECT_EQ(describe(euicc_->snapshot()), card_truth()); }
 
-  std::unique_ptr<sd_event, sd_event* (*)(sd_event*)> event_{new_event(), sd_event_unref};
+  euiccd::sdbus::Event event_{new_event()};
   LoopQueue loop_{event_.get()};
   EngineSettings settings_;
   veuicc::testing::CardHarness harness_{seeded_state(), veuicc::CardConfig{}, "",
@@ -151,6 +152,7 @@ class DaemonEuicc : public ::testing::Test {
   std::shared_ptr<VirtualEuiccBackend> backend_ =
       std::make_shared<VirtualEuiccBackend>(harness_.card());
   std::shared_ptr<Euicc> euicc_;  // before the registry, whose end withdraws it
+  EuiccRegistry::Subscription added_, removed_;
   EuiccRegistry registry_{event_.get(), loop_, settings_, nullptr};
 };
 
@@ -359,7 +361,7 @@ TEST_F(DaemonEuicc, BackendsAreServedSideBySide) {
                                           veuicc::testing::test_credentials()};
   auto modem = std::make_shared<VirtualEuiccBackend>(other_card.card(), "modem", "/modem/0");
   std::shared_ptr<Euicc> second;
-  registry_.on_added = [&](const std::shared_ptr<Euicc>& e) { second = e; };
+  added_ = registry_.added.subscribe([&](const std::shared_ptr<Euicc>& e) { second = e; });
   registry_.slots_changed(modem, {{"/modem/0", true, {}}});
   ASSERT_TRUE(run_until([&] { return second != nullptr; }));
   EXPECT_EQ(second->transport(), "modem");
@@ -385,7 +387,7 @@ TEST_F(DaemonEuicc, BackendsAreServedSideBySide) {
   EXPECT_FALSE(euicc_->is_shut_down());
   ASSERT_EQ(registry_.euiccs().size(), 1u);
   EXPECT_EQ(registry_.euiccs().begin()->second, euicc_);
-  registry_.on_added = nullptr;
+  added_.reset();
   // The modem's worker ends before its card goes out of scope.
   EXPECT_TRUE(run_until([&] { return registry_.all_workers_finished(); }));
 }

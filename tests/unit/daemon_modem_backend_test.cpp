@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "daemon/modem_backend.h"
 #include "modem/at/at_channel_link.h"
+#include "sdbus/sdbus.h"
 
 namespace {
 
@@ -39,12 +40,12 @@ class ModemBackendTest : public ::testing::Test {
     dir_ = pattern;
     std::ofstream(port_a()) << "";
     std::ofstream(port_b()) << "";
-    ASSERT_GE(sd_event_new(&event_), 0);
+    ASSERT_GE(sd_event_new(event_.put()), 0);
     loop_ = std::make_unique<LoopQueue>(event_);
   }
   void TearDown() override {
     loop_.reset();
-    sd_event_unref(event_);
+    event_.reset();
     unlink(port_a().c_str());
     unlink(port_b().c_str());
     rmdir(dir_.c_str());
@@ -69,7 +70,7 @@ class ModemBackendTest : public ::testing::Test {
   }
 
   std::string dir_;
-  sd_event* event_ = nullptr;
+  euiccd::sdbus::Event event_;
   std::unique_ptr<LoopQueue> loop_;
   int pictures_ = 0;
   std::vector<CardSlot> last_;

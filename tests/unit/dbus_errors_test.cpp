@@ -1,17 +1,21 @@
 // The one mapping from euiccd::Errc to org.euiccd1.Error.<Name>: every code has a distinct,
-// valid D-Bus error name, and the message a person reads is the error's own text.
+// valid D-Bus error name, and the message a person reads is the error's own text. Also the
+// sd-bus glue under it: the owning handles (sdbus/sdbus.h) and the subscriber lists
+// (daemon/subscribers.h).
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <regex>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "daemon/subscribers.h"
 #include "dbus/errors.h"
+#include "sdbus/sdbus.h"
 
 namespace euiccd::dbus {
 namespace {
-
 
 // D-Bus error names follow the interface name rules: dot-separated elements of
 // [A-Za-z0-9_] that do not start with a digit, at least two.
@@ -52,10 +56,9 @@ TEST(DbusErrors, TheApiDocumentListsExactlyTheTable) {
 TEST(DbusErrors, EveryNameMapsToTheTablesErrno) {
   register_error_map();
   for (Errc code : kAllErrc) {
-    sd_bus_error e = SD_BUS_ERROR_NULL;
-    EXPECT_EQ(sd_bus_error_set(&e, error_name(code).c_str(), "x"), -errc_errno(code))
+    sdbus::Error e;
+    EXPECT_EQ(sd_bus_error_set(e, error_name(code).c_str(), "x"), -errc_errno(code))
         << errc_name(code);
-    sd_bus_error_free(&e);
   }
 }
 
@@ -69,13 +72,107 @@ TEST(DbusErrors, MessageIsTheErrorText) {
 
 TEST(DbusErrors, ClientsBuiltOnSdBusGetErrnoValues) {
   register_error_map();
-  sd_bus_error e = SD_BUS_ERROR_NULL;
-  EXPECT_EQ(sd_bus_error_set(&e, "org.euiccd1.Error.Busy", "x"), -EBUSY);
-  sd_bus_error_free(&e);
-  EXPECT_EQ(sd_bus_error_set(&e, "org.euiccd1.Error.NotAuthorized", "x"), -EACCES);
-  sd_bus_error_free(&e);
-  EXPECT_EQ(sd_bus_error_set(&e, "org.euiccd1.Error.CardRemoved", "x"), -ENOMEDIUM);
-  sd_bus_error_free(&e);
+  EXPECT_EQ(sd_bus_error_set(sdbus::Error(), "org.euiccd1.Error.Busy", "x"), -EBUSY);
+  EXPECT_EQ(sd_bus_error_set(sdbus::Error(), "org.euiccd1.Error.NotAuthorized", "x"), -EACCES);
+  EXPECT_EQ(sd_bus_error_set(sdbus::Error(), "org.euiccd1.Error.CardRemoved", "x"), -ENOMEDIUM);
+}
+
+// ---- sdbus handles ------------------------------------------------------------------------
+
+int count_call(sd_event_source*, void* userdata) {
+  ++*static_cast<int*>(userdata);
+  return 0;
+}
+
+TEST(SdbusHandles, AnEventSourceLetGoNeverFires) {
+  sdbus::Event event;
+  ASSERT_GE(sd_event_new(event.put()), 0);
+  int kept_calls = 0, dropped_calls = 0;
+  sdbus::EventSource kept, dropped;
+  ASSERT_GE(sd_event_add_defer(event, kept.put(), count_call, &kept_calls), 0);
+  ASSERT_GE(sd_event_add_defer(event, dropped.put(), count_call, &dropped_calls), 0);
+  dropped.reset();
+  EXPECT_EQ(dropped.get(), nullptr);
+  while (sd_event_run(event, 0) > 0) {
+  }
+  EXPECT_GE(kept_calls, 1);
+  EXPECT_EQ(dropped_calls, 0);
+}
+
+TEST(SdbusHandles, MovesHandOverTheOneReference) {
+  sdbus::Event event;
+  ASSERT_GE(sd_event_new(event.put()), 0);
+  sd_event* raw = event;
+  sdbus::Event moved = std::move(event);
+  EXPECT_EQ(event.get(), nullptr);
+  EXPECT_EQ(moved.get(), raw);
+  // A second reference keeps the loop alive after the first is gone.
+  sdbus::Event shared = sdbus::Event::ref(moved);
+  moved = sdbus::Event();
+  EXPECT_EQ(shared.get(), raw);
+  EXPECT_EQ(sd_event_run(shared, 0), 0);
+  EXPECT_EQ(sdbus::Event::ref(nullptr).get(), nullptr);
+}
+
+TEST(SdbusHandles, AnErrorKeepsNameAndMessageUntilItGoes) {
+  sdbus::Error error;
+  EXPECT_FALSE(error.is_set());
+  EXPECT_EQ(error.name(), "");
+  sd_bus_error_set(error, "org.euiccd1.Error.Busy", "busy with job 3");
+  EXPECT_TRUE(error.is_set());
+  EXPECT_EQ(error.name(), "org.euiccd1.Error.Busy");
+  EXPECT_EQ(error.message(), "busy with job 3");
+}
+
+TEST(SdbusHandles, OpenAddressFailsCleanlyWithNobodyThere) {
+  sdbus::Bus bus;
+  EXPECT_LT(sdbus::open_address(bus, "unix:path=/nonexistent/euiccd-test-bus"), 0);
+  EXPECT_EQ(bus.get(), nullptr);
+}
+
+// ---- subscriber lists ----------------------------------------------------------------------
+
+using Events = daemon::Subscribers<int>;
+
+TEST(Subscribers, EverySubscriberInOrderUntilItsTokenGoes) {
+  Events events;
+  std::vector<std::string> seen;
+  Events::Token first = events.subscribe([&](int n) { seen.push_back("a" + std::to_string(n)); });
+  {
+    Events::Token second =
+        events.subscribe([&](int n) { seen.push_back("b" + std::to_string(n)); });
+    events.notify(1);
+  }
+  events.notify(2);
+  first.reset();
+  events.notify(3);
+  EXPECT_EQ(seen, (std::vector<std::string>{"a1", "b1", "a2"}));
+  EXPECT_TRUE(events.empty());
+}
+
+TEST(Subscribers, ACallbackMayUnsubscribeAnotherDuringNotify) {
+  Events events;
+  int later_calls = 0;
+  Events::Token later;
+  Events::Token first = events.subscribe([&](int) { later.reset(); });
+  later = events.subscribe([&](int) { ++later_calls; });
+  Events::Token added_meanwhile;
+  Events::Token adder = events.subscribe(
+      [&](int) { added_meanwhile = events.subscribe([&](int) { ++later_calls; }); });
+  events.notify(1);
+  EXPECT_EQ(later_calls, 0) << "unsubscribed before its turn; the new one waits";
+  EXPECT_EQ(events.size(), 3u);
+}
+
+TEST(Subscribers, ATokenMayOutliveItsList) {
+  Events::Token token;
+  {
+    Events events;
+    token = events.subscribe([](int) {});
+    EXPECT_TRUE(token.subscribed());
+  }
+  EXPECT_FALSE(token.subscribed());
+  token.reset();  // nothing left to leave
 }
 
 }  // namespace

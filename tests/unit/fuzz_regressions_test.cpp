@@ -18,6 +18,7 @@
 #include "lpa/es9p_client.h"
 #include "lpa/http.h"
 #include "lpa/tlv.h"
+#include "sdbus/sdbus.h"
 #include "test_bytes.h"
 
 using namespace euiccd;
@@ -52,14 +53,15 @@ class OfflineCall {
     int fds[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return;
     peer_ = fds[1];
-    if (sd_bus_new(&bus_) < 0 || sd_bus_set_fd(bus_, fds[0], fds[0]) < 0 || sd_bus_start(bus_) < 0)
+    if (sd_bus_new(bus_.put()) < 0 || sd_bus_set_fd(bus_, fds[0], fds[0]) < 0 ||
+        sd_bus_start(bus_) < 0)
       return;
-    sd_bus_message_new_method_call(bus_, &call_, "org.euiccd1", "/org/euiccd1/Euicc/0",
+    sd_bus_message_new_method_call(bus_, call_.put(), "org.euiccd1", "/org/euiccd1/Euicc/0",
                                    "org.euiccd1.Euicc", "DownloadProfile");
   }
   ~OfflineCall() {
-    sd_bus_message_unref(call_);
-    sd_bus_unref(bus_);
+    call_.reset();
+    bus_.reset();
     if (peer_ >= 0) close(peer_);
   }
   // (s activation_code, a{sv} options) with one string option.
@@ -71,8 +73,8 @@ class OfflineCall {
   }
 
  private:
-  sd_bus* bus_ = nullptr;
-  sd_bus_message* call_ = nullptr;
+  euiccd::sdbus::BusRef bus_;
+  euiccd::sdbus::Message call_;
   int peer_ = -1;
 };
 

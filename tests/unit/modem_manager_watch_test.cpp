@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sdbus/sdbus.h"
 #include "tests/support/dbusmock_modemmanager.h"
 
 namespace euiccd::daemon {
@@ -42,10 +43,10 @@ ModemEndpoint endpoint(ModemTransport transport, std::string device, unsigned sl
 
 class ModemManagerWatchTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_GE(sd_event_new(&event_), 0); }
+  void SetUp() override { ASSERT_GE(sd_event_new(event_.put()), 0); }
   void TearDown() override {
     watch_.reset();
-    sd_event_unref(event_);
+    event_.reset();
   }
 
   void start_watch(ModemOverrides overrides = {}) {
@@ -73,7 +74,7 @@ class ModemManagerWatchTest : public ::testing::Test {
   }
 
   PrivateBus bus_;
-  sd_event* event_ = nullptr;
+  euiccd::sdbus::Event event_;
   std::unique_ptr<ModemManagerWatch> watch_;
   std::vector<std::vector<ModemEndpoint>> reports_;
 };

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <vector>
 
+#include "sdbus/sdbus.h"
+
 using euiccd::daemon::next_retry_delay;
 using euiccd::daemon::NotificationRetry;
 using namespace std::chrono_literals;
@@ -28,9 +30,9 @@ TEST(NotificationRetry, WaitDoublesUpToADay) {
 
 class NotificationRetryTimer : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_GE(sd_event_new(&event_), 0); }
-  void TearDown() override { sd_event_unref(event_); }
-  sd_event* event_ = nullptr;
+  void SetUp() override { ASSERT_GE(sd_event_new(event_.put()), 0); }
+  void TearDown() override { event_.reset(); }
+  euiccd::sdbus::Event event_;
 };
 
 TEST_F(NotificationRetryTimer, BacksOffAndResets) {
