@@ -8,22 +8,7 @@ namespace {
 
 const char* status_name(uint32_t status) {
   switch (status) {
-    case kStatusNone: return "None";
-    case kStatusBusy: return "Busy";
-    case kStatusFailure: return "Failure";
-    case kStatusSimNotInserted: return "SimNotInserted";
-    case kStatusBadSim: return "BadSim";
-    case kStatusPinRequired: return "PinRequired";
-    case kStatusNoDeviceSupport: return "NoDeviceSupport";
-    case kStatusNotInitialized: return "NotInitialized";
-    case kStatusRadioPowerOff: return "RadioPowerOff";
-    case kStatusInvalidParameters: return "InvalidParameters";
-    case kStatusStkBusy: return "StkBusy";
-    case kStatusOperationNotAllowed: return "OperationNotAllowed";
-    case kStatusInvalidDeviceServiceOperation: return "InvalidDeviceServiceOperation";
-    case kStatusMsNoLogicalChannels: return "MsNoLogicalChannels";
-    case kStatusMsSelectFailed: return "MsSelectFailed";
-    case kStatusMsInvalidLogicalChannel: return "MsInvalidLogicalChannel";
+    EUICCD_MBIM_STATUS_TABLE(EUICCD_CODE_NAME_CASE)
     default: return nullptr;
   }
 }

@@ -8,27 +8,28 @@
 #include <string>
 
 #include "lpa/error.h"
+#include "modem/code_table.h"
 
 namespace euiccd::modem::mbim {
 
-enum MbimStatus : uint32_t {
-  kStatusNone = 0,
-  kStatusBusy = 1,
-  kStatusFailure = 2,
-  kStatusSimNotInserted = 3,
-  kStatusBadSim = 4,
-  kStatusPinRequired = 5,
-  kStatusNoDeviceSupport = 9,
-  kStatusNotInitialized = 14,
-  kStatusRadioPowerOff = 20,
-  kStatusInvalidParameters = 21,
-  kStatusStkBusy = 27,
-  kStatusOperationNotAllowed = 28,
-  kStatusInvalidDeviceServiceOperation = 34,
-  kStatusMsNoLogicalChannels = 0x87430001,
-  kStatusMsSelectFailed = 0x87430002,
-  kStatusMsInvalidLogicalChannel = 0x87430003,
-};
+#define EUICCD_MBIM_STATUS_TABLE(X)                                            \
+  X(kStatusNone, 0, "None")                                                    \
+  X(kStatusBusy, 1, "Busy")                                                    \
+  X(kStatusFailure, 2, "Failure")                                              \
+  X(kStatusSimNotInserted, 3, "SimNotInserted")                                \
+  X(kStatusBadSim, 4, "BadSim")                                                \
+  X(kStatusPinRequired, 5, "PinRequired")                                      \
+  X(kStatusNoDeviceSupport, 9, "NoDeviceSupport")                              \
+  X(kStatusNotInitialized, 14, "NotInitialized")                               \
+  X(kStatusRadioPowerOff, 20, "RadioPowerOff")                                 \
+  X(kStatusInvalidParameters, 21, "InvalidParameters")                         \
+  X(kStatusStkBusy, 27, "StkBusy")                                             \
+  X(kStatusOperationNotAllowed, 28, "OperationNotAllowed")                     \
+  X(kStatusInvalidDeviceServiceOperation, 34, "InvalidDeviceServiceOperation") \
+  X(kStatusMsNoLogicalChannels, 0x87430001, "MsNoLogicalChannels")             \
+  X(kStatusMsSelectFailed, 0x87430002, "MsSelectFailed")                       \
+  X(kStatusMsInvalidLogicalChannel, 0x87430003, "MsInvalidLogicalChannel")
+enum MbimStatus : uint32_t { EUICCD_MBIM_STATUS_TABLE(EUICCD_CODE_ENUMERATOR) };
 
 // "OperationNotAllowed (28)", "MsSelectFailed (0x87430002)", or "status 0x…" when unnamed.
 std::string describe_status(uint32_t status);

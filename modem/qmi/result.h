@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "modem/code_table.h"
 #include "modem/qmi/qmux.h"
 
 namespace euiccd::modem::qmi {
@@ -14,33 +15,33 @@ namespace euiccd::modem::qmi {
 constexpr uint8_t kResultTlv = 0x02;
 
 // QmiProtocolError values (libqmi qmi-errors.h).
-enum QmiError : uint16_t {
-  kErrNone = 0,
-  kErrMalformedMessage = 1,
-  kErrNoMemory = 2,
-  kErrInternal = 3,
-  kErrClientIdsExhausted = 5,
-  kErrInvalidClientId = 7,
-  kErrMissingArgument = 17,
-  kErrArgumentTooLong = 19,
-  kErrDeviceInUse = 23,
-  kErrUimUninitialized = 37,
-  kErrGeneralError = 46,
-  kErrInvalidArgument = 48,
-  kErrNoEntry = 50,
-  kErrDeviceNotReady = 52,
-  kErrInsufficientResources = 68,
-  kErrInvalidOperation = 70,
-  kErrInvalidQmiCommand = 71,
-  kErrSimFileNotFound = 80,
-  kErrExtendedInternal = 81,
-  kErrAccessDenied = 82,
-  kErrHardwareRestricted = 83,
-  kErrIncompatibleState = 90,
-  kErrNotSupported = 94,
-  kErrNoSim = 102,
-  kErrNoPermission = 115,
-};
+#define EUICCD_QMI_ERROR_TABLE(X)                           \
+  X(kErrNone, 0, "None")                                    \
+  X(kErrMalformedMessage, 1, "MalformedMessage")            \
+  X(kErrNoMemory, 2, "NoMemory")                            \
+  X(kErrInternal, 3, "Internal")                            \
+  X(kErrClientIdsExhausted, 5, "ClientIdsExhausted")        \
+  X(kErrInvalidClientId, 7, "InvalidClientId")              \
+  X(kErrMissingArgument, 17, "MissingArgument")             \
+  X(kErrArgumentTooLong, 19, "ArgumentTooLong")             \
+  X(kErrDeviceInUse, 23, "DeviceInUse")                     \
+  X(kErrUimUninitialized, 37, "UimUninitialized")           \
+  X(kErrGeneralError, 46, "GeneralError")                   \
+  X(kErrInvalidArgument, 48, "InvalidArgument")             \
+  X(kErrNoEntry, 50, "NoEntry")                             \
+  X(kErrDeviceNotReady, 52, "DeviceNotReady")               \
+  X(kErrInsufficientResources, 68, "InsufficientResources") \
+  X(kErrInvalidOperation, 70, "InvalidOperation")           \
+  X(kErrInvalidQmiCommand, 71, "InvalidQmiCommand")         \
+  X(kErrSimFileNotFound, 80, "SimFileNotFound")             \
+  X(kErrExtendedInternal, 81, "ExtendedInternal")           \
+  X(kErrAccessDenied, 82, "AccessDenied")                   \
+  X(kErrHardwareRestricted, 83, "HardwareRestricted")       \
+  X(kErrIncompatibleState, 90, "IncompatibleState")         \
+  X(kErrNotSupported, 94, "NotSupported")                   \
+  X(kErrNoSim, 102, "NoSim")                                \
+  X(kErrNoPermission, 115, "NoPermission")
+enum QmiError : uint16_t { EUICCD_QMI_ERROR_TABLE(EUICCD_CODE_ENUMERATOR) };
 
 struct Result {
   uint16_t result = 0;  // 0 success, 1 failure
