@@ -27,9 +27,6 @@ enum UiccLowLevelCid : uint32_t {
 };
 
 // AID and command APDU bounds: modem/apdu_limits.h (Qualcomm's firmware takes AIDs up to 32).
-using modem::kMaxAidBytes;
-using modem::kMaxCommandApduBytes;
-using modem::kMinAidBytes;
 // Real modems answer at most 256 bytes (Qualcomm QBI); more is accepted when it fits.
 constexpr size_t kMaxResponseBytes = 4096;
 constexpr uint32_t kMaxChannel = 19;

@@ -6,12 +6,7 @@ namespace euiccd::modem::mbim {
 
 namespace {
 
-const char* status_name(uint32_t status) {
-  switch (status) {
-    EUICCD_MBIM_STATUS_TABLE(EUICCD_CODE_NAME_CASE)
-    default: return nullptr;
-  }
-}
+EUICCD_CODE_NAME_FUNCTION(status_name, uint32_t, EUICCD_MBIM_STATUS_TABLE)
 
 std::string hex(uint32_t v, int digits) {
   char buf[16];

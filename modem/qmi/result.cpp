@@ -6,12 +6,7 @@ namespace euiccd::modem::qmi {
 
 namespace {
 
-const char* error_name(uint16_t error) {
-  switch (error) {
-    EUICCD_QMI_ERROR_TABLE(EUICCD_CODE_NAME_CASE)
-    default: return nullptr;
-  }
-}
+EUICCD_CODE_NAME_FUNCTION(error_name, uint16_t, EUICCD_QMI_ERROR_TABLE)
 
 std::string sw_text(std::optional<uint16_t> sw) {
   if (!sw) return "";

@@ -27,9 +27,6 @@ enum UimMessage : uint16_t {
 // AID and command APDU bounds: modem/apdu_limits.h. A response may be longer than 256 bytes +
 // SW: a modem's UIM task fetches the 61xx pieces itself and answers with the whole response (as
 // vmodem/qmi does), e.g. AuthenticateServer's ~1.4 KB; the TLV's u16 length is the bound.
-using modem::kMaxAidBytes;
-using modem::kMaxCommandApduBytes;
-using modem::kMinAidBytes;
 constexpr size_t kMaxResponseApduBytes = 0xFFFF;
 
 struct OpenLogicalChannelRequest {
