@@ -1,6 +1,7 @@
 #include "vmodem/mbim/mbim_modem.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "modem/mbim/services.h"
 #include "modem/mbim/status.h"
@@ -15,6 +16,17 @@ namespace {
 
 constexpr size_t kMaxAnswerData = 256;  // Qualcomm QBI's limit for one APDU answer
 constexpr uint32_t kCidDeviceServiceSubscribeList = 19;
+
+// The status an Open Channel fault answers with; nullopt for the APDU faults.
+std::optional<uint32_t> open_refusal(MbimFault fault) {
+  switch (fault) {
+    case MbimFault::AccessDenied: return kStatusOperationNotAllowed;
+    case MbimFault::SelectFailed: return kStatusMsSelectFailed;
+    case MbimFault::NotSupported: return kStatusNoDeviceSupport;
+    case MbimFault::NoChannels: return kStatusMsNoLogicalChannels;
+    default: return std::nullopt;
+  }
+}
 
 Bytes done(const Message& request, uint32_t status, Bytes info) {
   Message m;
@@ -115,21 +127,11 @@ MbimAction MbimModem::command(const Message& request) {
       case kCidOpenChannel: {
         ++opens_;
         const bool fire = !fault_fired_ && opens_ == faults_.at;
-        switch (fire ? faults_.fault : MbimFault::None) {
-          case MbimFault::AccessDenied:
-            fault_fired_ = true;
-            return reply({kStatusOperationNotAllowed, {}});
-          case MbimFault::SelectFailed:
-            fault_fired_ = true;
-            return reply({kStatusMsSelectFailed, {}});
-          case MbimFault::NotSupported:
-            fault_fired_ = true;
-            return reply({kStatusNoDeviceSupport, {}});
-          case MbimFault::NoChannels:
-            fault_fired_ = true;
-            return reply({kStatusMsNoLogicalChannels, {}});
-          default: return reply(open_channel(request));
+        if (const auto refusal = fire ? open_refusal(faults_.fault) : std::nullopt) {
+          fault_fired_ = true;
+          return reply({*refusal, {}});
         }
+        return reply(open_channel(request));
       }
       case kCidCloseChannel: return reply(close_channel(request));
       case kCidApdu: {
