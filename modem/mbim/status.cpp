@@ -6,7 +6,7 @@ namespace euiccd::modem::mbim {
 
 namespace {
 
-EUICCD_CODE_NAME_FUNCTION(status_name, uint32_t, EUICCD_MBIM_STATUS_TABLE)
+EUICCD_CODE_NAME_FUNCTION(status_name, uint32_t, EUICCD_MBIM_STATUS_TABLE, "kStatus")
 
 std::string hex(uint32_t v, int digits) {
   char buf[16];

@@ -12,23 +12,23 @@
 
 namespace euiccd::modem::mbim {
 
-#define EUICCD_MBIM_STATUS_TABLE(X)                                            \
-  X(kStatusNone, 0, "None")                                                    \
-  X(kStatusBusy, 1, "Busy")                                                    \
-  X(kStatusFailure, 2, "Failure")                                              \
-  X(kStatusSimNotInserted, 3, "SimNotInserted")                                \
-  X(kStatusBadSim, 4, "BadSim")                                                \
-  X(kStatusPinRequired, 5, "PinRequired")                                      \
-  X(kStatusNoDeviceSupport, 9, "NoDeviceSupport")                              \
-  X(kStatusNotInitialized, 14, "NotInitialized")                               \
-  X(kStatusRadioPowerOff, 20, "RadioPowerOff")                                 \
-  X(kStatusInvalidParameters, 21, "InvalidParameters")                         \
-  X(kStatusStkBusy, 27, "StkBusy")                                             \
-  X(kStatusOperationNotAllowed, 28, "OperationNotAllowed")                     \
-  X(kStatusInvalidDeviceServiceOperation, 34, "InvalidDeviceServiceOperation") \
-  X(kStatusMsNoLogicalChannels, 0x87430001, "MsNoLogicalChannels")             \
-  X(kStatusMsSelectFailed, 0x87430002, "MsSelectFailed")                       \
-  X(kStatusMsInvalidLogicalChannel, 0x87430003, "MsInvalidLogicalChannel")
+#define EUICCD_MBIM_STATUS_TABLE(X)           \
+  X(kStatusNone, 0)                           \
+  X(kStatusBusy, 1)                           \
+  X(kStatusFailure, 2)                        \
+  X(kStatusSimNotInserted, 3)                 \
+  X(kStatusBadSim, 4)                         \
+  X(kStatusPinRequired, 5)                    \
+  X(kStatusNoDeviceSupport, 9)                \
+  X(kStatusNotInitialized, 14)                \
+  X(kStatusRadioPowerOff, 20)                 \
+  X(kStatusInvalidParameters, 21)             \
+  X(kStatusStkBusy, 27)                       \
+  X(kStatusOperationNotAllowed, 28)           \
+  X(kStatusInvalidDeviceServiceOperation, 34) \
+  X(kStatusMsNoLogicalChannels, 0x87430001)   \
+  X(kStatusMsSelectFailed, 0x87430002)        \
+  X(kStatusMsInvalidLogicalChannel, 0x87430003)
 enum MbimStatus : uint32_t { EUICCD_MBIM_STATUS_TABLE(EUICCD_CODE_ENUMERATOR) };
 
 // "OperationNotAllowed (28)", "MsSelectFailed (0x87430002)", or "status 0x…" when unnamed.

@@ -6,7 +6,7 @@ namespace euiccd::modem::qmi {
 
 namespace {
 
-EUICCD_CODE_NAME_FUNCTION(error_name, uint16_t, EUICCD_QMI_ERROR_TABLE)
+EUICCD_CODE_NAME_FUNCTION(error_name, uint16_t, EUICCD_QMI_ERROR_TABLE, "kErr")
 
 std::string sw_text(std::optional<uint16_t> sw) {
   if (!sw) return "";

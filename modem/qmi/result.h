@@ -15,32 +15,32 @@ namespace euiccd::modem::qmi {
 constexpr uint8_t kResultTlv = 0x02;
 
 // QmiProtocolError values (libqmi qmi-errors.h).
-#define EUICCD_QMI_ERROR_TABLE(X)                           \
-  X(kErrNone, 0, "None")                                    \
-  X(kErrMalformedMessage, 1, "MalformedMessage")            \
-  X(kErrNoMemory, 2, "NoMemory")                            \
-  X(kErrInternal, 3, "Internal")                            \
-  X(kErrClientIdsExhausted, 5, "ClientIdsExhausted")        \
-  X(kErrInvalidClientId, 7, "InvalidClientId")              \
-  X(kErrMissingArgument, 17, "MissingArgument")             \
-  X(kErrArgumentTooLong, 19, "ArgumentTooLong")             \
-  X(kErrDeviceInUse, 23, "DeviceInUse")                     \
-  X(kErrUimUninitialized, 37, "UimUninitialized")           \
-  X(kErrGeneralError, 46, "GeneralError")                   \
-  X(kErrInvalidArgument, 48, "InvalidArgument")             \
-  X(kErrNoEntry, 50, "NoEntry")                             \
-  X(kErrDeviceNotReady, 52, "DeviceNotReady")               \
-  X(kErrInsufficientResources, 68, "InsufficientResources") \
-  X(kErrInvalidOperation, 70, "InvalidOperation")           \
-  X(kErrInvalidQmiCommand, 71, "InvalidQmiCommand")         \
-  X(kErrSimFileNotFound, 80, "SimFileNotFound")             \
-  X(kErrExtendedInternal, 81, "ExtendedInternal")           \
-  X(kErrAccessDenied, 82, "AccessDenied")                   \
-  X(kErrHardwareRestricted, 83, "HardwareRestricted")       \
-  X(kErrIncompatibleState, 90, "IncompatibleState")         \
-  X(kErrNotSupported, 94, "NotSupported")                   \
-  X(kErrNoSim, 102, "NoSim")                                \
-  X(kErrNoPermission, 115, "NoPermission")
+#define EUICCD_QMI_ERROR_TABLE(X)  \
+  X(kErrNone, 0)                   \
+  X(kErrMalformedMessage, 1)       \
+  X(kErrNoMemory, 2)               \
+  X(kErrInternal, 3)               \
+  X(kErrClientIdsExhausted, 5)     \
+  X(kErrInvalidClientId, 7)        \
+  X(kErrMissingArgument, 17)       \
+  X(kErrArgumentTooLong, 19)       \
+  X(kErrDeviceInUse, 23)           \
+  X(kErrUimUninitialized, 37)      \
+  X(kErrGeneralError, 46)          \
+  X(kErrInvalidArgument, 48)       \
+  X(kErrNoEntry, 50)               \
+  X(kErrDeviceNotReady, 52)        \
+  X(kErrInsufficientResources, 68) \
+  X(kErrInvalidOperation, 70)      \
+  X(kErrInvalidQmiCommand, 71)     \
+  X(kErrSimFileNotFound, 80)       \
+  X(kErrExtendedInternal, 81)      \
+  X(kErrAccessDenied, 82)          \
+  X(kErrHardwareRestricted, 83)    \
+  X(kErrIncompatibleState, 90)     \
+  X(kErrNotSupported, 94)          \
+  X(kErrNoSim, 102)                \
+  X(kErrNoPermission, 115)
 enum QmiError : uint16_t { EUICCD_QMI_ERROR_TABLE(EUICCD_CODE_ENUMERATOR) };
 
 struct Result {
