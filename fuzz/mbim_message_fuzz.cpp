@@ -65,12 +65,12 @@ void responses(ByteView info) {
 void requests(ByteView info) {
   guarded([&] {
     const auto open = decode_open_channel_request(info);
-    check(open.app_id.size() >= kMinAidBytes && open.app_id.size() <= kMaxAidBytes);
+    check(open.app_id.size() >= modem::kMinAidBytes && open.app_id.size() <= modem::kMaxAidBytes);
     check(decode_open_channel_request(encode(open)).app_id == open.app_id);
   });
   guarded([&] {
     const auto apdu = decode_apdu_request(info);
-    check(apdu.command.size() >= 4 && apdu.command.size() <= kMaxCommandApduBytes);
+    check(apdu.command.size() >= 4 && apdu.command.size() <= modem::kMaxCommandApduBytes);
     check(apdu.channel >= 1 && apdu.channel <= kMaxChannel);
     check(decode_apdu_request(encode(apdu)).command == apdu.command);
   });

@@ -85,14 +85,15 @@ void uim_request(ByteView bytes) {
   const Sdu sdu = decode_sdu(kServiceUim, bytes);
   try {
     const auto open = decode_open_logical_channel_request(sdu);
-    check(open.slot >= 1 && open.aid.size() >= kMinAidBytes && open.aid.size() <= kMaxAidBytes);
+    check(open.slot >= 1 && open.aid.size() >= modem::kMinAidBytes &&
+          open.aid.size() <= modem::kMaxAidBytes);
     check(!encode(open).empty());
   } catch (const Error& e) {
     expected(e);
   }
   try {
     const auto apdu = decode_send_apdu_request(sdu);
-    check(apdu.apdu.size() >= 4 && apdu.apdu.size() <= kMaxCommandApduBytes);
+    check(apdu.apdu.size() >= 4 && apdu.apdu.size() <= modem::kMaxCommandApduBytes);
     check(!encode(apdu).empty());
   } catch (const Error& e) {
     expected(e);

@@ -2,26 +2,14 @@
 
 #include <algorithm>
 
+#include "apdu/status_words.h"
 #include "base/error.h"
 
 namespace euiccd::veuicc {
 namespace {
 
-constexpr uint16_t kOk = 0x9000;
-constexpr uint16_t kWrongLength = 0x6700;
-constexpr uint16_t kChannelNotSupported = 0x6881;
-constexpr uint16_t kSecureMessagingNotSupported = 0x6882;
-constexpr uint16_t kChainingNotSupported = 0x6884;
-constexpr uint16_t kConditionsNotSatisfied = 0x6985;
-constexpr uint16_t kWrongData = 0x6A80;
-constexpr uint16_t kFunctionNotSupported = 0x6A81;
-constexpr uint16_t kFileNotFound = 0x6A82;
-constexpr uint16_t kNotEnoughMemory = 0x6A84;
-constexpr uint16_t kWrongP1P2 = 0x6A86;
-constexpr uint16_t kDataNotFound = 0x6A88;
-constexpr uint16_t kInsNotSupported = 0x6D00;
-constexpr uint16_t kClaNotSupported = 0x6E00;
-constexpr uint16_t kNoPreciseDiagnosis = 0x6F00;
+namespace sw = apdu::sw;                            // the status words the card answers with
+constexpr uint16_t kChainingNotSupported = 0x6884;  // not in apdu/status_words.h
 
 // An ES10 request larger than this is refused (6A84); a BPP segment is ~1 KiB.
 constexpr size_t kMaxEs10Request = 256 * 1024;
@@ -126,27 +114,27 @@ void Card::reset() {
 
 Bytes Card::transmit(ByteView command) {
   Apdu apdu;
-  if (!Apdu::parse(command, apdu)) return sw_only(kWrongLength);
+  if (!Apdu::parse(command, apdu)) return sw_only(sw::kWrongLength);
   const uint8_t cla = apdu.cla;
   int channel = 0;
-  if (cla == 0xFF) return sw_only(kClaNotSupported);
+  if (cla == 0xFF) return sw_only(sw::kClaNotSupported);
   if ((cla & 0x60) == 0x00) {
     // First interindustry (0x0X) or its proprietary twin (0x8X): channel in bits 1-2,
     // secure messaging in bits 3-4, chaining in bit 5.
-    if ((cla & 0x0C) != 0) return sw_only(kSecureMessagingNotSupported);
+    if ((cla & 0x0C) != 0) return sw_only(sw::kSecureMessagingNotSupported);
     if ((cla & 0x10) != 0) return sw_only(kChainingNotSupported);
     channel = cla & 0x03;
   } else if ((cla & 0x40) == 0x40) {
     // Further interindustry (0x4X/0x6X) or proprietary (0xCX/0xEX): channel 4 + bits 1-4.
-    if ((cla & 0x20) != 0) return sw_only(kSecureMessagingNotSupported);
+    if ((cla & 0x20) != 0) return sw_only(sw::kSecureMessagingNotSupported);
     if ((cla & 0x10) != 0) return sw_only(kChainingNotSupported);
     channel = 4 + (cla & 0x0F);
   } else {
-    return sw_only(kClaNotSupported);
+    return sw_only(sw::kClaNotSupported);
   }
   apdu.proprietary = (cla & 0x80) != 0;
   if (channel >= kChannels || !channels_[static_cast<size_t>(channel)].open) {
-    return sw_only(kChannelNotSupported);
+    return sw_only(sw::kLogicalChannelNotSupported);
   }
   return process(apdu, channel);
 }
@@ -164,46 +152,46 @@ Bytes Card::process(const Apdu& apdu, int channel) {
   }
   switch (apdu.ins) {
     case 0x70:
-      if (apdu.proprietary) return sw_only(kClaNotSupported);
+      if (apdu.proprietary) return sw_only(sw::kClaNotSupported);
       return manage_channel(apdu, channel);
     case 0xA4:
-      if (apdu.proprietary) return sw_only(kClaNotSupported);
+      if (apdu.proprietary) return sw_only(sw::kClaNotSupported);
       return select(apdu, ch);
     case 0xC0: return get_response(apdu, ch);
     case 0xE2:
-      if (!apdu.proprietary) return sw_only(kClaNotSupported);
+      if (!apdu.proprietary) return sw_only(sw::kClaNotSupported);
       return store_data(apdu, ch);
     case 0xAA:  // TERMINAL CAPABILITY: accepted, nothing to do
-      if (!apdu.proprietary) return sw_only(kClaNotSupported);
-      return sw_only(kOk);
+      if (!apdu.proprietary) return sw_only(sw::kClaNotSupported);
+      return sw_only(sw::kOk);
     case 0x12:  // FETCH
-      if (!apdu.proprietary) return sw_only(kClaNotSupported);
+      if (!apdu.proprietary) return sw_only(sw::kClaNotSupported);
       return fetch(apdu, ch);
     case 0x14:  // TERMINAL RESPONSE
-      if (!apdu.proprietary) return sw_only(kClaNotSupported);
-      return sw_only(kOk);
-    default: return sw_only(kInsNotSupported);
+      if (!apdu.proprietary) return sw_only(sw::kClaNotSupported);
+      return sw_only(sw::kOk);
+    default: return sw_only(sw::kInsNotSupported);
   }
 }
 
 Bytes Card::manage_channel(const Apdu& apdu, int channel) {
   if (apdu.p1 == 0x80) {  // close P2
-    if (apdu.p2 == 0 || apdu.p2 >= kChannels) return sw_only(kWrongP1P2);
+    if (apdu.p2 == 0 || apdu.p2 >= kChannels) return sw_only(sw::kIncorrectP1P2);
     Channel& target = channels_[apdu.p2];
-    if (!target.open) return sw_only(kChannelNotSupported);
+    if (!target.open) return sw_only(sw::kLogicalChannelNotSupported);
     target = Channel{};
-    return sw_only(kOk);
+    return sw_only(sw::kOk);
   }
-  if (apdu.p1 != 0x00) return sw_only(kWrongP1P2);
+  if (apdu.p1 != 0x00) return sw_only(sw::kIncorrectP1P2);
   if (apdu.p2 == 0 && config_.protocol == Protocol::T0 && apdu.has_le && apdu.ne != 1) {
     return sw_only(0x6C01);  // T=0: wrong P3, and nothing happens until it is right
   }
   if (apdu.p2 != 0) {  // open the channel the terminal names; no data in the answer
-    if (apdu.p2 >= kChannels) return sw_only(kWrongP1P2);
-    if (channels_[apdu.p2].open) return sw_only(kConditionsNotSatisfied);
+    if (apdu.p2 >= kChannels) return sw_only(sw::kIncorrectP1P2);
+    if (channels_[apdu.p2].open) return sw_only(sw::kConditionsNotSatisfied);
     channels_[apdu.p2] = Channel{};
     channels_[apdu.p2].open = true;
-    return sw_only(kOk);
+    return sw_only(sw::kOk);
   }
   for (size_t n = 1; n < kChannels; ++n) {
     if (channels_[n].open) continue;
@@ -211,19 +199,19 @@ Bytes Card::manage_channel(const Apdu& apdu, int channel) {
     channels_[n].open = true;
     return respond(channels_[static_cast<size_t>(channel)], apdu, {static_cast<uint8_t>(n)});
   }
-  return sw_only(kFunctionNotSupported);  // all channels in use
+  return sw_only(sw::kFunctionNotSupported);  // all channels in use
 }
 
 Bytes Card::select(const Apdu& apdu, Channel& ch) {
-  if (apdu.p1 != 0x04) return sw_only(apdu.p1 == 0x00 ? kFileNotFound : kWrongP1P2);
+  if (apdu.p1 != 0x04) return sw_only(apdu.p1 == 0x00 ? sw::kFileNotFound : sw::kIncorrectP1P2);
   // P2: 00 = return FCI (lpac), 04 = return FCP (onomondo, pySim), 0C = no response data.
-  if (apdu.p2 != 0x00 && apdu.p2 != 0x04 && apdu.p2 != 0x0C) return sw_only(kWrongP1P2);
+  if (apdu.p2 != 0x00 && apdu.p2 != 0x04 && apdu.p2 != 0x0C) return sw_only(sw::kIncorrectP1P2);
   if (!std::equal(apdu.data.begin(), apdu.data.end(), config_.isdr_aid.begin(),
                   config_.isdr_aid.end())) {
-    return sw_only(kFileNotFound);
+    return sw_only(sw::kFileNotFound);
   }
   ch.isdr_selected = true;
-  if (apdu.p2 == 0x0C) return sw_only(kOk);
+  if (apdu.p2 == 0x0C) return sw_only(sw::kOk);
   // FCI: AID, proprietary data (max command data length FF), and the ISD-R proprietary
   // application template E0 { 82 svn }.
   const Bytes svn(config_.info.svn.begin(), config_.info.svn.end());
@@ -236,8 +224,8 @@ Bytes Card::select(const Apdu& apdu, Channel& ch) {
 }
 
 Bytes Card::get_response(const Apdu& apdu, Channel& ch) {
-  if (apdu.p1 != 0 || apdu.p2 != 0) return sw_only(kWrongP1P2);
-  if (ch.pending.empty()) return sw_only(kConditionsNotSatisfied);
+  if (apdu.p1 != 0 || apdu.p2 != 0) return sw_only(sw::kIncorrectP1P2);
+  if (ch.pending.empty()) return sw_only(sw::kConditionsNotSatisfied);
   const size_t available = ch.pending.size();
   const size_t ne = apdu.has_le ? apdu.ne : 256;
   if (config_.protocol == Protocol::T0 && ne > available) {
@@ -282,27 +270,27 @@ Bytes Card::respond(Channel& ch, const Apdu& apdu, Bytes data, uint16_t sw) {
 }
 
 Bytes Card::store_data(const Apdu& apdu, Channel& ch) {
-  if (!ch.isdr_selected) return sw_only(kConditionsNotSatisfied);
-  if (apdu.p1 != 0x11 && apdu.p1 != 0x91) return sw_only(kWrongP1P2);
+  if (!ch.isdr_selected) return sw_only(sw::kConditionsNotSatisfied);
+  if (apdu.p1 != 0x11 && apdu.p1 != 0x91) return sw_only(sw::kIncorrectP1P2);
   if (apdu.p2 != ch.next_block) {
     ch.store_data.clear();
     ch.next_block = 0;
-    return sw_only(kWrongP1P2);
+    return sw_only(sw::kIncorrectP1P2);
   }
   if (config_.max_block != 0 && apdu.data.size() > config_.max_block) {
     ch.store_data.clear();
     ch.next_block = 0;
-    return sw_only(kWrongLength);
+    return sw_only(sw::kWrongLength);
   }
   if (ch.store_data.size() + apdu.data.size() > kMaxEs10Request || ch.next_block == 0xFF) {
     ch.store_data.clear();
     ch.next_block = 0;
-    return sw_only(kNotEnoughMemory);
+    return sw_only(sw::kNotEnoughMemory);
   }
   append(ch.store_data, apdu.data);
   if (apdu.p1 == 0x11) {
     ++ch.next_block;
-    return sw_only(kOk);
+    return sw_only(sw::kOk);
   }
   ch.next_block = 0;
   return run_es10(ch, apdu);
@@ -316,15 +304,15 @@ Bytes Card::run_es10(Channel& ch, const Apdu& apdu) {
   try {
     response = dispatch_es10(request, ctx);
   } catch (const Error& e) {
-    if (e.code() == Errc::Malformed) return sw_only(kWrongData);
+    if (e.code() == Errc::Malformed) return sw_only(sw::kIncorrectData);
     // 6A88 rather than 6D00: STORE DATA itself is supported, it is the data object (the
     // function tag) the card does not know; 6D00 would tell the LPA to stop using STORE DATA.
-    if (e.code() == Errc::NotSupported) return sw_only(kDataNotFound);
-    return sw_only(kNoPreciseDiagnosis);
+    if (e.code() == Errc::NotSupported) return sw_only(sw::kReferencedDataNotFound);
+    return sw_only(sw::kNoPreciseDiagnosis);
   } catch (const std::exception&) {
-    return sw_only(kNoPreciseDiagnosis);
+    return sw_only(sw::kNoPreciseDiagnosis);
   }
-  uint16_t sw = kOk;
+  uint16_t sw = sw::kOk;
   if (ctx.refresh_requested) refresh_requested_ = true;
   if (ctx.refresh_requested && config_.proactive_refresh) {
     proactive_command_ = kRefreshCommand;
@@ -334,7 +322,7 @@ Bytes Card::run_es10(Channel& ch, const Apdu& apdu) {
 }
 
 Bytes Card::fetch(const Apdu& apdu, Channel& ch) {
-  if (proactive_command_.empty()) return sw_only(kConditionsNotSatisfied);
+  if (proactive_command_.empty()) return sw_only(sw::kConditionsNotSatisfied);
   Bytes command = std::move(proactive_command_);
   proactive_command_.clear();
   return respond(ch, apdu, std::move(command));

@@ -10,8 +10,9 @@
 #include "veuicc/card.h"
 #include "veuicc/vpcd_link.h"
 #include "vmodem/at/pty_modem.h"
-#include "vmodem/mbim/mbim_pty.h"
-#include "vmodem/qmi/qmi_pty.h"
+#include "vmodem/mbim/mbim_modem.h"
+#include "vmodem/pty/message_pty.h"
+#include "vmodem/qmi/qmi_modem.h"
 
 namespace {
 
@@ -269,31 +270,23 @@ int run(int argc, char** argv) {
     at_options.latency_ms = faults.latency_ms;
     return vmodem::at::run_pty_modem(card, at_options, pty_link, g_stop);
   }
+  const auto enabled_iccid = [&store] {
+    for (const auto& p : store.state().profiles) {
+      if (p.enabled) return p.iccid;
+    }
+    return std::string();
+  };
   if (modem == "qmi") {
     qmi_faults.latency = std::chrono::milliseconds(faults.latency_ms);
-    vmodem::qmi::QmiModem qmi_modem(
-        card,
-        [&store] {
-          for (const auto& p : store.state().profiles) {
-            if (p.enabled) return p.iccid;
-          }
-          return std::string();
-        },
-        qmi_faults);
-    return vmodem::qmi::run_qmi_pty(qmi_modem, {pty_link, link.verbose}, g_stop);
+    vmodem::qmi::QmiModem qmi_modem(card, enabled_iccid, qmi_faults);
+    return vmodem::run_message_pty(qmi_modem.message_modem(), {pty_link, link.verbose, "QMI"},
+                                   g_stop);
   }
   if (modem == "mbim") {
     mbim_faults.latency = std::chrono::milliseconds(faults.latency_ms);
-    vmodem::mbim::MbimModem mbim_modem(
-        card,
-        [&store] {
-          for (const auto& p : store.state().profiles) {
-            if (p.enabled) return p.iccid;
-          }
-          return std::string();
-        },
-        mbim_faults);
-    return vmodem::mbim::run_mbim_pty(mbim_modem, {pty_link, link.verbose}, g_stop);
+    vmodem::mbim::MbimModem mbim_modem(card, enabled_iccid, mbim_faults);
+    return vmodem::run_message_pty(mbim_modem.message_modem(), {pty_link, link.verbose, "MBIM"},
+                                   g_stop);
   }
   return run_vpcd_link(card, link, faults, g_stop);
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "apdu/card.h"
+#include "modem/glib/device_session.h"
 #include "modem/mbim/services.h"
 #include "modem/mbim/status.h"
 
@@ -13,190 +14,65 @@ namespace euiccd::modem::mbim {
 
 namespace {
 
-// After we stop waiting (deadline, device gone), a cancelled libmbim call still completes on
-// the context; this long at most is spent iterating for it before its slot is abandoned.
-constexpr std::chrono::milliseconds kCancelGrace{500};
 // close() spends at most this long per step, whatever the configured timeout.
 constexpr std::chrono::milliseconds kCloseStepBound{2000};
 constexpr uint32_t kChannelGroup = 1;  // as ModemManager and lpac
 
-// One asynchronous libmbim call in flight. Heap-allocated: when we give up on a call whose
-// callback never ran, the callback may still run later and must find live memory.
-struct Pending {
-  GAsyncResult* result = nullptr;
-  bool abandoned = false;
-};
-
-void on_ready(GObject*, GAsyncResult* res, gpointer data) {
-  auto* p = static_cast<Pending*>(data);
-  if (p->abandoned) {
-    delete p;
-    return;
-  }
-  p->result = G_ASYNC_RESULT(g_object_ref(res));
-}
-
-// Makes `ctx` the calling thread's default while libmbim is used, so that every source it
-// creates lands on it.
-class ContextScope {
- public:
-  explicit ContextScope(GMainContext* ctx) : ctx_(ctx) { g_main_context_push_thread_default(ctx_); }
-  ~ContextScope() { g_main_context_pop_thread_default(ctx_); }
-  ContextScope(const ContextScope&) = delete;
-  ContextScope& operator=(const ContextScope&) = delete;
-
- private:
-  GMainContext* ctx_;
-};
-
-std::string take_message(GError* error) {
-  std::string m = error ? error->message : "unknown error";
-  if (error) g_error_free(error);
-  return m;
-}
-
-std::string hex_list(const std::vector<Bytes>& aids) {
-  std::string s;
-  for (const Bytes& a : aids) s += (s.empty() ? "" : ", ") + to_hex(a);
-  return s;
-}
-
-// Iterates `ctx` until `done()` or `bound` passes; false on the deadline.
-template <typename Done>
-bool iterate_until(GMainContext* ctx, std::chrono::milliseconds bound, Done done) {
-  bool expired = false;
-  GSource* timer = g_timeout_source_new(static_cast<guint>(bound.count()));
-  g_source_set_callback(
-      timer,
-      [](gpointer flag) -> gboolean {
-        *static_cast<bool*>(flag) = true;
-        return G_SOURCE_REMOVE;
-      },
-      &expired, nullptr);
-  g_source_attach(timer, ctx);
-  while (!done() && !expired) g_main_context_iteration(ctx, TRUE);
-  g_source_destroy(timer);
-  g_source_unref(timer);
-  return done();
-}
+constexpr glib::PortNames kMbimPort{"MBIM", "mbim-proxy", "mbimcli -p -d ", " --query-device-caps"};
 
 }  // namespace
 
-struct MbimChannelLink::Impl {
+struct MbimChannelLink::Impl final : glib::DeviceSession {
   MbimLinkOptions options;
-  GMainContext* ctx = g_main_context_new();
   MbimDevice* device = nullptr;
-  gulong removed_handler = 0;
-  bool removed = false;  // the device hung up (modem reset, pty closed, mbim-proxy gone)
   std::optional<uint32_t> channel;
-  uint64_t resets = 0;
-  uint64_t round_trips = 0;
 
-  explicit Impl(MbimLinkOptions o) : options(std::move(o)) {}
-  ~Impl() {
-    {
-      ContextScope scope(ctx);
-      drop_device();
-    }
-    g_main_context_unref(ctx);
+  explicit Impl(MbimLinkOptions o)
+      : DeviceSession(kMbimPort, o.device_path), options(std::move(o)) {}
+  ~Impl() override {
+    glib::ContextScope scope(context());
+    drop_device();
   }
 
-  enum class Outcome { Done, TimedOut, Removed };
-  Outcome wait(Pending* p, GCancellable* cancel, std::chrono::milliseconds bound) {
-    iterate_until(ctx, bound, [&] { return p->result != nullptr || removed; });
-    if (p->result) return Outcome::Done;
-    const Outcome why = removed ? Outcome::Removed : Outcome::TimedOut;
-    g_cancellable_cancel(cancel);
-    iterate_until(ctx, kCancelGrace, [&] { return p->result != nullptr; });
-    return why;
-  }
-
-  // Runs one asynchronous libmbim call: `start(cancellable, pending)`, then waits. Returns
-  // the GAsyncResult (caller unrefs) or throws Timeout / CardResetError / CardRemoved.
-  template <typename Start>
-  GAsyncResult* call(const std::string& what, std::chrono::milliseconds bound, Start start,
-                     bool in_flight = false) {
-    auto* p = new Pending;
-    GCancellable* cancel = g_cancellable_new();
-    start(cancel, p);
-    const Outcome outcome = wait(p, cancel, bound);
-    g_object_unref(cancel);
-    GAsyncResult* res = p->result;
-    if (res) {
-      delete p;
-    } else {
-      p->abandoned = true;  // on_ready frees it if it ever runs
-    }
-    if (outcome == Outcome::Done) return res;
-    if (res) g_object_unref(res);
-    if (outcome == Outcome::Removed) lost(what, in_flight);
-    throw Error(Errc::Timeout, "the modem at " + options.device_path + " did not answer " + what +
-                                   " within " + std::to_string(bound.count()) +
-                                   " ms; check that the modem is up (mbimcli -p -d " +
-                                   options.device_path + " --query-device-caps)");
-  }
-
-  // The device went away: forget it and the channel, count a reset, throw. With a command in
-  // flight nobody knows whether the card got it: CardRemoved (the caller must not resend
-  // blindly); before sending, a CardResetError.
-  [[noreturn]] void lost(const std::string& what, bool in_flight = false) {
+  void forget() noexcept override {
     drop_device();
     channel.reset();
-    ++resets;
-    const std::string message =
-        "the MBIM modem at " + options.device_path + " went away during " + what +
-        " (modem reset, device unplugged or mbim-proxy gone); counted as a card reset, the "
-        "next operation reconnects";
-    if (in_flight) throw Error(Errc::CardRemoved, message);
-    throw apdu::CardResetError(message);
   }
 
-  static void on_removed(MbimDevice*, gpointer data) { static_cast<Impl*>(data)->removed = true; }
-
   void drop_device() {
-    if (device && removed_handler) g_signal_handler_disconnect(device, removed_handler);
-    removed_handler = 0;
+    unwatch_removal(device);
     g_clear_object(&device);
-    removed = false;
   }
 
   void connect() {
     if (device && !removed) return;
-    if (removed) {
-      drop_device();
-      channel.reset();
-      ++resets;
-    }
-    const guint timeout_s = static_cast<guint>((options.timeout.count() + 999) / 1000);
+    forget_if_removed();
+    const guint timeout_s = glib::seconds_of(options.timeout);
     GFile* file = g_file_new_for_path(options.device_path.c_str());
-    GAsyncResult* res =
-        call("opening the device", options.timeout,
-             [&](GCancellable* c, Pending* p) { mbim_device_new(file, c, on_ready, p); });
+    GAsyncResult* res = call("opening the device", options.timeout,
+                             [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
+                               mbim_device_new(file, c, done, p);
+                             });
     g_object_unref(file);
     GError* error = nullptr;
     device = mbim_device_new_finish(res, &error);
     g_object_unref(res);
     if (!device) {
-      throw Error(Errc::NoReader, "cannot use the MBIM device " + options.device_path + ": " +
-                                      take_message(error) +
-                                      "; check the path (e.g. /dev/cdc-wdm0 or /dev/wwan0mbim0)");
+      throw cannot_use(error, "/dev/cdc-wdm0 or /dev/wwan0mbim0");
     }
-    removed_handler =
-        g_signal_connect(device, MBIM_DEVICE_SIGNAL_REMOVED, G_CALLBACK(on_removed), this);
+    watch_removal(device, MBIM_DEVICE_SIGNAL_REMOVED);
     const auto flags =
         options.use_proxy ? MBIM_DEVICE_OPEN_FLAGS_PROXY : MBIM_DEVICE_OPEN_FLAGS_NONE;
-    res = call("opening the device", options.timeout, [&](GCancellable* c, Pending* p) {
-      mbim_device_open_full(device, flags, timeout_s, c, on_ready, p);
-    });
+    res = call("opening the device", options.timeout,
+               [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
+                 mbim_device_open_full(device, flags, timeout_s, c, done, p);
+               });
     const bool opened = mbim_device_open_full_finish(device, res, &error);
     g_object_unref(res);
     if (!opened) {
-      const std::string why = take_message(error);
+      const std::string why = glib::take_message(error);
       drop_device();
-      throw Error(Errc::NoReader,
-                  "cannot open the MBIM device " + options.device_path +
-                      (options.use_proxy ? " through mbim-proxy" : "") + ": " + why +
-                      (options.use_proxy ? "; mbim-proxy accepts root clients only" : ""));
+      throw cannot_open(why, options.use_proxy);
     }
     select_slot();
   }
@@ -251,14 +127,14 @@ struct MbimChannelLink::Impl {
     request.information = information;
     const Bytes raw = encode_message(request);
     MbimMessage* msg = mbim_message_new(raw.data(), static_cast<guint32>(raw.size()));
-    const guint timeout_s = static_cast<guint>((bound.count() + 999) / 1000) + 1;
+    const guint timeout_s = glib::seconds_of(bound) + 1;
     ++round_trips;
     GAsyncResult* res = nullptr;
     try {
       res = call(
           what, bound,
-          [&](GCancellable* c, Pending* p) {
-            mbim_device_command(device, msg, timeout_s, c, on_ready, p);
+          [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
+            mbim_device_command(device, msg, timeout_s, c, done, p);
           },
           true);
     } catch (...) {
@@ -271,11 +147,10 @@ struct MbimChannelLink::Impl {
     g_object_unref(res);
     if (!reply) {
       const bool timeout = g_error_matches(error, MBIM_CORE_ERROR, MBIM_CORE_ERROR_TIMEOUT);
-      const std::string why = take_message(error);
+      const std::string why = glib::take_message(error);
       if (removed) lost(what, true);
       if (timeout) {
-        throw Error(Errc::Timeout,
-                    "the modem at " + options.device_path + " did not answer " + what + ": " + why);
+        throw no_answer(what, why);
       }
       throw Error(Errc::CardError,
                   "MBIM " + what + " failed on " + options.device_path + ": " + why);
@@ -284,8 +159,8 @@ struct MbimChannelLink::Impl {
     const guint8* data = mbim_message_get_raw(reply, &len, &error);
     if (!data) {
       mbim_message_unref(reply);
-      throw Error(Errc::Malformed,
-                  "the modem's answer to " + what + " has no MBIM data: " + take_message(error));
+      throw Error(Errc::Malformed, "the modem's answer to " + what +
+                                       " has no MBIM data: " + glib::take_message(error));
     }
     Message response;
     try {
@@ -319,10 +194,11 @@ struct MbimChannelLink::Impl {
   void close_device(std::chrono::milliseconds bound) noexcept {
     if (device && !removed) {
       try {
-        const guint timeout_s = static_cast<guint>((bound.count() + 999) / 1000);
-        GAsyncResult* res = call("closing the device", bound, [&](GCancellable* c, Pending* p) {
-          mbim_device_close(device, timeout_s, c, on_ready, p);
-        });
+        const guint timeout_s = glib::seconds_of(bound);
+        GAsyncResult* res = call("closing the device", bound,
+                                 [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
+                                   mbim_device_close(device, timeout_s, c, done, p);
+                                 });
         (void)mbim_device_close_finish(device, res, nullptr);
         g_object_unref(res);
       } catch (...) {
@@ -334,13 +210,8 @@ struct MbimChannelLink::Impl {
 
 MbimChannelLink::MbimChannelLink(MbimLinkOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {
-  if (impl_->options.device_path.empty()) {
-    throw Error(Errc::InvalidArgument, "no MBIM device path given");
-  }
-  if (impl_->options.slot == 0) throw Error(Errc::InvalidArgument, "MBIM slots count from 1");
-  if (impl_->options.timeout.count() <= 0) {
-    throw Error(Errc::InvalidArgument, "the MBIM timeout must be positive");
-  }
+  glib::check_port_options("MBIM", impl_->options.device_path, impl_->options.slot,
+                           impl_->options.timeout);
 }
 
 MbimChannelLink::~MbimChannelLink() {
@@ -348,7 +219,7 @@ MbimChannelLink::~MbimChannelLink() {
 }
 
 apdu::OpenedChannel MbimChannelLink::open(const std::vector<Bytes>& aids) {
-  ContextScope scope(impl_->ctx);
+  glib::ContextScope scope(impl_->context());
   Impl& m = *impl_;
   if (m.channel) m.close_channel(std::min(m.options.timeout, kCloseStepBound));
   m.connect();
@@ -382,19 +253,15 @@ apdu::OpenedChannel MbimChannelLink::open(const std::vector<Bytes>& aids) {
     }
     // The card has no such application: try the next AID.
   }
-  throw Error(Errc::NotSupported, "the card in slot " + std::to_string(m.options.slot) +
-                                      " of the modem at " + m.options.device_path +
-                                      " has none of the ISD-R AIDs tried (" + hex_list(aids) +
-                                      "); configure the card's ISD-R AID if it uses another one");
+  throw m.no_isd_r(m.options.slot, aids);
 }
 
 Bytes MbimChannelLink::transmit(ByteView command_apdu) {
-  ContextScope scope(impl_->ctx);
+  glib::ContextScope scope(impl_->context());
   Impl& m = *impl_;
   if (!m.channel || m.removed || !m.device) {
     if (m.removed) m.lost("UICC APDU");
-    throw apdu::CardResetError("no logical channel is open on the MBIM modem at " +
-                               m.options.device_path + "; it must be opened again");
+    throw m.no_channel();
   }
   ApduRequest req;
   req.channel = *m.channel;
@@ -427,7 +294,7 @@ Bytes MbimChannelLink::transmit(ByteView command_apdu) {
 
 void MbimChannelLink::close() noexcept {
   if (!impl_) return;
-  ContextScope scope(impl_->ctx);
+  glib::ContextScope scope(impl_->context());
   const auto bound = std::min(impl_->options.timeout, kCloseStepBound);
   impl_->close_channel(bound);
   impl_->close_device(bound);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "modem/apdu_limits.h"
 #include "modem/mbim/message.h"
 
 namespace euiccd::modem::mbim {
@@ -25,11 +26,7 @@ enum UiccLowLevelCid : uint32_t {
   kCidApdu = 4,
 };
 
-// AIDs are 5..16 bytes (ISO 7816-4); Qualcomm's firmware takes at most 32. APDUs at most a
-// short APDU with 255 bytes of data and Le.
-constexpr size_t kMinAidBytes = 5;
-constexpr size_t kMaxAidBytes = 16;
-constexpr size_t kMaxCommandApduBytes = 5 + 255 + 1;
+// AID and command APDU bounds: modem/apdu_limits.h (Qualcomm's firmware takes AIDs up to 32).
 // Real modems answer at most 256 bytes (Qualcomm QBI); more is accepted when it fits.
 constexpr size_t kMaxResponseBytes = 4096;
 constexpr uint32_t kMaxChannel = 19;

@@ -6,27 +6,7 @@ namespace euiccd::modem::mbim {
 
 namespace {
 
-const char* status_name(uint32_t status) {
-  switch (status) {
-    case kStatusNone: return "None";
-    case kStatusBusy: return "Busy";
-    case kStatusFailure: return "Failure";
-    case kStatusSimNotInserted: return "SimNotInserted";
-    case kStatusBadSim: return "BadSim";
-    case kStatusPinRequired: return "PinRequired";
-    case kStatusNoDeviceSupport: return "NoDeviceSupport";
-    case kStatusNotInitialized: return "NotInitialized";
-    case kStatusRadioPowerOff: return "RadioPowerOff";
-    case kStatusInvalidParameters: return "InvalidParameters";
-    case kStatusStkBusy: return "StkBusy";
-    case kStatusOperationNotAllowed: return "OperationNotAllowed";
-    case kStatusInvalidDeviceServiceOperation: return "InvalidDeviceServiceOperation";
-    case kStatusMsNoLogicalChannels: return "MsNoLogicalChannels";
-    case kStatusMsSelectFailed: return "MsSelectFailed";
-    case kStatusMsInvalidLogicalChannel: return "MsInvalidLogicalChannel";
-    default: return nullptr;
-  }
-}
+EUICCD_CODE_NAME_FUNCTION(status_name, uint32_t, EUICCD_MBIM_STATUS_TABLE, "kStatus")
 
 std::string hex(uint32_t v, int digits) {
   char buf[16];

@@ -8,27 +8,28 @@
 #include <string>
 
 #include "base/error.h"
+#include "modem/code_table.h"
 
 namespace euiccd::modem::mbim {
 
-enum MbimStatus : uint32_t {
-  kStatusNone = 0,
-  kStatusBusy = 1,
-  kStatusFailure = 2,
-  kStatusSimNotInserted = 3,
-  kStatusBadSim = 4,
-  kStatusPinRequired = 5,
-  kStatusNoDeviceSupport = 9,
-  kStatusNotInitialized = 14,
-  kStatusRadioPowerOff = 20,
-  kStatusInvalidParameters = 21,
-  kStatusStkBusy = 27,
-  kStatusOperationNotAllowed = 28,
-  kStatusInvalidDeviceServiceOperation = 34,
-  kStatusMsNoLogicalChannels = 0x87430001,
-  kStatusMsSelectFailed = 0x87430002,
-  kStatusMsInvalidLogicalChannel = 0x87430003,
-};
+#define EUICCD_MBIM_STATUS_TABLE(X)           \
+  X(kStatusNone, 0)                           \
+  X(kStatusBusy, 1)                           \
+  X(kStatusFailure, 2)                        \
+  X(kStatusSimNotInserted, 3)                 \
+  X(kStatusBadSim, 4)                         \
+  X(kStatusPinRequired, 5)                    \
+  X(kStatusNoDeviceSupport, 9)                \
+  X(kStatusNotInitialized, 14)                \
+  X(kStatusRadioPowerOff, 20)                 \
+  X(kStatusInvalidParameters, 21)             \
+  X(kStatusStkBusy, 27)                       \
+  X(kStatusOperationNotAllowed, 28)           \
+  X(kStatusInvalidDeviceServiceOperation, 34) \
+  X(kStatusMsNoLogicalChannels, 0x87430001)   \
+  X(kStatusMsSelectFailed, 0x87430002)        \
+  X(kStatusMsInvalidLogicalChannel, 0x87430003)
+enum MbimStatus : uint32_t { EUICCD_MBIM_STATUS_TABLE(EUICCD_CODE_ENUMERATOR) };
 
 // "OperationNotAllowed (28)", "MsSelectFailed (0x87430002)", or "status 0x…" when unnamed.
 std::string describe_status(uint32_t status);

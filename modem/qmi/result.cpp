@@ -6,36 +6,7 @@ namespace euiccd::modem::qmi {
 
 namespace {
 
-const char* error_name(uint16_t error) {
-  switch (error) {
-    case kErrNone: return "None";
-    case kErrMalformedMessage: return "MalformedMessage";
-    case kErrNoMemory: return "NoMemory";
-    case kErrInternal: return "Internal";
-    case kErrClientIdsExhausted: return "ClientIdsExhausted";
-    case kErrInvalidClientId: return "InvalidClientId";
-    case kErrMissingArgument: return "MissingArgument";
-    case kErrArgumentTooLong: return "ArgumentTooLong";
-    case kErrDeviceInUse: return "DeviceInUse";
-    case kErrUimUninitialized: return "UimUninitialized";
-    case kErrGeneralError: return "GeneralError";
-    case kErrInvalidArgument: return "InvalidArgument";
-    case kErrNoEntry: return "NoEntry";
-    case kErrDeviceNotReady: return "DeviceNotReady";
-    case kErrInsufficientResources: return "InsufficientResources";
-    case kErrInvalidOperation: return "InvalidOperation";
-    case kErrInvalidQmiCommand: return "InvalidQmiCommand";
-    case kErrSimFileNotFound: return "SimFileNotFound";
-    case kErrExtendedInternal: return "ExtendedInternal";
-    case kErrAccessDenied: return "AccessDenied";
-    case kErrHardwareRestricted: return "HardwareRestricted";
-    case kErrIncompatibleState: return "IncompatibleState";
-    case kErrNotSupported: return "NotSupported";
-    case kErrNoSim: return "NoSim";
-    case kErrNoPermission: return "NoPermission";
-    default: return nullptr;
-  }
-}
+EUICCD_CODE_NAME_FUNCTION(error_name, uint16_t, EUICCD_QMI_ERROR_TABLE, "kErr")
 
 std::string sw_text(std::optional<uint16_t> sw) {
   if (!sw) return "";

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "modem/code_table.h"
 #include "modem/qmi/qmux.h"
 
 namespace euiccd::modem::qmi {
@@ -14,33 +15,33 @@ namespace euiccd::modem::qmi {
 constexpr uint8_t kResultTlv = 0x02;
 
 // QmiProtocolError values (libqmi qmi-errors.h).
-enum QmiError : uint16_t {
-  kErrNone = 0,
-  kErrMalformedMessage = 1,
-  kErrNoMemory = 2,
-  kErrInternal = 3,
-  kErrClientIdsExhausted = 5,
-  kErrInvalidClientId = 7,
-  kErrMissingArgument = 17,
-  kErrArgumentTooLong = 19,
-  kErrDeviceInUse = 23,
-  kErrUimUninitialized = 37,
-  kErrGeneralError = 46,
-  kErrInvalidArgument = 48,
-  kErrNoEntry = 50,
-  kErrDeviceNotReady = 52,
-  kErrInsufficientResources = 68,
-  kErrInvalidOperation = 70,
-  kErrInvalidQmiCommand = 71,
-  kErrSimFileNotFound = 80,
-  kErrExtendedInternal = 81,
-  kErrAccessDenied = 82,
-  kErrHardwareRestricted = 83,
-  kErrIncompatibleState = 90,
-  kErrNotSupported = 94,
-  kErrNoSim = 102,
-  kErrNoPermission = 115,
-};
+#define EUICCD_QMI_ERROR_TABLE(X)  \
+  X(kErrNone, 0)                   \
+  X(kErrMalformedMessage, 1)       \
+  X(kErrNoMemory, 2)               \
+  X(kErrInternal, 3)               \
+  X(kErrClientIdsExhausted, 5)     \
+  X(kErrInvalidClientId, 7)        \
+  X(kErrMissingArgument, 17)       \
+  X(kErrArgumentTooLong, 19)       \
+  X(kErrDeviceInUse, 23)           \
+  X(kErrUimUninitialized, 37)      \
+  X(kErrGeneralError, 46)          \
+  X(kErrInvalidArgument, 48)       \
+  X(kErrNoEntry, 50)               \
+  X(kErrDeviceNotReady, 52)        \
+  X(kErrInsufficientResources, 68) \
+  X(kErrInvalidOperation, 70)      \
+  X(kErrInvalidQmiCommand, 71)     \
+  X(kErrSimFileNotFound, 80)       \
+  X(kErrExtendedInternal, 81)      \
+  X(kErrAccessDenied, 82)          \
+  X(kErrHardwareRestricted, 83)    \
+  X(kErrIncompatibleState, 90)     \
+  X(kErrNotSupported, 94)          \
+  X(kErrNoSim, 102)                \
+  X(kErrNoPermission, 115)
+enum QmiError : uint16_t { EUICCD_QMI_ERROR_TABLE(EUICCD_CODE_ENUMERATOR) };
 
 struct Result {
   uint16_t result = 0;  // 0 success, 1 failure

@@ -5,10 +5,7 @@
 set -eu
 unit=$1
 max=$2
-if ! command -v systemd-analyze >/dev/null 2>&1; then
-  echo "systemd-analyze not found; skipping" >&2
-  exit 77
-fi
+command -v systemd-analyze >/dev/null 2>&1 || { echo "systemd-analyze not found; skipping" >&2; exit 77; }
 out=$(systemd-analyze security --offline=true --no-pager "$unit" 2>&1) || true
 echo "$out" | grep '✗' || true
 level=$(echo "$out" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')

@@ -11,10 +11,7 @@
 set -eu
 unit=$1
 daemon=$2
-if ! command -v systemd-analyze >/dev/null 2>&1; then
-  echo "systemd-analyze not found; skipping" >&2
-  exit 77
-fi
+command -v systemd-analyze >/dev/null 2>&1 || { echo "systemd-analyze not found; skipping" >&2; exit 77; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 name=$(basename "$unit")

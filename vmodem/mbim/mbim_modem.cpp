@@ -1,9 +1,11 @@
 #include "vmodem/mbim/mbim_modem.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "modem/mbim/services.h"
 #include "modem/mbim/status.h"
+#include "vmodem/uim/uim_task.h"
 
 namespace euiccd::vmodem::mbim {
 
@@ -15,12 +17,15 @@ namespace {
 constexpr size_t kMaxAnswerData = 256;  // Qualcomm QBI's limit for one APDU answer
 constexpr uint32_t kCidDeviceServiceSubscribeList = 19;
 
-uint16_t sw_of(const Bytes& r) {
-  return r.size() < 2 ? 0x6F00 : static_cast<uint16_t>(r[r.size() - 2] << 8 | r[r.size() - 1]);
-}
-
-uint8_t cla_for(uint32_t channel) {
-  return channel < 4 ? static_cast<uint8_t>(channel) : static_cast<uint8_t>(0x40 | (channel - 4));
+// The status an Open Channel fault answers with; nullopt for the APDU faults.
+std::optional<uint32_t> open_refusal(MbimFault fault) {
+  switch (fault) {
+    case MbimFault::AccessDenied: return kStatusOperationNotAllowed;
+    case MbimFault::SelectFailed: return kStatusMsSelectFailed;
+    case MbimFault::NotSupported: return kStatusNoDeviceSupport;
+    case MbimFault::NoChannels: return kStatusMsNoLogicalChannels;
+    default: return std::nullopt;
+  }
 }
 
 Bytes done(const Message& request, uint32_t status, Bytes info) {
@@ -37,17 +42,6 @@ Bytes done(const Message& request, uint32_t status, Bytes info) {
 }  // namespace
 
 MbimFaultPlan parse_mbim_fault(const std::string& spec) {
-  MbimFaultPlan plan;
-  const auto at = spec.find('@');
-  const std::string kind = spec.substr(0, at);
-  if (at != std::string::npos) {
-    const std::string n = spec.substr(at + 1);
-    if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoull(n) == 0) {
-      throw Error(Errc::InvalidArgument, "--mbim-fault KIND@N wants N ≥ 1, not \"" + n + "\"");
-    }
-    plan.at = std::stoull(n);
-  }
   static const std::map<std::string, MbimFault> kKinds = {
       {"access-denied", MbimFault::AccessDenied},
       {"select-failed", MbimFault::SelectFailed},
@@ -58,21 +52,20 @@ MbimFaultPlan parse_mbim_fault(const std::string& spec) {
       {"truncated", MbimFault::Truncated},
       {"reset-mid", MbimFault::ResetMid},
       {"slow", MbimFault::Slow}};
-  const auto it = kKinds.find(kind);
-  if (it == kKinds.end()) {
-    throw Error(Errc::InvalidArgument,
-                "--mbim-fault wants access-denied, select-failed, not-supported, no-channels "
-                "(Open Channel), no-reply, garbled, truncated, reset-mid or slow (APDU), "
-                "optionally @N, not \"" +
-                    spec + "\"");
-  }
-  plan.fault = it->second;
-  return plan;
+  return parse_fault_plan<MbimFaultPlan>(spec, "--mbim-fault", kKinds,
+                                         "access-denied, select-failed, not-supported, no-channels "
+                                         "(Open Channel), no-reply, garbled, truncated, reset-mid "
+                                         "or slow (APDU), optionally @N");
 }
 
 MbimModem::MbimModem(veuicc::Card& card, std::function<std::string()> enabled_iccid,
                      MbimFaultPlan faults)
     : card_(card), enabled_iccid_(std::move(enabled_iccid)), faults_(faults) {}
+
+MessageModem MbimModem::message_modem() {
+  return {[](ByteView b) { return euiccd::modem::mbim::message_size(b); },
+          [this](ByteView m) { return handle(m); }, [this] { reset(); }};
+}
 
 void MbimModem::reset() {
   groups_.clear();
@@ -134,21 +127,11 @@ MbimAction MbimModem::command(const Message& request) {
       case kCidOpenChannel: {
         ++opens_;
         const bool fire = !fault_fired_ && opens_ == faults_.at;
-        switch (fire ? faults_.fault : MbimFault::None) {
-          case MbimFault::AccessDenied:
-            fault_fired_ = true;
-            return reply({kStatusOperationNotAllowed, {}});
-          case MbimFault::SelectFailed:
-            fault_fired_ = true;
-            return reply({kStatusMsSelectFailed, {}});
-          case MbimFault::NotSupported:
-            fault_fired_ = true;
-            return reply({kStatusNoDeviceSupport, {}});
-          case MbimFault::NoChannels:
-            fault_fired_ = true;
-            return reply({kStatusMsNoLogicalChannels, {}});
-          default: return reply(open_channel(request));
+        if (const auto refusal = fire ? open_refusal(faults_.fault) : std::nullopt) {
+          fault_fired_ = true;
+          return reply({*refusal, {}});
         }
+        return reply(open_channel(request));
       }
       case kCidCloseChannel: return reply(close_channel(request));
       case kCidApdu: {
@@ -247,10 +230,7 @@ std::pair<uint32_t, Bytes> MbimModem::open_channel(const Message& request) {
   const Bytes opened = card_.transmit(Bytes{0x00, 0x70, 0x00, 0x00, 0x01});
   if (sw_of(opened) != 0x9000 || opened.size() != 3) return {kStatusMsNoLogicalChannels, {}};
   const uint32_t channel = opened[0];
-  Bytes select{cla_for(channel), 0xA4, 0x04, static_cast<uint8_t>(req.select_p2),
-               static_cast<uint8_t>(req.app_id.size())};
-  append(select, req.app_id);
-  select.push_back(0x00);
+  const Bytes select = select_by_aid(channel, static_cast<uint8_t>(req.select_p2), req.app_id);
   const ApduResponse selected = decode_apdu_response(apdu(channel, select).second);
   const uint32_t status = selected.status;
   const uint16_t sw = sw_of_status(status);
@@ -295,14 +275,7 @@ std::pair<uint32_t, Bytes> MbimModem::apdu(uint32_t channel, const Bytes& comman
     pending_.erase(pending);
   } else {
     pending_.erase(channel);
-    Bytes r = card_.transmit(command);
-    // Like a modem's UIM task: fetch 61xx pieces from the card itself.
-    for (int i = 0; i < 64 && (sw_of(r) >> 8) == 0x61; ++i) {
-      whole.insert(whole.end(), r.begin(), r.end() - 2);
-      const uint8_t cla = command.empty() ? 0 : static_cast<uint8_t>(command[0] & 0x43);
-      r = card_.transmit(Bytes{cla, 0xC0, 0x00, 0x00, static_cast<uint8_t>(sw_of(r) & 0xFF)});
-    }
-    whole.insert(whole.end(), r.begin(), r.end());
+    whole = transmit_whole(card_, command);
   }
   if (whole.size() < 2) whole = {0x6F, 0x00};
   ApduResponse rsp;

@@ -62,6 +62,9 @@ class MbimModem {
   // One whole MBIM message from the host. Messages that do not parse get nothing back.
   MbimAction handle(ByteView message);
 
+  // This modem as the pty loop (vmodem/pty/message_pty.h) drives it: MBIM messages.
+  MessageModem message_modem();
+
   // The modem restarts: channels and slot mappings are gone, the card is reset.
   void reset();
 

@@ -3,6 +3,7 @@
 #include "modem/qmi/ctl.h"
 #include "modem/qmi/result.h"
 #include "modem/qmi/uim.h"
+#include "vmodem/uim/uim_task.h"
 
 namespace euiccd::vmodem::qmi {
 
@@ -12,14 +13,6 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr uint8_t kEmulatedSlot = 1;  // the one slot this modem has
-
-uint16_t sw_of(const Bytes& r) {
-  return r.size() < 2 ? 0x6F00 : static_cast<uint16_t>(r[r.size() - 2] << 8 | r[r.size() - 1]);
-}
-
-uint8_t cla_for(uint8_t channel) {
-  return channel < 4 ? channel : static_cast<uint8_t>(0x40 | (channel - 4));
-}
 
 Bytes response_frame(uint8_t service, uint8_t client, const Sdu& request, std::vector<Tlv> tlvs) {
   Frame f;
@@ -36,37 +29,25 @@ Bytes response_frame(uint8_t service, uint8_t client, const Sdu& request, std::v
 }  // namespace
 
 QmiFaultPlan parse_qmi_fault(const std::string& spec) {
-  QmiFaultPlan plan;
-  const auto at = spec.find('@');
-  const std::string kind = spec.substr(0, at);
-  if (at != std::string::npos) {
-    const std::string n = spec.substr(at + 1);
-    if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoull(n) == 0) {
-      throw Error(Errc::InvalidArgument, "--qmi-fault KIND@N wants N ≥ 1, not \"" + n + "\"");
-    }
-    plan.at = std::stoull(n);
-  }
   static const std::map<std::string, QmiFault> kKinds = {{"access-denied", QmiFault::AccessDenied},
                                                          {"no-reply", QmiFault::NoReply},
                                                          {"garbled", QmiFault::Garbled},
                                                          {"truncated", QmiFault::Truncated},
                                                          {"reset-mid", QmiFault::ResetMid},
                                                          {"slow", QmiFault::Slow}};
-  const auto it = kKinds.find(kind);
-  if (it == kKinds.end()) {
-    throw Error(Errc::InvalidArgument,
-                "--qmi-fault wants access-denied, no-reply, garbled, truncated, reset-mid or "
-                "slow (optionally @N), not \"" +
-                    spec + "\"");
-  }
-  plan.fault = it->second;
-  return plan;
+  return parse_fault_plan<QmiFaultPlan>(
+      spec, "--qmi-fault", kKinds,
+      "access-denied, no-reply, garbled, truncated, reset-mid or slow (optionally @N)");
 }
 
 QmiModem::QmiModem(veuicc::Card& card, std::function<std::string()> enabled_iccid,
                    QmiFaultPlan faults)
     : card_(card), enabled_iccid_(std::move(enabled_iccid)), faults_(faults) {}
+
+MessageModem QmiModem::message_modem() {
+  return {[](ByteView b) { return euiccd::modem::qmi::frame_size(b); },
+          [this](ByteView m) { return handle(m); }, [this] { reset(); }};
+}
 
 void QmiModem::reset() {
   next_cid_.clear();
@@ -185,7 +166,7 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
         if (fire && faults_.fault == QmiFault::NoReply) return {};
         if (fire && faults_.fault == QmiFault::ResetMid) return {{}, true};
         SendApduResponse rsp;
-        rsp.apdu_response = card_apdu(req.apdu);
+        rsp.apdu_response = transmit_whole(card_, req.apdu);
         if (card_.take_refresh_request()) {
           // A profile switch with REFRESH: the modem restarts the UICC after answering, and
           // every logical channel is gone (a Send APDU on one answers InvalidArgument).
@@ -213,19 +194,6 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
   }
 }
 
-Bytes QmiModem::card_apdu(const Bytes& apdu) {
-  Bytes r = card_.transmit(apdu);
-  Bytes data;
-  // Like a modem's UIM task: fetch 61xx pieces itself, so the host gets one whole answer.
-  for (int i = 0; i < 64 && (sw_of(r) >> 8) == 0x61; ++i) {
-    data.insert(data.end(), r.begin(), r.end() - 2);
-    const uint8_t cla = apdu.empty() ? 0 : static_cast<uint8_t>(apdu[0] & 0x43);
-    r = card_.transmit(Bytes{cla, 0xC0, 0x00, 0x00, static_cast<uint8_t>(sw_of(r) & 0xFF)});
-  }
-  data.insert(data.end(), r.begin(), r.end());
-  return data;
-}
-
 std::vector<Tlv> QmiModem::open_channel(uint8_t cid, const Sdu& request) {
   const OpenLogicalChannelRequest req = decode_open_logical_channel_request(request);
   OpenLogicalChannelResponse rsp;
@@ -236,10 +204,7 @@ std::vector<Tlv> QmiModem::open_channel(uint8_t cid, const Sdu& request) {
     return encode(rsp);
   }
   const uint8_t channel = opened[0];
-  Bytes select{cla_for(channel), 0xA4, 0x04, 0x00, static_cast<uint8_t>(req.aid.size())};
-  append(select, req.aid);
-  select.push_back(0x00);
-  const Bytes selected = card_apdu(select);
+  const Bytes selected = transmit_whole(card_, select_by_aid(channel, 0x00, req.aid));
   const uint16_t sw = sw_of(selected);
   rsp.card_sw = sw;
   if (sw != 0x9000) {

@@ -44,6 +44,9 @@ class QmiModem {
   // One whole QMUX frame from the host. Malformed frames are answered with nothing.
   QmiAction handle(ByteView frame);
 
+  // This modem as the pty loop (vmodem/pty/message_pty.h) drives it: QMUX frames.
+  MessageModem message_modem();
+
   // The modem restarts: clients and channels are gone, the card is reset.
   void reset();
 
@@ -55,8 +58,6 @@ class QmiModem {
   std::vector<modem::qmi::Tlv> open_channel(uint8_t cid, const modem::qmi::Sdu& request);
   std::vector<modem::qmi::Tlv> close_channel(uint8_t cid, const modem::qmi::Sdu& request);
   void close_channels_of(uint8_t cid);
-  // One APDU to the card with the modem's own 61xx handling (GET RESPONSE until done).
-  Bytes card_apdu(const Bytes& apdu);
 
   veuicc::Card& card_;
   std::function<std::string()> enabled_iccid_;
