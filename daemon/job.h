@@ -36,8 +36,8 @@ class JobControl {
   void cancel(CancelReason reason);
   bool cancelled() const { return token_.cancelled(); }
   const CancelToken& token() const { return token_; }
-  // Raised by cancel(): aborts the HTTP transfer in flight. A request that starts after the
-  // cancel lowers it again (it is the session cleanup, which must reach the server).
+  // Raised by cancel(): aborts the HTTP transfer in flight. The session cleanup (ES9+
+  // cancelSession) lowers it again, because it must reach the server (daemon/job_context.h).
   const std::atomic<bool>& http_cancel() const { return http_cancel_; }
   void lower_http_cancel() { http_cancel_ = false; }
 

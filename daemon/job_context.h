@@ -14,13 +14,21 @@
 
 namespace euiccd::daemon {
 
+// After a cancel, only the session cleanup (ES9+ cancelSession) may reach a server: it lowers
+// the abort flag for itself. Any other request refused here, not sent: a cancel that lands
+// between the engine's last checkpoint and its next request must not turn that request into
+// one that waits out a stalled server's timeout.
 class CleanupAfterCancelClient : public lpa::HttpClient {
  public:
   CleanupAfterCancelClient(std::unique_ptr<lpa::HttpClient> inner,
                            std::shared_ptr<JobControl> control)
       : inner_(std::move(inner)), control_(std::move(control)) {}
   lpa::HttpResponse post(const lpa::HttpRequest& request) override {
-    if (control_->cancelled()) control_->lower_http_cancel();
+    if (control_->cancelled()) {
+      if (!request.url.ends_with("/cancelSession"))
+        throw Error(Errc::Cancelled, "the job was cancelled");
+      control_->lower_http_cancel();
+    }
     return inner_->post(request);
   }
 

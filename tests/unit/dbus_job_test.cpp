@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/job.h"
+#include "daemon/job_context.h"
 
 namespace euiccd::daemon {
 namespace {
@@ -55,6 +56,42 @@ TEST(DbusJobControl, CancelWakesTheWaitAndRaisesTheFlags) {
   EXPECT_EQ(control.token().reason(), CancelReason::Postponed);
   control.cancel(CancelReason::EndUserRejection);  // the first reason stays
   EXPECT_EQ(control.token().reason(), CancelReason::Postponed);
+}
+
+// What reaches the server after a cancel: the session cleanup, and nothing else.
+class RecordingClient : public lpa::HttpClient {
+ public:
+  explicit RecordingClient(std::vector<std::string>& sent) : sent_(sent) {}
+  lpa::HttpResponse post(const lpa::HttpRequest& request) override {
+    sent_.push_back(request.url);
+    return {.status = 200};
+  }
+
+ private:
+  std::vector<std::string>& sent_;
+};
+
+TEST(DbusJobControl, AfterACancelOnlyTheSessionCleanupIsSent) {
+  auto control = std::make_shared<JobControl>();
+  std::vector<std::string> sent;
+  CleanupAfterCancelClient client(std::make_unique<RecordingClient>(sent), control);
+  const std::string es9p = "https://smdp.example.com/gsma/rsp2/es9plus/";
+
+  client.post({.url = es9p + "initiateAuthentication"});
+  control->cancel(CancelReason::EndUserRejection);
+  // A request the engine began before it saw the cancel (it passed its last checkpoint) would
+  // otherwise wait out a stalled server's timeout.
+  try {
+    client.post({.url = es9p + "authenticateClient"});
+    ADD_FAILURE() << "sent after the cancel";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Errc::Cancelled);
+  }
+  EXPECT_TRUE(control->http_cancel().load());
+  client.post({.url = es9p + "cancelSession"});
+  EXPECT_FALSE(control->http_cancel().load()) << "the cleanup must not be aborted";
+  EXPECT_EQ(sent,
+            (std::vector<std::string>{es9p + "initiateAuthentication", es9p + "cancelSession"}));
 }
 
 TEST(DbusJobControl, NobodyAnsweringIsATimeout) {
