@@ -7,10 +7,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/error.h"
 #include "daemon/engine_settings.h"
 #include "daemon/loop_queue.h"
 
@@ -19,6 +21,13 @@ class ChannelLink;
 }
 
 namespace euiccd::daemon {
+
+// How a modem is made to re-read its SIM after a profile switch (issue 13), so that it attaches
+// with the new profile. Refresh: the eUICC's own REFRESH, asked for with SGP.22's refreshFlag,
+// carried out by the modem; nothing more to do. The others are sent by euiccd after the
+// Enable/Disable: QMI UIM power off + on, MBIM MS UICC reset, AT+CFUN=0 then 1 (this one only
+// while ModemManager is inhibited on the device).
+enum class SimRestart { Refresh, PowerCycle, UiccReset, Cfun };
 
 // Keeps other programs off the card while it lives (PC/SC: a transaction).
 class CardHold {
@@ -37,6 +46,12 @@ class CardConnection {
   // Keeps other programs off the card until the returned hold goes, for the few commands of a
   // change. nullptr when the carrier has nothing of the kind (a channel no one else can use).
   virtual std::unique_ptr<CardHold> hold() = 0;
+  // Makes the modem re-read its SIM the way `how` says; the link reopens its channel on its
+  // next use. Throws euiccd::Error: NotSupported when this carrier has no such way.
+  virtual void restart_sim(SimRestart how) {
+    if (how != SimRestart::Refresh)
+      throw Error(Errc::NotSupported, "this card's carrier cannot restart the SIM that way");
+  }
 };
 
 // A device that may hold an eUICC, as a backend's watcher sees it.
@@ -74,6 +89,11 @@ class CardBackend {
   // ModemManager's modem object when `device` is in a modem it manages, else "" (the eUICC's
   // D-Bus Modem property).
   virtual std::string modem_object(const std::string& /*device*/) const { return {}; }
+  // How a switch on `device` makes its modem re-read the SIM; nullopt when `device` is not in a
+  // modem (PC/SC): a switch there is only the card's Enable/Disable.
+  virtual std::optional<SimRestart> sim_restart(const std::string& /*device*/) const {
+    return std::nullopt;
+  }
 };
 
 }  // namespace euiccd::daemon

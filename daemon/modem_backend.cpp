@@ -114,6 +114,10 @@ std::string ModemBackend::modem_object(const std::string& device) const {
   return it == served_.end() ? std::string() : it->second.endpoint.modem_object;
 }
 
+std::optional<SimRestart> ModemBackend::sim_restart(const std::string& /*device*/) const {
+  return SimRestart::Refresh;
+}
+
 void ModemBackend::set_endpoints(const std::string& source, const std::vector<ModemSetup>& setups) {
   std::vector<ModemSetup> mine;
   for (const auto& s : setups)

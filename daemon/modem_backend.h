@@ -61,6 +61,8 @@ class ModemBackend : public CardBackend {
   std::unique_ptr<DeviceWatch> watch(LoopQueue& loop, SlotsChanged changed) override;
   CardSettings card_settings(CardSettings configured) const override;
   std::string modem_object(const std::string& device) const override;
+  // Refresh for now: the modems euiccd drives carry out the eUICC's REFRESH themselves.
+  std::optional<SimRestart> sim_restart(const std::string& device) const override;
 
   // Loop thread: every endpoint `source` names now (endpoints of other transports are left
   // out). The watcher reports the new union at once.
