@@ -60,8 +60,13 @@ std::string take_message(GError* error) {
   return m;
 }
 
-DeviceSession::DeviceSession(PortNames names, std::string device_path)
-    : names_(names), device_path_(std::move(device_path)), ctx_(g_main_context_new()) {}
+DeviceSession::DeviceSession(PortNames names, std::string device_path, uint32_t slot,
+                             std::chrono::milliseconds timeout)
+    : names_(names),
+      device_path_(std::move(device_path)),
+      slot_(slot),
+      timeout_(timeout),
+      ctx_(g_main_context_new()) {}
 
 DeviceSession::~DeviceSession() {
   g_main_context_unref(ctx_);
@@ -94,6 +99,16 @@ GAsyncResult* DeviceSession::call(const std::string& what, std::chrono::millisec
                                  " within " + std::to_string(bound.count()) +
                                  " ms; check that the modem is up (" + names_.probe + device_path_ +
                                  names_.probe_args + ")");
+}
+
+void DeviceSession::channel_lost() noexcept {
+  channel.reset();
+  ++resets;
+}
+
+void DeviceSession::forget() noexcept {
+  drop_device();
+  channel.reset();
 }
 
 void DeviceSession::lost(const std::string& what, bool in_flight) {

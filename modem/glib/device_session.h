@@ -2,7 +2,9 @@
 // made the calling thread's default while a link call runs (ContextScope), one asynchronous
 // libqmi/libmbim call at a time run on it with a deadline and a cancellable, and what happens
 // when the device goes away (modem reset, pty closed, proxy gone): the link forgets device and
-// channel, counts a card reset and throws. Each link keeps only its protocol.
+// channel, counts a card reset and throws. The link's outline (connect, try the AIDs, the
+// channel's life, closing in bounded steps) is modem/glib/port_channel_link.h; each link keeps
+// only its protocol, in the hooks below.
 //
 // GLib shows here, so only the links' .cpp files include this; lpa/ and the daemon binary
 // never do (the links live in the dlopen'd modem-glib.so, daemon/modem_glib_module.cpp).
@@ -13,10 +15,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "apdu/card.h"
+#include "apdu/channel_link.h"
 #include "base/bytes.h"
 #include "base/error.h"
 
@@ -40,35 +44,78 @@ class ContextScope {
 std::string take_message(GError* error);
 
 // How a port's errors name it: protocol "QMI", proxy "qmi-proxy", and a command line that
-// checks whether the modem answers (`probe` before and `probe_args` after the device path).
+// checks whether the modem answers (`probe` before and `probe_args` after the device path),
+// and the protocol's name of the command that carries an APDU ("Send APDU").
 struct PortNames {
   const char* protocol;
   const char* proxy;
   const char* probe;
   const char* probe_args;
+  const char* apdu_command;
 };
 
 // Starts one asynchronous call: `start(cancellable, callback, user_data)` passes the last
 // three to a libqmi/libmbim `_async`-style function.
 using StartCall = std::function<void(GCancellable*, GAsyncReadyCallback, gpointer)>;
 
-// One modem port's session state. A link's Impl derives from it and says in forget() how it
-// drops its device, client and channel without talking to the modem.
+// How a library creates and opens its device object (libqmi: qmi_device_new, qmi_device_open;
+// libmbim: mbim_device_new, mbim_device_open_full), the flag that opens it through the proxy,
+// the signal that says it went away, and typical paths for the error when there is none.
+template <typename Device, typename Flags>
+struct DeviceFunctions {
+  void (*create)(GFile*, GCancellable*, GAsyncReadyCallback, gpointer);
+  Device* (*create_finish)(GAsyncResult*, GError**);
+  void (*open)(Device*, Flags, guint, GCancellable*, GAsyncReadyCallback, gpointer);
+  gboolean (*open_finish)(Device*, GAsyncResult*, GError**);
+  Flags through_proxy;
+  const char* removed_signal;
+  const char* path_hint;
+};
+
+// One modem port's session state. A link's session derives from it and implements the protocol
+// hooks; PortChannelLink runs the outline around them.
 class DeviceSession {
  public:
-  DeviceSession(PortNames names, std::string device_path);
+  DeviceSession(PortNames names, std::string device_path, uint32_t slot,
+                std::chrono::milliseconds timeout);
   virtual ~DeviceSession();  // the derived destructor drops its objects first (in a scope)
   DeviceSession(const DeviceSession&) = delete;
   DeviceSession& operator=(const DeviceSession&) = delete;
 
   GMainContext* context() const { return ctx_; }
+  const PortNames& names() const { return names_; }
   const std::string& device_path() const { return device_path_; }
+  uint32_t slot() const { return slot_; }
+  // Bound of every wait: opening the device, each request.
+  std::chrono::milliseconds timeout() const { return timeout_; }
+
+  // The protocol's hooks. Whether device (and client) are there; opening them (device, proxy,
+  // client or slot: throws as ChannelLink::open says); opening a channel to `aid` (nullopt when
+  // the card has no such application); sending one APDU on `number`; closing the channel and
+  // the device politely (both may throw: the outline swallows it); dropping device and client
+  // without talking to the modem.
+  virtual bool has_device() const = 0;
+  virtual void open_device() = 0;
+  virtual std::optional<apdu::OpenedChannel> open_channel(const Bytes& aid) = 0;
+  virtual Bytes send_apdu(uint8_t number, ByteView command_apdu) = 0;
+  virtual void close_channel(uint8_t number, std::chrono::milliseconds bound) = 0;
+  virtual void close_device(std::chrono::milliseconds bound) = 0;
+  virtual void drop_device() noexcept = 0;
+
+  // The modem or the card no longer knows our channel (a SIM restart, 6881): forget it and
+  // count a card reset.
+  void channel_lost() noexcept;
 
   // Runs `start`, then iterates the context until the call completes, `bound` passes or the
   // device is removed. Returns the GAsyncResult (the caller unrefs it); throws Timeout, or as
   // lost() says when the device went away (`in_flight`: a command was on its way to the card).
   GAsyncResult* call(const std::string& what, std::chrono::milliseconds bound,
                      const StartCall& start, bool in_flight = false);
+
+  // Creates `device` on the port and opens it (through the proxy when `use_proxy`), watching
+  // its removal. Throws NoReader as cannot_use() / cannot_open() say, and as call() says.
+  template <typename Device, typename Flags>
+  void open_port(const DeviceFunctions<Device, Flags>& f, Device*& device, bool use_proxy);
 
   // The device went away under us: forget it and the channel, count a reset, throw. When a
   // command was in flight nobody knows whether the card got it, so that is a plain CardRemoved
@@ -93,17 +140,19 @@ class DeviceSession {
   // open() found none of the ISD-R AIDs.
   Error no_isd_r(uint32_t slot, const std::vector<Bytes>& aids) const;
 
-  bool removed = false;  // the device hung up (modem reset, pty closed, proxy gone)
+  bool removed = false;            // the device hung up (modem reset, pty closed, proxy gone)
+  std::optional<uint8_t> channel;  // the open logical channel
   uint64_t resets = 0;
-  uint64_t round_trips = 0;
-
- protected:
-  // Drops the device (and client) and the channel without talking to the modem.
-  virtual void forget() noexcept = 0;
+  uint64_t round_trips = 0;  // the protocol's requests (the library's own traffic not counted)
 
  private:
+  // Drops the device (and client) and the channel without talking to the modem.
+  void forget() noexcept;
+
   PortNames names_;
   std::string device_path_;
+  uint32_t slot_;
+  std::chrono::milliseconds timeout_;
   GMainContext* ctx_;
   gulong removed_handler_ = 0;
 };
@@ -114,5 +163,32 @@ void check_port_options(const char* protocol, const std::string& device_path, ui
 
 // Whole seconds for the libraries' own timeouts, rounded up.
 guint seconds_of(std::chrono::milliseconds bound);
+
+template <typename Device, typename Flags>
+void DeviceSession::open_port(const DeviceFunctions<Device, Flags>& f, Device*& device,
+                              bool use_proxy) {
+  GFile* file = g_file_new_for_path(device_path_.c_str());
+  GAsyncResult* res = call(
+      "opening the device", timeout_,
+      [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) { f.create(file, c, done, p); });
+  g_object_unref(file);
+  GError* error = nullptr;
+  device = f.create_finish(res, &error);
+  g_object_unref(res);
+  if (!device) throw cannot_use(error, f.path_hint);
+  watch_removal(device, f.removed_signal);
+  const Flags flags = use_proxy ? f.through_proxy : Flags{};
+  res = call("opening the device", timeout_,
+             [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
+               f.open(device, flags, seconds_of(timeout_), c, done, p);
+             });
+  const bool opened = f.open_finish(device, res, &error);
+  g_object_unref(res);
+  if (!opened) {
+    const std::string why = take_message(error);
+    drop_device();
+    throw cannot_open(why, use_proxy);
+  }
+}
 
 }  // namespace euiccd::modem::glib

@@ -11,11 +11,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <string>
-#include <vector>
 
-#include "apdu/channel_link.h"
+#include "modem/glib/port_channel_link.h"
 
 namespace euiccd::modem::mbim {
 
@@ -30,30 +28,9 @@ struct MbimLinkOptions {
   std::chrono::milliseconds timeout{10000};
 };
 
-class MbimChannelLink final : public apdu::ChannelLink {
+class MbimChannelLink final : public glib::PortChannelLink {
  public:
   explicit MbimChannelLink(MbimLinkOptions options);
-  ~MbimChannelLink() override;  // close(): never throws
-  MbimChannelLink(const MbimChannelLink&) = delete;
-  MbimChannelLink& operator=(const MbimChannelLink&) = delete;
-
-  // Connects first when needed (device, proxy, slot): after a modem reset or a lost proxy the
-  // next open() starts over. Throws as ChannelLink says; NoReader when the device or the proxy
-  // cannot be opened.
-  apdu::OpenedChannel open(const std::vector<Bytes>& aids) override;
-  Bytes transmit(ByteView command_apdu) override;
-  // Closes the logical channel, then the device; every step bounded, errors swallowed.
-  void close() noexcept override;
-  void reattach() override;
-  apdu::Protocol protocol() const override { return apdu::Protocol::T1; }
-  uint64_t reset_count() const override;
-
-  // MBIM command/response round trips made so far (OPEN/CLOSE of libmbim not counted).
-  uint64_t round_trips() const;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace euiccd::modem::mbim

@@ -11,11 +11,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <string>
-#include <vector>
 
-#include "apdu/channel_link.h"
+#include "modem/glib/port_channel_link.h"
 
 namespace euiccd::modem::qmi {
 
@@ -27,31 +25,9 @@ struct QmiLinkOptions {
   std::chrono::milliseconds timeout{10000};
 };
 
-class QmiChannelLink final : public apdu::ChannelLink {
+class QmiChannelLink final : public glib::PortChannelLink {
  public:
   explicit QmiChannelLink(QmiLinkOptions options);
-  ~QmiChannelLink() override;  // close(): never throws
-  QmiChannelLink(const QmiChannelLink&) = delete;
-  QmiChannelLink& operator=(const QmiChannelLink&) = delete;
-
-  // Connects first when needed (device, proxy, UIM client): after a modem reset or a lost
-  // proxy, the next open() starts over. Throws as ChannelLink says; NoReader when the device
-  // or the proxy cannot be opened.
-  apdu::OpenedChannel open(const std::vector<Bytes>& aids) override;
-  Bytes transmit(ByteView command_apdu) override;
-  // Closes the logical channel, then releases the UIM client and closes the device; every
-  // step bounded, errors swallowed.
-  void close() noexcept override;
-  void reattach() override;
-  apdu::Protocol protocol() const override { return apdu::Protocol::T1; }
-  uint64_t reset_count() const override;
-
-  // QMI request/response round trips made so far (CTL traffic of libqmi not counted).
-  uint64_t round_trips() const;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace euiccd::modem::qmi
