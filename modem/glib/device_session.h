@@ -58,18 +58,32 @@ struct PortNames {
 // three to a libqmi/libmbim `_async`-style function.
 using StartCall = std::function<void(GCancellable*, GAsyncReadyCallback, gpointer)>;
 
-// How a library creates and opens its device object (libqmi: qmi_device_new, qmi_device_open;
-// libmbim: mbim_device_new, mbim_device_open_full), the flag that opens it through the proxy,
-// the signal that says it went away, and typical paths for the error when there is none.
+// How a library creates, opens and closes its device object (libqmi: qmi_device_new,
+// qmi_device_open, qmi_device_close_async; libmbim: mbim_device_new, mbim_device_open_full,
+// mbim_device_close), the flag that opens it through the proxy, the signal that says it went
+// away, and typical paths for the error when there is none.
 template <typename Device, typename Flags>
 struct DeviceFunctions {
   void (*create)(GFile*, GCancellable*, GAsyncReadyCallback, gpointer);
   Device* (*create_finish)(GAsyncResult*, GError**);
   void (*open)(Device*, Flags, guint, GCancellable*, GAsyncReadyCallback, gpointer);
   gboolean (*open_finish)(Device*, GAsyncResult*, GError**);
+  void (*close)(Device*, guint, GCancellable*, GAsyncReadyCallback, gpointer);
+  gboolean (*close_finish)(Device*, GAsyncResult*, GError**);
   Flags through_proxy;
   const char* removed_signal;
   const char* path_hint;
+};
+
+// How a library sends one message and reads the answer (libqmi: qmi_device_command_full,
+// qmi_message_get_data; libmbim: mbim_device_command, mbim_message_get_raw, which takes a
+// const message and counts in guint32).
+template <typename Device, typename Message, typename Length, typename Read = Message>
+struct CommandFunctions {
+  void (*start)(Device*, Message*, guint timeout_s, GCancellable*, GAsyncReadyCallback, gpointer);
+  Message* (*finish)(Device*, GAsyncResult*, GError**);
+  const guint8* (*data)(Read*, Length*, GError**);
+  void (*unref)(Message*);
 };
 
 // One modem port's session state. A link's session derives from it and implements the protocol
@@ -116,6 +130,20 @@ class DeviceSession {
   // its removal. Throws NoReader as cannot_use() / cannot_open() say, and as call() says.
   template <typename Device, typename Flags>
   void open_port(const DeviceFunctions<Device, Flags>& f, Device*& device, bool use_proxy);
+
+  // Closes `device` on the modem within `bound` (its errors ignored); the caller drops it.
+  template <typename Device, typename Flags>
+  void close_port(const DeviceFunctions<Device, Flags>& f, Device* device,
+                  std::chrono::milliseconds bound);
+
+  // Sends `message` (and unrefs it) on `device` within `bound`, counted in round_trips, and
+  // returns the answer's bytes for the codec. A command that fails is what `failed(error)`
+  // returns (an Error; it frees `error` and may throw itself); an answer without bytes is
+  // Malformed.
+  template <typename Device, typename Message, typename Length, typename Read, typename Failed>
+  Bytes round_trip(const CommandFunctions<Device, Message, Length, Read>& f, Device* device,
+                   Message* message, const std::string& what, std::chrono::milliseconds bound,
+                   Failed&& failed);
 
   // The device went away under us: forget it and the channel, count a reset, throw. When a
   // command was in flight nobody knows whether the card got it, so that is a plain CardRemoved
@@ -189,6 +217,52 @@ void DeviceSession::open_port(const DeviceFunctions<Device, Flags>& f, Device*& 
     drop_device();
     throw cannot_open(why, use_proxy);
   }
+}
+
+template <typename Device, typename Flags>
+void DeviceSession::close_port(const DeviceFunctions<Device, Flags>& f, Device* device,
+                               std::chrono::milliseconds bound) {
+  GAsyncResult* res =
+      call("closing the device", bound, [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
+        f.close(device, seconds_of(bound), c, done, p);
+      });
+  (void)f.close_finish(device, res, nullptr);
+  g_object_unref(res);
+}
+
+template <typename Device, typename Message, typename Length, typename Read, typename Failed>
+Bytes DeviceSession::round_trip(const CommandFunctions<Device, Message, Length, Read>& f,
+                                Device* device, Message* message, const std::string& what,
+                                std::chrono::milliseconds bound, Failed&& failed) {
+  const guint timeout_s = seconds_of(bound) + 1;
+  ++round_trips;
+  GAsyncResult* res = nullptr;
+  try {
+    res = call(
+        what, bound,
+        [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
+          f.start(device, message, timeout_s, c, done, p);
+        },
+        true);
+  } catch (...) {
+    f.unref(message);
+    throw;
+  }
+  f.unref(message);
+  GError* error = nullptr;
+  Message* reply = f.finish(device, res, &error);
+  g_object_unref(res);
+  if (!reply) throw failed(error);
+  Length length = 0;
+  const guint8* data = f.data(reply, &length, &error);
+  if (!data) {
+    f.unref(reply);
+    throw Error(Errc::Malformed, "the modem's answer to " + what + " has no " + names_.protocol +
+                                     " data: " + take_message(error));
+  }
+  Bytes answer(data, data + length);
+  f.unref(reply);
+  return answer;
 }
 
 }  // namespace euiccd::modem::glib

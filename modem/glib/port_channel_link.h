@@ -8,8 +8,10 @@
 // daemon/modem_glib_module.cpp).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "apdu/channel_link.h"
@@ -17,6 +19,18 @@
 namespace euiccd::modem::glib {
 
 class DeviceSession;
+
+// What a QMI or MBIM link is given.
+struct PortLinkOptions {
+  std::string device_path;  // the port (/dev/cdc-wdm0, /dev/wwan0mbim0), or an emulated one's pty
+  // SIM slot, 1-based: QMI's UIM logical slot (up to 255), or MBIM's slot index + 1 (see
+  // MbimChannelLink).
+  uint32_t slot = 1;
+  // Through qmi-proxy / mbim-proxy (shared with ModemManager), spawned if absent.
+  bool use_proxy = true;
+  // Bound of every wait: opening the device, allocating a client, each request.
+  std::chrono::milliseconds timeout{10000};
+};
 
 class PortChannelLink : public apdu::ChannelLink {
  public:

@@ -24,9 +24,14 @@ constexpr glib::DeviceFunctions<MbimDevice, MbimDeviceOpenFlags> kMbimDevice{
     mbim_device_new_finish,
     mbim_device_open_full,
     mbim_device_open_full_finish,
+    mbim_device_close,
+    mbim_device_close_finish,
     MBIM_DEVICE_OPEN_FLAGS_PROXY,
     MBIM_DEVICE_SIGNAL_REMOVED,
     "/dev/cdc-wdm0 or /dev/wwan0mbim0"};
+
+constexpr glib::CommandFunctions<MbimDevice, MbimMessage, guint32, const MbimMessage> kMbimCommand{
+    mbim_device_command, mbim_device_command_finish, mbim_message_get_raw, mbim_message_unref};
 
 struct MbimSession final : glib::DeviceSession {
   MbimLinkOptions options;
@@ -101,49 +106,15 @@ struct MbimSession final : glib::DeviceSession {
     request.information = information;
     const Bytes raw = encode_message(request);
     MbimMessage* msg = mbim_message_new(raw.data(), static_cast<guint32>(raw.size()));
-    const guint timeout_s = glib::seconds_of(bound) + 1;
-    ++round_trips;
-    GAsyncResult* res = nullptr;
-    try {
-      res = call(
-          what, bound,
-          [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
-            mbim_device_command(device, msg, timeout_s, c, done, p);
-          },
-          true);
-    } catch (...) {
-      mbim_message_unref(msg);
-      throw;
-    }
-    mbim_message_unref(msg);
-    GError* error = nullptr;
-    MbimMessage* reply = mbim_device_command_finish(device, res, &error);
-    g_object_unref(res);
-    if (!reply) {
-      const bool timeout = g_error_matches(error, MBIM_CORE_ERROR, MBIM_CORE_ERROR_TIMEOUT);
-      const std::string why = glib::take_message(error);
+    const Bytes answer = round_trip(kMbimCommand, device, msg, what, bound, [&](GError* e) {
+      const bool timeout = g_error_matches(e, MBIM_CORE_ERROR, MBIM_CORE_ERROR_TIMEOUT);
+      const std::string why = glib::take_message(e);
       if (removed) lost(what, true);
-      if (timeout) {
-        throw no_answer(what, why);
-      }
-      throw Error(Errc::CardError,
-                  "MBIM " + what + " failed on " + options.device_path + ": " + why);
-    }
-    guint32 len = 0;
-    const guint8* data = mbim_message_get_raw(reply, &len, &error);
-    if (!data) {
-      mbim_message_unref(reply);
-      throw Error(Errc::Malformed, "the modem's answer to " + what +
-                                       " has no MBIM data: " + glib::take_message(error));
-    }
-    Message response;
-    try {
-      response = decode_message(ByteView(data, len));
-    } catch (...) {
-      mbim_message_unref(reply);
-      throw;
-    }
-    mbim_message_unref(reply);
+      if (timeout) return no_answer(what, why);
+      return Error(Errc::CardError,
+                   "MBIM " + what + " failed on " + options.device_path + ": " + why);
+    });
+    const Message response = decode_message(answer);
     if (response.type != kCommandDone || response.service != service || response.cid != cid) {
       throw Error(Errc::Malformed, "the modem answered " + what + " with " +
                                        describe_service(response.service) + " CID " +
@@ -158,13 +129,7 @@ struct MbimSession final : glib::DeviceSession {
   }
 
   void close_device(std::chrono::milliseconds bound) override {
-    const guint timeout_s = glib::seconds_of(bound);
-    GAsyncResult* res = call("closing the device", bound,
-                             [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
-                               mbim_device_close(device, timeout_s, c, done, p);
-                             });
-    (void)mbim_device_close_finish(device, res, nullptr);
-    g_object_unref(res);
+    close_port(kMbimDevice, device, bound);
   }
 
   std::optional<apdu::OpenedChannel> open_channel(const Bytes& aid) override {

@@ -17,17 +17,33 @@ constexpr glib::PortNames kQmiPort{"QMI", "qmi-proxy", "qmicli -p -d ", " --uim-
                                    "Send APDU"};
 
 constexpr glib::DeviceFunctions<QmiDevice, QmiDeviceOpenFlags> kQmiDevice{
-    qmi_device_new,         qmi_device_new_finish,       qmi_device_open,
-    qmi_device_open_finish, QMI_DEVICE_OPEN_FLAGS_PROXY, QMI_DEVICE_SIGNAL_REMOVED,
+    qmi_device_new,
+    qmi_device_new_finish,
+    qmi_device_open,
+    qmi_device_open_finish,
+    qmi_device_close_async,
+    qmi_device_close_finish,
+    QMI_DEVICE_OPEN_FLAGS_PROXY,
+    QMI_DEVICE_SIGNAL_REMOVED,
     "/dev/cdc-wdm0"};
+
+constexpr glib::CommandFunctions<QmiDevice, QmiMessage, gsize> kQmiCommand{
+    [](QmiDevice* device, QmiMessage* message, guint timeout_s, GCancellable* cancellable,
+       GAsyncReadyCallback done, gpointer data) {
+      qmi_device_command_full(device, message, nullptr, timeout_s, cancellable, done, data);
+    },
+    qmi_device_command_full_finish, qmi_message_get_data, qmi_message_unref};
 
 struct QmiSession final : glib::DeviceSession {
   QmiLinkOptions options;
+  uint8_t uim_slot;  // options.slot as UIM's slot TLV carries it
   QmiDevice* device = nullptr;
   QmiClient* client = nullptr;
 
   explicit QmiSession(QmiLinkOptions o)
-      : DeviceSession(kQmiPort, o.device_path, o.slot, o.timeout), options(std::move(o)) {}
+      : DeviceSession(kQmiPort, o.device_path, o.slot, o.timeout),
+        options(std::move(o)),
+        uim_slot(static_cast<uint8_t>(options.slot)) {}
   ~QmiSession() override {
     glib::ContextScope scope(context());
     drop_device();
@@ -80,48 +96,15 @@ struct QmiSession final : glib::DeviceSession {
     g_byte_array_unref(buffer);
     if (!msg)
       throw Error(Errc::Internal, "cannot build QMI " + what + ": " + glib::take_message(error));
-    const guint timeout_s = glib::seconds_of(bound) + 1;
-    ++round_trips;
-    GAsyncResult* res = nullptr;
-    try {
-      res = call(
-          what, bound,
-          [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
-            qmi_device_command_full(device, msg, nullptr, timeout_s, c, done, p);
-          },
-          true);
-    } catch (...) {
-      qmi_message_unref(msg);
-      throw;
-    }
-    qmi_message_unref(msg);
-    QmiMessage* reply = qmi_device_command_full_finish(device, res, &error);
-    g_object_unref(res);
-    if (!reply) {
-      const bool timeout = g_error_matches(error, QMI_CORE_ERROR, QMI_CORE_ERROR_TIMEOUT);
-      const std::string why = glib::take_message(error);
-      if (timeout) {
-        throw no_answer(what, why);
-      }
+    const Bytes answer = round_trip(kQmiCommand, device, msg, what, bound, [&](GError* e) {
+      const bool timeout = g_error_matches(e, QMI_CORE_ERROR, QMI_CORE_ERROR_TIMEOUT);
+      const std::string why = glib::take_message(e);
+      if (timeout) return no_answer(what, why);
       if (removed) lost(what);
-      throw Error(Errc::CardRemoved,
-                  "QMI " + what + " failed on " + options.device_path + ": " + why);
-    }
-    gsize len = 0;
-    const guint8* data = qmi_message_get_data(reply, &len, &error);
-    if (!data) {
-      qmi_message_unref(reply);
-      throw Error(Errc::Malformed, "the modem's answer to " + what +
-                                       " has no QMI data: " + glib::take_message(error));
-    }
-    Sdu response;
-    try {
-      response = decode_sdu(kServiceUim, ByteView(data, len));
-    } catch (...) {
-      qmi_message_unref(reply);
-      throw;
-    }
-    qmi_message_unref(reply);
+      return Error(Errc::CardRemoved,
+                   "QMI " + what + " failed on " + options.device_path + ": " + why);
+    });
+    const Sdu response = decode_sdu(kServiceUim, answer);
     if (response.kind != MessageKind::Response || response.message != message) {
       throw Error(Errc::Malformed, "the modem answered " + what + " with QMI message 0x" +
                                        to_hex(Bytes{static_cast<uint8_t>(response.message >> 8),
@@ -132,7 +115,7 @@ struct QmiSession final : glib::DeviceSession {
 
   void close_channel(uint8_t number, std::chrono::milliseconds bound) override {
     CloseLogicalChannelRequest req;
-    req.slot = options.slot;
+    req.slot = uim_slot;
     req.channel = number;
     (void)decode_close_logical_channel_response(
         request(kUimLogicalChannel, encode(req), "Logical Channel (close)", bound));
@@ -149,17 +132,12 @@ struct QmiSession final : glib::DeviceSession {
                              });
     (void)qmi_device_release_client_finish(device, res, nullptr);
     g_object_unref(res);
-    res = call("closing the device", bound,
-               [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
-                 qmi_device_close_async(device, timeout_s, c, done, p);
-               });
-    (void)qmi_device_close_finish(device, res, nullptr);
-    g_object_unref(res);
+    close_port(kQmiDevice, device, bound);
   }
 
   std::optional<apdu::OpenedChannel> open_channel(const Bytes& aid) override {
     OpenLogicalChannelRequest req;
-    req.slot = options.slot;
+    req.slot = uim_slot;
     req.aid = aid;
     const auto rsp = decode_open_logical_channel_response(
         request(kUimOpenLogicalChannel, encode(req), "Open Logical Channel", options.timeout));
@@ -180,7 +158,7 @@ struct QmiSession final : glib::DeviceSession {
 
   Bytes send_apdu(uint8_t number, ByteView command_apdu) override {
     SendApduRequest req;
-    req.slot = options.slot;
+    req.slot = uim_slot;
     req.apdu.assign(command_apdu.begin(), command_apdu.end());
     req.channel = number;
     const auto rsp =
@@ -202,6 +180,10 @@ struct QmiSession final : glib::DeviceSession {
 }  // namespace
 
 QmiChannelLink::QmiChannelLink(QmiLinkOptions options)
-    : PortChannelLink(std::make_unique<QmiSession>(std::move(options))) {}
+    : PortChannelLink(std::make_unique<QmiSession>(std::move(options))) {
+  if (session().slot() > 0xFF)
+    throw Error(Errc::InvalidArgument,
+                "QMI slots count up to 255, not " + std::to_string(session().slot()));
+}
 
 }  // namespace euiccd::modem::qmi

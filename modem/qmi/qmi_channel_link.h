@@ -9,21 +9,11 @@
 // never on the daemon's event loop. Nothing of GLib shows in this header.
 #pragma once
 
-#include <chrono>
-#include <cstdint>
-#include <string>
-
 #include "modem/glib/port_channel_link.h"
 
 namespace euiccd::modem::qmi {
 
-struct QmiLinkOptions {
-  std::string device_path;  // the QMI port (/dev/cdc-wdm0), or an emulated device's pty
-  uint8_t slot = 1;         // UIM logical slot (1-based)
-  bool use_proxy = true;    // through qmi-proxy (shared with ModemManager), spawned if absent
-  // Bound of every wait: opening the device, allocating the client, each UIM request.
-  std::chrono::milliseconds timeout{10000};
-};
+using QmiLinkOptions = glib::PortLinkOptions;
 
 class QmiChannelLink final : public glib::PortChannelLink {
  public:
