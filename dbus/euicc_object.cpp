@@ -100,19 +100,23 @@ const sd_bus_vtable* EuiccObject::vtable() {
       {
           SD_BUS_METHOD_WITH_ARGS(
               "DownloadProfile", SD_BUS_ARGS("s", activation_code, "a{sv}", options),
-              SD_BUS_RESULT("o", job), &EuiccObject::download_profile, SD_BUS_VTABLE_UNPRIVILEGED),
-          SD_BUS_METHOD_WITH_ARGS("DiscoverProfiles", SD_BUS_ARGS("s", smds_address),
-                                  SD_BUS_RESULT("o", job), &EuiccObject::discover_profiles,
-                                  SD_BUS_VTABLE_UNPRIVILEGED),
+              SD_BUS_RESULT("o", job), &method_handler<&EuiccObject::download_profile>,
+              SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS(
+              "DiscoverProfiles", SD_BUS_ARGS("s", smds_address), SD_BUS_RESULT("o", job),
+              &method_handler<&EuiccObject::discover_profiles>, SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("ProcessNotifications", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", sent),
-                                  &EuiccObject::process_notifications, SD_BUS_VTABLE_UNPRIVILEGED),
-          SD_BUS_METHOD_WITH_ARGS("SetDefaultSmdpAddress", SD_BUS_ARGS("s", address),
-                                  SD_BUS_NO_RESULT, &EuiccObject::set_default_smdp_address,
+                                  &method_handler<&EuiccObject::process_notifications>,
                                   SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS(
+              "SetDefaultSmdpAddress", SD_BUS_ARGS("s", address), SD_BUS_NO_RESULT,
+              &method_handler<&EuiccObject::set_default_smdp_address>, SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("ResetMemory", SD_BUS_ARGS("u", options), SD_BUS_NO_RESULT,
-                                  &EuiccObject::reset_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&EuiccObject::reset_memory>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("Refresh", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
-                                  &EuiccObject::refresh, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&EuiccObject::refresh>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
       });
   return v.data();
 }
@@ -229,91 +233,55 @@ void EuiccObject::authorized_job(sd_bus_message* m, const char* action, StartJob
   });
 }
 
-int EuiccObject::download_profile(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    daemon::DownloadRequest request = read_download_request(m);
-    self->authorized_job(m, kActionDownload,
-                         [request](daemon::Euicc& euicc, uint64_t id, const std::string& owner) {
-                           return euicc.start_download(id, owner, request);
-                         });
-    return 1;
-  });
+void EuiccObject::download_profile(sd_bus_message* m) {
+  authorized_job(m, kActionDownload,
+                 [request = read_download_request(m)](daemon::Euicc& euicc, uint64_t id,
+                                                      const std::string& owner) {
+                   return euicc.start_download(id, owner, request);
+                 });
 }
 
-int EuiccObject::discover_profiles(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    const char* address = nullptr;
-    if (int r = sd_bus_message_read(m, "s", &address); r < 0) return r;
-    validate_optional_address(address, "the SM-DS address");
-    self->authorized_job(
-        m, kActionDiscover,
-        [smds = std::string(address)](daemon::Euicc& euicc, uint64_t id, const std::string& owner) {
-          return euicc.start_discovery(id, owner, smds);
-        });
-    return 1;
-  });
+void EuiccObject::discover_profiles(sd_bus_message* m) {
+  authorized_job(m, kActionDiscover,
+                 [smds = read_optional_address(m, "the SM-DS address")](
+                     daemon::Euicc& euicc, uint64_t id, const std::string& owner) {
+                   return euicc.start_discovery(id, owner, smds);
+                 });
 }
 
-int EuiccObject::process_notifications(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    auto sent = std::make_shared<uint32_t>(0);
-    self->authorized_change(
-        m, kActionProcessNotifications, "process-notifications", {},
-        [sent](daemon::Euicc& euicc, daemon::Euicc::Done done) {
-          euicc.process_notifications(
-              [sent, done = std::move(done)](const std::optional<Error>& error, unsigned n) {
-                *sent = n;
-                done(error);
-              });
-        },
-        [sent](sd_bus_message* r) { return sd_bus_message_append(r, "u", *sent); });
-    return 1;
-  });
+void EuiccObject::process_notifications(sd_bus_message* m) {
+  auto sent = std::make_shared<uint32_t>(0);
+  authorized_change(
+      m, kActionProcessNotifications, "process-notifications", {},
+      [sent](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+        euicc.process_notifications(
+            [sent, done = std::move(done)](const std::optional<Error>& error, unsigned n) {
+              *sent = n;
+              done(error);
+            });
+      },
+      [sent](sd_bus_message* r) { return sd_bus_message_append(r, "u", *sent); });
 }
 
-int EuiccObject::set_default_smdp_address(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    const char* address = nullptr;
-    if (int r = sd_bus_message_read(m, "s", &address); r < 0) return r;
-    validate_optional_address(address, "the SM-DP+ address");
-    self->authorized_change(m, kActionConfigure, "set-default-smdp-address", {},
-                            [a = std::string(address)](daemon::Euicc& euicc, auto done) {
-                              euicc.set_default_smdp_address(a, std::move(done));
-                            });
-    return 1;
-  });
+void EuiccObject::set_default_smdp_address(sd_bus_message* m) {
+  authorized_change(
+      m, kActionConfigure, "set-default-smdp-address", {},
+      [a = read_optional_address(m, "the SM-DP+ address")](daemon::Euicc& euicc, auto done) {
+        euicc.set_default_smdp_address(a, std::move(done));
+      });
 }
 
-int EuiccObject::reset_memory(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    uint32_t options = 0;
-    if (int r = sd_bus_message_read(m, "u", &options); r < 0) return r;
-    validate_reset_options(options);
-    lpa::MemoryResetOptions o;
-    o.delete_operational_profiles = options & 1U;
-    o.delete_field_loaded_test_profiles = options & 2U;
-    o.reset_default_smdp_address = options & 4U;
-    self->authorized_change(
-        m, kActionResetMemory, "reset-memory", {},
-        [o](daemon::Euicc& euicc, auto done) { euicc.reset_memory(o, std::move(done)); });
-    return 1;
-  });
+void EuiccObject::reset_memory(sd_bus_message* m) {
+  authorized_change(m, kActionResetMemory, "reset-memory", {},
+                    [o = read_reset_options(m)](daemon::Euicc& euicc, auto done) {
+                      euicc.reset_memory(o, std::move(done));
+                    });
 }
 
-int EuiccObject::refresh(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    // Reading is open to everyone, like the properties: no polkit.
-    self->authorized_change(m, nullptr, "refresh", {}, [](daemon::Euicc& euicc, auto done) {
-      euicc.refresh(std::move(done));
-    });
-    return 1;
-  });
+void EuiccObject::refresh(sd_bus_message* m) {
+  // Reading is open to everyone, like the properties: no polkit.
+  authorized_change(m, nullptr, "refresh", {},
+                    [](daemon::Euicc& euicc, auto done) { euicc.refresh(std::move(done)); });
 }
 
 }  // namespace euiccd::dbus

@@ -20,6 +20,26 @@ int run_method(sd_bus_message* call, Body&& body) {
   }
 }
 
+// The sd-bus handler of `Method`, a member `void Object::method(sd_bus_message* call)` of the
+// object registered as the vtable's userdata: the member reads and checks the arguments and
+// hands the call on (a PendingCall replies now or later); what it throws becomes the error
+// reply. In a vtable: SD_BUS_METHOD(..., &method_handler<&Object::method>, ...).
+template <typename Member>
+struct MemberOf;
+template <typename Object>
+struct MemberOf<void (Object::*)(sd_bus_message*)> {
+  using Class = Object;
+};
+
+template <auto Method>
+int method_handler(sd_bus_message* call, void* userdata, sd_bus_error*) {
+  using Object = typename MemberOf<decltype(Method)>::Class;
+  return run_method(call, [&] {
+    (static_cast<Object*>(userdata)->*Method)(call);
+    return 1;
+  });
+}
+
 // Property getters/setters likewise.
 template <typename Body>
 int run_property(sd_bus_error* error, Body&& body) {
