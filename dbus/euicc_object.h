@@ -51,12 +51,6 @@ class EuiccObject {
   static const sd_bus_vtable* vtable();
   static int get_property(sd_bus*, const char*, const char*, const char* property,
                           sd_bus_message* reply, void* userdata, sd_bus_error* error);
-  void download_profile(sd_bus_message* m);
-  void discover_profiles(sd_bus_message* m);
-  void process_notifications(sd_bus_message* m);
-  void set_default_smdp_address(sd_bus_message* m);
-  void reset_memory(sd_bus_message* m);
-  void refresh(sd_bus_message* m);
 
   void snapshot_changed(const daemon::EuiccSnapshot& before);
   void add_profile(const std::string& iccid, bool announce);

@@ -5,6 +5,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include <functional>
+
 #include "dbus/errors.h"
 
 namespace euiccd::dbus {
@@ -20,22 +22,28 @@ int run_method(sd_bus_message* call, Body&& body) {
   }
 }
 
-// The sd-bus handler of `Method`, a member `void Object::method(sd_bus_message* call)` of the
-// object registered as the vtable's userdata: the member reads and checks the arguments and
-// hands the call on (a PendingCall replies now or later); what it throws becomes the error
-// reply. In a vtable: SD_BUS_METHOD(..., &method_handler<&Object::method>, ...).
-template <typename Member>
-struct MemberOf;
+// The sd-bus handler of `Method`, which takes the object registered as the vtable's userdata
+// and the call: a member `void Object::method(sd_bus_message*)` or a function
+// `void method(Object&, sd_bus_message*)` (one that needs only the object's public API). It
+// reads and checks the arguments and hands the call on (a PendingCall replies now or later);
+// what it throws becomes the error reply. In a vtable:
+// SD_BUS_METHOD(..., &method_handler<&Object::method>, ...).
+template <typename Method>
+struct ObjectOf;
 template <typename Object>
-struct MemberOf<void (Object::*)(sd_bus_message*)> {
-  using Class = Object;
+struct ObjectOf<void (Object::*)(sd_bus_message*)> {
+  using Type = Object;
+};
+template <typename Object>
+struct ObjectOf<void (*)(Object&, sd_bus_message*)> {
+  using Type = Object;
 };
 
 template <auto Method>
 int method_handler(sd_bus_message* call, void* userdata, sd_bus_error*) {
-  using Object = typename MemberOf<decltype(Method)>::Class;
+  using Object = typename ObjectOf<decltype(Method)>::Type;
   return run_method(call, [&] {
-    (static_cast<Object*>(userdata)->*Method)(call);
+    std::invoke(Method, *static_cast<Object*>(userdata), call);
     return 1;
   });
 }
