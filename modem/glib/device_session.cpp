@@ -101,6 +101,12 @@ GAsyncResult* DeviceSession::call(const std::string& what, std::chrono::millisec
                                  names_.probe_args + ")");
 }
 
+std::optional<apdu::OpenedChannel> DeviceSession::not_opened(const Error& refusal,
+                                                             bool modem_lacks_command) {
+  if (refusal.code() != Errc::NotSupported || modem_lacks_command) throw refusal;
+  return std::nullopt;
+}
+
 void DeviceSession::channel_lost() noexcept {
   channel.reset();
   ++resets;
@@ -138,10 +144,10 @@ void DeviceSession::unwatch_removal(gpointer device) {
   removed = false;
 }
 
-Error DeviceSession::cannot_use(GError* error, const char* path_hint) const {
+Error DeviceSession::cannot_use(GError* error) const {
   return Error(Errc::NoReader, std::string("cannot use the ") + names_.protocol + " device " +
                                    device_path_ + ": " + take_message(error) +
-                                   "; check the path (e.g. " + path_hint + ")");
+                                   "; check the path (e.g. " + names_.typical_paths + ")");
 }
 
 Error DeviceSession::cannot_open(const std::string& why, bool use_proxy) const {

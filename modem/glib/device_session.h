@@ -43,36 +43,47 @@ class ContextScope {
 // The message of `error` (which it frees), or "unknown error" for null.
 std::string take_message(GError* error);
 
-// How a port's errors name it: protocol "QMI", proxy "qmi-proxy", and a command line that
-// checks whether the modem answers (`probe` before and `probe_args` after the device path),
-// and the protocol's name of the command that carries an APDU ("Send APDU").
+// How a port's errors name it: protocol "QMI", proxy "qmi-proxy", a command line that checks
+// whether the modem answers (`probe` before and `probe_args` after the device path), the
+// protocol's name of the command that carries an APDU ("Send APDU"), and typical device paths.
 struct PortNames {
   const char* protocol;
   const char* proxy;
   const char* probe;
   const char* probe_args;
   const char* apdu_command;
+  const char* typical_paths;
 };
 
 // Starts one asynchronous call: `start(cancellable, callback, user_data)` passes the last
 // three to a libqmi/libmbim `_async`-style function.
 using StartCall = std::function<void(GCancellable*, GAsyncReadyCallback, gpointer)>;
 
+// One asynchronous call of a library: the function that starts it and the one that finishes
+// it (qmi_device_open, qmi_device_open_finish).
+template <typename Start, typename Finish>
+struct AsyncCall {
+  Start start;
+  Finish finish;
+};
+
 // How a library creates, opens and closes its device object (libqmi: qmi_device_new,
 // qmi_device_open, qmi_device_close_async; libmbim: mbim_device_new, mbim_device_open_full,
-// mbim_device_close), the flag that opens it through the proxy, the signal that says it went
-// away, and typical paths for the error when there is none.
+// mbim_device_close), the flag that opens it through the proxy, and the signal that says it
+// went away.
 template <typename Device, typename Flags>
 struct DeviceFunctions {
-  void (*create)(GFile*, GCancellable*, GAsyncReadyCallback, gpointer);
-  Device* (*create_finish)(GAsyncResult*, GError**);
-  void (*open)(Device*, Flags, guint, GCancellable*, GAsyncReadyCallback, gpointer);
-  gboolean (*open_finish)(Device*, GAsyncResult*, GError**);
-  void (*close)(Device*, guint, GCancellable*, GAsyncReadyCallback, gpointer);
-  gboolean (*close_finish)(Device*, GAsyncResult*, GError**);
+  AsyncCall<void (*)(GFile*, GCancellable*, GAsyncReadyCallback, gpointer),
+            Device* (*)(GAsyncResult*, GError**)>
+      create;
+  AsyncCall<void (*)(Device*, Flags, guint, GCancellable*, GAsyncReadyCallback, gpointer),
+            gboolean (*)(Device*, GAsyncResult*, GError**)>
+      open;
+  AsyncCall<void (*)(Device*, guint, GCancellable*, GAsyncReadyCallback, gpointer),
+            gboolean (*)(Device*, GAsyncResult*, GError**)>
+      close;
   Flags through_proxy;
   const char* removed_signal;
-  const char* path_hint;
 };
 
 // How a library sends one message and reads the answer (libqmi: qmi_device_command_full,
@@ -104,8 +115,9 @@ class DeviceSession {
   std::chrono::milliseconds timeout() const { return timeout_; }
 
   // The protocol's hooks. Whether device (and client) are there; opening them (device, proxy,
-  // client or slot: throws as ChannelLink::open says); opening a channel to `aid` (nullopt when
-  // the card has no such application); sending one APDU on `number`; closing the channel and
+  // client or slot: throws as ChannelLink::open says); opening a channel to `aid` (its number
+  // and SELECT answer; nullopt when the card has no such application: see not_opened());
+  // sending one APDU on `number`; closing the channel and
   // the device politely (both may throw: the outline swallows it); dropping device and client
   // without talking to the modem.
   virtual bool has_device() const = 0;
@@ -115,6 +127,12 @@ class DeviceSession {
   virtual void close_channel(uint8_t number, std::chrono::milliseconds bound) = 0;
   virtual void close_device(std::chrono::milliseconds bound) = 0;
   virtual void drop_device() noexcept = 0;
+
+  // How open_channel() ends when the channel did not open with `refusal`: nullopt (try the next
+  // AID) when it says the card has no such application (NotSupported), unless
+  // `modem_lacks_command` (the modem does not do the command at all); else throws it.
+  static std::optional<apdu::OpenedChannel> not_opened(const Error& refusal,
+                                                       bool modem_lacks_command);
 
   // The modem or the card no longer knows our channel (a SIM restart, 6881): forget it and
   // count a card reset.
@@ -157,9 +175,9 @@ class DeviceSession {
   void watch_removal(gpointer device, const char* signal);
   void unwatch_removal(gpointer device);
 
-  // The errors of a failed connect: the device cannot be created (`path_hint` names typical
-  // paths) or opened (through the proxy or not).
-  Error cannot_use(GError* error, const char* path_hint) const;
+  // The errors of a failed connect: the device cannot be created or opened (through the proxy
+  // or not).
+  Error cannot_use(GError* error) const;
   Error cannot_open(const std::string& why, bool use_proxy) const;
   // The modem's library gave up waiting for a command's reply.
   Error no_answer(const std::string& what, const std::string& why) const;
@@ -201,16 +219,16 @@ void DeviceSession::open_port(const DeviceFunctions<Device, Flags>& f, Device*& 
       [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) { f.create(file, c, done, p); });
   g_object_unref(file);
   GError* error = nullptr;
-  device = f.create_finish(res, &error);
+  device = f.create.finish(res, &error);
   g_object_unref(res);
-  if (!device) throw cannot_use(error, f.path_hint);
+  if (!device) throw cannot_use(error);
   watch_removal(device, f.removed_signal);
   const Flags flags = use_proxy ? f.through_proxy : Flags{};
   res = call("opening the device", timeout_,
              [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
-               f.open(device, flags, seconds_of(timeout_), c, done, p);
+               f.open.start(device, flags, seconds_of(timeout_), c, done, p);
              });
-  const bool opened = f.open_finish(device, res, &error);
+  const bool opened = f.open.finish(device, res, &error);
   g_object_unref(res);
   if (!opened) {
     const std::string why = take_message(error);
@@ -224,9 +242,9 @@ void DeviceSession::close_port(const DeviceFunctions<Device, Flags>& f, Device* 
                                std::chrono::milliseconds bound) {
   GAsyncResult* res =
       call("closing the device", bound, [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
-        f.close(device, seconds_of(bound), c, done, p);
+        f.close.start(device, seconds_of(bound), c, done, p);
       });
-  (void)f.close_finish(device, res, nullptr);
+  (void)f.close.finish(device, res, nullptr);
   g_object_unref(res);
 }
 

@@ -65,6 +65,7 @@ apdu::OpenedChannel PortChannelLink::open(const std::vector<Bytes>& aids) {
   for (const Bytes& aid : aids) {
     if (std::optional<apdu::OpenedChannel> opened = s.open_channel(aid)) {
       s.channel = opened->number;
+      opened->aid = aid;
       return *opened;
     }
     // The card has no such application: try the next AID.

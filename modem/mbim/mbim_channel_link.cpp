@@ -16,19 +16,16 @@ namespace {
 
 constexpr uint32_t kChannelGroup = 1;  // as ModemManager and lpac
 
-constexpr glib::PortNames kMbimPort{"MBIM", "mbim-proxy", "mbimcli -p -d ", " --query-device-caps",
-                                    "UICC APDU"};
+constexpr glib::PortNames kMbimPort{"MBIM",           "mbim-proxy",
+                                    "mbimcli -p -d ", " --query-device-caps",
+                                    "UICC APDU",      "/dev/cdc-wdm0 or /dev/wwan0mbim0"};
 
 constexpr glib::DeviceFunctions<MbimDevice, MbimDeviceOpenFlags> kMbimDevice{
-    mbim_device_new,
-    mbim_device_new_finish,
-    mbim_device_open_full,
-    mbim_device_open_full_finish,
-    mbim_device_close,
-    mbim_device_close_finish,
+    {mbim_device_new, mbim_device_new_finish},
+    {mbim_device_open_full, mbim_device_open_full_finish},
+    {mbim_device_close, mbim_device_close_finish},
     MBIM_DEVICE_OPEN_FLAGS_PROXY,
-    MBIM_DEVICE_SIGNAL_REMOVED,
-    "/dev/cdc-wdm0 or /dev/wwan0mbim0"};
+    MBIM_DEVICE_SIGNAL_REMOVED};
 
 constexpr glib::CommandFunctions<MbimDevice, MbimMessage, guint32, const MbimMessage> kMbimCommand{
     mbim_device_command, mbim_device_command_finish, mbim_message_get_raw, mbim_message_unref};
@@ -149,17 +146,13 @@ struct MbimSession final : glib::DeviceSession {
       }
       apdu::OpenedChannel opened;
       opened.number = static_cast<uint8_t>(rsp->channel);
-      opened.aid = aid;
       opened.select_response = rsp->response;
       return opened;
     }
-    const Error e = error_for("UICC Open Channel",
-                              done.status == kStatusNone ? kStatusFailure : done.status, sw);
-    if (e.code() != Errc::NotSupported || done.status == kStatusNoDeviceSupport ||
-        done.status == kStatusInvalidDeviceServiceOperation) {
-      throw e;
-    }
-    return std::nullopt;  // the card has no such application
+    return not_opened(error_for("UICC Open Channel",
+                                done.status == kStatusNone ? kStatusFailure : done.status, sw),
+                      done.status == kStatusNoDeviceSupport ||
+                          done.status == kStatusInvalidDeviceServiceOperation);
   }
 
   Bytes send_apdu(uint8_t number, ByteView command_apdu) override {

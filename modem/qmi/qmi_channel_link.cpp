@@ -13,19 +13,15 @@ namespace euiccd::modem::qmi {
 
 namespace {
 
-constexpr glib::PortNames kQmiPort{"QMI", "qmi-proxy", "qmicli -p -d ", " --uim-get-card-status",
-                                   "Send APDU"};
+constexpr glib::PortNames kQmiPort{
+    "QMI", "qmi-proxy", "qmicli -p -d ", " --uim-get-card-status", "Send APDU", "/dev/cdc-wdm0"};
 
 constexpr glib::DeviceFunctions<QmiDevice, QmiDeviceOpenFlags> kQmiDevice{
-    qmi_device_new,
-    qmi_device_new_finish,
-    qmi_device_open,
-    qmi_device_open_finish,
-    qmi_device_close_async,
-    qmi_device_close_finish,
+    {qmi_device_new, qmi_device_new_finish},
+    {qmi_device_open, qmi_device_open_finish},
+    {qmi_device_close_async, qmi_device_close_finish},
     QMI_DEVICE_OPEN_FLAGS_PROXY,
-    QMI_DEVICE_SIGNAL_REMOVED,
-    "/dev/cdc-wdm0"};
+    QMI_DEVICE_SIGNAL_REMOVED};
 
 constexpr glib::CommandFunctions<QmiDevice, QmiMessage, gsize> kQmiCommand{
     [](QmiDevice* device, QmiMessage* message, guint timeout_s, GCancellable* cancellable,
@@ -144,16 +140,12 @@ struct QmiSession final : glib::DeviceSession {
     if (rsp.result.ok()) {
       apdu::OpenedChannel opened;
       opened.number = *rsp.channel;
-      opened.aid = aid;
       if (rsp.select_response) opened.select_response = *rsp.select_response;
       return opened;
     }
-    const Error e = error_for("Open Logical Channel", rsp.result.error, rsp.card_sw);
-    if (e.code() != Errc::NotSupported || rsp.result.error == kErrInvalidQmiCommand ||
-        rsp.result.error == kErrNotSupported) {
-      throw e;
-    }
-    return std::nullopt;  // the card has no such application
+    return not_opened(
+        error_for("Open Logical Channel", rsp.result.error, rsp.card_sw),
+        rsp.result.error == kErrInvalidQmiCommand || rsp.result.error == kErrNotSupported);
   }
 
   Bytes send_apdu(uint8_t number, ByteView command_apdu) override {
