@@ -117,9 +117,8 @@ class DeviceSession {
   // The protocol's hooks. Whether device (and client) are there; opening them (device, proxy,
   // client or slot: throws as ChannelLink::open says); opening a channel to `aid` (its number
   // and SELECT answer; nullopt when the card has no such application: see not_opened());
-  // sending one APDU on `number`; closing the channel and
-  // the device politely (both may throw: the outline swallows it); dropping device and client
-  // without talking to the modem.
+  // sending one APDU on `number`; closing the channel and the device politely (both may throw:
+  // the outline swallows it); dropping device and client without talking to the modem.
   virtual bool has_device() const = 0;
   virtual void open_device() = 0;
   virtual std::optional<apdu::OpenedChannel> open_channel(const Bytes& aid) = 0;
@@ -214,9 +213,10 @@ template <typename Device, typename Flags>
 void DeviceSession::open_port(const DeviceFunctions<Device, Flags>& f, Device*& device,
                               bool use_proxy) {
   GFile* file = g_file_new_for_path(device_path_.c_str());
-  GAsyncResult* res = call(
-      "opening the device", timeout_,
-      [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) { f.create(file, c, done, p); });
+  GAsyncResult* res = call("opening the device", timeout_,
+                           [&](GCancellable* c, GAsyncReadyCallback done, gpointer p) {
+                             f.create.start(file, c, done, p);
+                           });
   g_object_unref(file);
   GError* error = nullptr;
   device = f.create.finish(res, &error);
