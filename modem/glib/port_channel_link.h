@@ -3,9 +3,11 @@
 // that are each bounded and never throw. The protocol (which requests, which answers mean what)
 // is a link's DeviceSession (modem/glib/device_session.h), whose hooks this outline calls.
 //
-// Nothing of GLib shows in this header: the QMI and MBIM link headers include it, and the
-// daemon core must not see GLib (the links live in the dlopen'd modem-glib.so,
-// daemon/modem_glib_module.cpp).
+// GLib runs on a GMainContext of the link's own, pushed as the thread default on the calling
+// thread (the card's worker) for each call and iterated only until the reply or the deadline,
+// never on the daemon's event loop. Nothing of GLib shows in this header or in the QMI and MBIM
+// link headers that include it: the daemon core must not see GLib (the links live in the
+// dlopen'd modem-glib.so, daemon/modem_glib_module.cpp).
 #pragma once
 
 #include <chrono>

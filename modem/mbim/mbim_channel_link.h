@@ -5,10 +5,7 @@
 // (docs/modem-research.md section 4). LLA reaches only the SIM slot the modem's executor uses:
 // when another slot is configured, the link maps it (MS Basic Connect Extensions Device Slot
 // Mappings), which switches the modem's active SIM, as lpac does.
-//
-// GLib runs on a GMainContext of the link's own, pushed as the thread default on the calling
-// thread (the card's worker) for each call and iterated only until the reply or the deadline,
-// never on the daemon's event loop. Nothing of GLib shows in this header.
+// The outline and how GLib runs: modem/glib/port_channel_link.h.
 #pragma once
 
 #include "modem/glib/port_channel_link.h"

@@ -3,10 +3,7 @@
 // 0x0042 / Send APDU 0x003B / Logical Channel 0x003F, which Debian 12's libqmi 1.32 has no
 // typed calls for, as generic messages whose TLVs our codec (modem/qmi/uim.h) builds and reads
 // (docs/modem-research.md sections 1 and 2).
-//
-// GLib runs on a GMainContext of the link's own, pushed as the thread default on the calling
-// thread (the card's worker) for each call and iterated only until the reply or the deadline,
-// never on the daemon's event loop. Nothing of GLib shows in this header.
+// The outline and how GLib runs: modem/glib/port_channel_link.h.
 #pragma once
 
 #include "modem/glib/port_channel_link.h"
