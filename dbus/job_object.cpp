@@ -10,19 +10,11 @@
 #include "dbus/property_table.h"
 #include "dbus/service.h"
 #include "dbus/validate.h"
+#include "lpa/value_names.h"
 
 namespace euiccd::dbus {
 
 namespace {
-
-const char* ppr_name(lpa::Ppr p) {
-  switch (p) {
-    case lpa::Ppr::UpdateControl: return "pprUpdateControl";
-    case lpa::Ppr::Ppr1DisableNotAllowed: return "ppr1";
-    case lpa::Ppr::Ppr2DeleteNotAllowed: return "ppr2";
-  }
-  return "";
-}
 
 // The profile preview as a{sv} (keys in docs/dbus-api.md).
 int append_metadata(sd_bus_message* m, const std::optional<lpa::ProfileMetadata>& metadata) {
@@ -50,7 +42,7 @@ int append_metadata(sd_bus_message* m, const std::optional<lpa::ProfileMetadata>
     std::vector<std::string> rules;
     for (auto p :
          {lpa::Ppr::UpdateControl, lpa::Ppr::Ppr1DisableNotAllowed, lpa::Ppr::Ppr2DeleteNotAllowed})
-      if (md.profile_policy_rules->has(p)) rules.emplace_back(ppr_name(p));
+      if (md.profile_policy_rules->has(p)) rules.emplace_back(lpa::name_of(p));
     if (r >= 0) r = sd_bus_message_open_container(m, 'e', "sv");
     if (r >= 0) r = sd_bus_message_append(m, "s", "policy_rules");
     if (r >= 0) r = sd_bus_message_open_container(m, 'v', "as");

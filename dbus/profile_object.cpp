@@ -11,6 +11,7 @@
 #include "dbus/property_table.h"
 #include "dbus/service.h"
 #include "dbus/validate.h"
+#include "lpa/value_names.h"
 #include "topup/errors.h"
 #include "topup/voucher.h"
 
@@ -21,13 +22,7 @@ const char* profile_state_name(const lpa::ProfileInfo& info) {
 }
 
 const char* profile_class_name(const std::optional<lpa::ProfileClass>& profile_class) {
-  if (!profile_class) return "";
-  switch (*profile_class) {
-    case lpa::ProfileClass::Test: return "test";
-    case lpa::ProfileClass::Provisioning: return "provisioning";
-    case lpa::ProfileClass::Operational: return "operational";
-  }
-  return "";
+  return profile_class ? lpa::name_of(*profile_class) : "";
 }
 
 namespace {
