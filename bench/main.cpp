@@ -6,8 +6,6 @@
 //   euiccd-bench [--smoke] [--latency-ms N] [--rtt-ms N] [--iterations N] [--cycles N]
 //                [--topups N] [--dbus-calls N] [--euiccs N] [--smdp-servers N] [--idle-seconds S]
 //                [--markdown FILE] [--strict]
-#include <getopt.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +23,7 @@
 #include "bench/memory_load.h"
 #include "bench/rig.h"
 #include "bench/table.h"
+#include "cli/long_options.h"
 #include "tests/support/subprocess.h"
 
 namespace {
@@ -71,60 +70,38 @@ const char kUsage[] =
     "  --many-only        run only the many-eUICC part\n";
 
 Options parse(int argc, char** argv) {
-  enum {
-    kSmoke = 1000,
-    kLatency,
-    kRtt,
-    kIterations,
-    kCycles,
-    kTopups,
-    kDbusCalls,
-    kEuiccs,
-    kIdle,
-    kMarkdown,
-    kStrict,
-    kManyOnly,
-    kSmdpServers,
-    kHelp
-  };
-  static const option kOptions[] = {{"smoke", no_argument, nullptr, kSmoke},
-                                    {"latency-ms", required_argument, nullptr, kLatency},
-                                    {"rtt-ms", required_argument, nullptr, kRtt},
-                                    {"iterations", required_argument, nullptr, kIterations},
-                                    {"cycles", required_argument, nullptr, kCycles},
-                                    {"topups", required_argument, nullptr, kTopups},
-                                    {"dbus-calls", required_argument, nullptr, kDbusCalls},
-                                    {"euiccs", required_argument, nullptr, kEuiccs},
-                                    {"idle-seconds", required_argument, nullptr, kIdle},
-                                    {"markdown", required_argument, nullptr, kMarkdown},
-                                    {"strict", no_argument, nullptr, kStrict},
-                                    {"many-only", no_argument, nullptr, kManyOnly},
-                                    {"smdp-servers", required_argument, nullptr, kSmdpServers},
-                                    {"help", no_argument, nullptr, kHelp},
-                                    {nullptr, 0, nullptr, 0}};
   Options o;
   std::optional<unsigned> latency, rtt;
   std::optional<int> iterations, cycles, topups, dbus_calls, euiccs;
   std::optional<double> idle;
-  int c = 0;
-  while ((c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1) {
-    switch (c) {
-      case kSmoke: o.smoke = true; break;
-      case kLatency: latency = unsigned(std::stoul(optarg)); break;
-      case kRtt: rtt = unsigned(std::stoul(optarg)); break;
-      case kIterations: iterations = std::stoi(optarg); break;
-      case kCycles: cycles = std::stoi(optarg); break;
-      case kTopups: topups = std::stoi(optarg); break;
-      case kDbusCalls: dbus_calls = std::stoi(optarg); break;
-      case kEuiccs: euiccs = std::stoi(optarg); break;
-      case kIdle: idle = std::stod(optarg); break;
-      case kMarkdown: o.markdown = optarg; break;
-      case kStrict: o.strict = true; break;
-      case kManyOnly: o.many_only = true; break;
-      case kSmdpServers: o.smdp_servers = unsigned(std::max(1, std::stoi(optarg))); break;
-      case kHelp: std::cout << kUsage; std::exit(0);
-      default: std::cerr << kUsage; std::exit(2);
-    }
+  bool help = false;
+  namespace cli = euiccd::cli;
+  const cli::LongOption options[] = {
+      {"smoke", cli::kFlag, [&](const char*) { o.smoke = true; }},
+      {"latency-ms", cli::kValue, [&](const char* v) { latency = unsigned(std::stoul(v)); }},
+      {"rtt-ms", cli::kValue, [&](const char* v) { rtt = unsigned(std::stoul(v)); }},
+      {"iterations", cli::kValue, [&](const char* v) { iterations = std::stoi(v); }},
+      {"cycles", cli::kValue, [&](const char* v) { cycles = std::stoi(v); }},
+      {"topups", cli::kValue, [&](const char* v) { topups = std::stoi(v); }},
+      {"dbus-calls", cli::kValue, [&](const char* v) { dbus_calls = std::stoi(v); }},
+      {"euiccs", cli::kValue, [&](const char* v) { euiccs = std::stoi(v); }},
+      {"idle-seconds", cli::kValue, [&](const char* v) { idle = std::stod(v); }},
+      {"markdown", cli::kValue, [&](const char* v) { o.markdown = v; }},
+      {"strict", cli::kFlag, [&](const char*) { o.strict = true; }},
+      {"many-only", cli::kFlag, [&](const char*) { o.many_only = true; }},
+      {"smdp-servers", cli::kValue,
+       [&](const char* v) { o.smdp_servers = unsigned(std::max(1, std::stoi(v))); }},
+      {"help", cli::kFlag, [&](const char*) { help = true; }},
+  };
+  try {
+    cli::parse_long_options(argc, argv, options, true);  // operands are ignored
+  } catch (const cli::UsageError& e) {
+    std::cerr << "euiccd-bench: " << e.what() << "\n" << kUsage;
+    std::exit(2);
+  }
+  if (help) {
+    std::cout << kUsage;
+    std::exit(0);
   }
   if (o.smoke) {
     o.latency_ms = 0;

@@ -345,6 +345,27 @@ struct KeyRule {
   Apply (*apply)(Target&, std::string_view);
 };
 
+// The rules of a duration or a boolean kept in `Field` of a section: an empty value restores
+// the section's default (its Config{} value), so the default stays written once.
+template <typename Member>
+struct SectionOf;
+template <typename Section, typename Value>
+struct SectionOf<Value Section::*> {
+  using Type = Section;
+};
+
+template <auto Field, bool allow_zero = false>
+Apply set_duration_of(typename SectionOf<decltype(Field)>::Type& section, std::string_view v) {
+  using Section = typename SectionOf<decltype(Field)>::Type;
+  return set_duration(section.*Field, v, Section{}.*Field, allow_zero);
+}
+
+template <auto Field>
+Apply set_bool_of(typename SectionOf<decltype(Field)>::Type& section, std::string_view v) {
+  using Section = typename SectionOf<decltype(Field)>::Type;
+  return set_bool(section.*Field, v, Section{}.*Field);
+}
+
 const KeyRule<ReadersConfig> kReadersKeys[] = {
     {"Allow", [](ReadersConfig& r, std::string_view v) { return append_text(r.allow, v); }},
     {"Deny", [](ReadersConfig& r, std::string_view v) { return append_text(r.deny, v); }},
@@ -358,25 +379,13 @@ const KeyRule<NetworkConfig> kNetworkKeys[] = {
     {"CAFile", [](NetworkConfig& n, std::string_view v) { return append_text(n.ca_files, v); }},
     {"CADirectory", [](NetworkConfig& n, std::string_view v) { return append_text(n.ca_dirs, v); }},
     {"Resolve", [](NetworkConfig& n, std::string_view v) { return append_resolve(n.resolve, v); }},
-    {"ConnectTimeoutSec",
-     [](NetworkConfig& n, std::string_view v) {
-       return set_duration(n.connect_timeout, v, NetworkConfig{}.connect_timeout, false);
-     }},
-    {"TimeoutSec",
-     [](NetworkConfig& n, std::string_view v) {
-       return set_duration(n.total_timeout, v, NetworkConfig{}.total_timeout, false);
-     }},
+    {"ConnectTimeoutSec", set_duration_of<&NetworkConfig::connect_timeout>},
+    {"TimeoutSec", set_duration_of<&NetworkConfig::total_timeout>},
 };
 
 const KeyRule<NotificationsConfig> kNotificationsKeys[] = {
-    {"AutoProcess",
-     [](NotificationsConfig& n, std::string_view v) {
-       return set_bool(n.auto_process, v, NotificationsConfig{}.auto_process);
-     }},
-    {"RetryIntervalSec",
-     [](NotificationsConfig& n, std::string_view v) {
-       return set_duration(n.retry_interval, v, NotificationsConfig{}.retry_interval, true);
-     }},
+    {"AutoProcess", set_bool_of<&NotificationsConfig::auto_process>},
+    {"RetryIntervalSec", set_duration_of<&NotificationsConfig::retry_interval, true>},
 };
 
 // TAC=: the Type Allocation Code, the first 8 digits of an IMEI; DeviceInfo carries it as 4
@@ -412,12 +421,8 @@ const KeyRule<DeviceConfig> kDeviceKeys[] = {
 const KeyRule<BootConfig> kBootKeys[] = {
     {"PreferredProfiles",
      [](BootConfig& b, std::string_view v) { return append_iccids(b.preferred_iccids, v); }},
-    {"RegistrationTimeoutSec",
-     [](BootConfig& b, std::string_view v) {
-       return set_duration(b.registration_timeout, v, BootConfig{}.registration_timeout, false);
-     }},
-    {"Fallback", [](BootConfig& b,
-                    std::string_view v) { return set_bool(b.fallback, v, BootConfig{}.fallback); }},
+    {"RegistrationTimeoutSec", set_duration_of<&BootConfig::registration_timeout>},
+    {"Fallback", set_bool_of<&BootConfig::fallback>},
 };
 
 const KeyRule<TopUpConfig> kTopUpKeys[] = {
@@ -426,14 +431,8 @@ const KeyRule<TopUpConfig> kTopUpKeys[] = {
        t.provider_info_path = std::string(v);  // empty: don't read it
        return {};
      }},
-    {"UssdTimeoutSec",
-     [](TopUpConfig& t, std::string_view v) {
-       return set_duration(t.ussd_timeout, v, TopUpConfig{}.ussd_timeout, false);
-     }},
-    {"SmsReplyTimeoutSec",
-     [](TopUpConfig& t, std::string_view v) {
-       return set_duration(t.sms_reply_timeout, v, TopUpConfig{}.sms_reply_timeout, false);
-     }},
+    {"UssdTimeoutSec", set_duration_of<&TopUpConfig::ussd_timeout>},
+    {"SmsReplyTimeoutSec", set_duration_of<&TopUpConfig::sms_reply_timeout>},
 };
 
 const KeyRule<OperatorCodes> kOperatorKeys[] = {
@@ -490,11 +489,7 @@ const KeyRule<ProfileConfig> kProfileKeys[] = {
        p.low_balance_threshold = value;
        return {};
      }},
-    {"BalanceCheckIntervalSec",
-     [](ProfileConfig& p, std::string_view v) {
-       return set_duration(p.balance_check_interval, v, ProfileConfig{}.balance_check_interval,
-                           true);
-     }},
+    {"BalanceCheckIntervalSec", set_duration_of<&ProfileConfig::balance_check_interval, true>},
     {"PlanExpiryReminderDays",
      [](ProfileConfig& p, std::string_view v) {
        return set_number<unsigned>(p.plan_expiry_reminder_days, v,

@@ -19,6 +19,8 @@
 
 #include <algorithm>
 
+#include "base/text_case.h"
+
 namespace euiccd::daemon {
 namespace {
 
@@ -55,13 +57,6 @@ uint32_t port_type_of(ModemTransport transport) {
     case ModemTransport::At: return static_cast<uint32_t>(MmPortType::At);
   }
   return 0;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
 }
 
 // ModemManager names a QMI endpoint on a Qualcomm SoC "qrtr<node>"
@@ -173,7 +168,7 @@ std::optional<PortChoice> choose_port(const ModemFacts& modem, const ModemOverri
   for (ModemTransport transport : {ModemTransport::Qmi, ModemTransport::Mbim, ModemTransport::At}) {
     if (const MmPort* port = best_port(modem, transport)) {
       return PortChoice{port, port->name, transport,
-                        upper(transport_name(transport)) + " port " + port->name};
+                        to_upper(transport_name(transport)) + " port " + port->name};
     }
   }
   problem = "no QMI, MBIM or AT port (" + list_ports(modem) + ")";

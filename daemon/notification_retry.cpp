@@ -38,10 +38,9 @@ bool NotificationRetry::arm(std::function<void()> fire) {
   if (!enabled() || armed()) return true;
   const auto usec = static_cast<uint64_t>(std::chrono::duration_cast<microseconds>(delay_).count());
   const int r =
-      sd_event_add_time_relative(event_, &source_, CLOCK_MONOTONIC, usec, accuracy_usec(delay_),
-                                 &NotificationRetry::on_elapsed, this);
+      sd_event_add_time_relative(event_, source_.put(), CLOCK_MONOTONIC, usec,
+                                 accuracy_usec(delay_), &NotificationRetry::on_elapsed, this);
   if (r < 0) {
-    source_ = nullptr;
     log(Level::Warning, {},
         std::string("cannot arm the notification retry timer: ") + std::strerror(-r));
     return false;
@@ -51,7 +50,7 @@ bool NotificationRetry::arm(std::function<void()> fire) {
 }
 
 void NotificationRetry::cancel() {
-  source_ = sd_event_source_disable_unref(source_);
+  source_.reset();
   fire_ = nullptr;
 }
 

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <functional>
 
+#include "sdbus/sdbus.h"
+
 namespace euiccd::daemon {
 
 class NotificationRetry {
@@ -28,7 +30,7 @@ class NotificationRetry {
   NotificationRetry& operator=(const NotificationRetry&) = delete;
 
   bool enabled() const { return interval_.count() > 0; }
-  bool armed() const { return source_ != nullptr; }
+  bool armed() const { return source_.get() != nullptr; }
   // The wait the next arm() uses.
   std::chrono::seconds delay() const { return delay_; }
 
@@ -47,7 +49,7 @@ class NotificationRetry {
   sd_event* event_;
   std::chrono::seconds interval_;
   std::chrono::seconds delay_;
-  sd_event_source* source_ = nullptr;
+  sdbus::EventSource source_;
   std::function<void()> fire_;
 };
 

@@ -92,27 +92,82 @@ constexpr Table::Row kProperties[] = {
 };
 constexpr Table kTable{kProperties};
 
+// ---- methods: read and check the arguments, then authorized_change / authorized_job ----
+
+void download_profile(EuiccObject& self, sd_bus_message* m) {
+  self.authorized_job(m, kActionDownload,
+                      [request = read_download_request(m)](daemon::Euicc& euicc, uint64_t id,
+                                                           const std::string& owner) {
+                        return euicc.start_download(id, owner, request);
+                      });
+}
+
+void discover_profiles(EuiccObject& self, sd_bus_message* m) {
+  self.authorized_job(m, kActionDiscover,
+                      [smds = read_optional_address(m, "the SM-DS address")](
+                          daemon::Euicc& euicc, uint64_t id, const std::string& owner) {
+                        return euicc.start_discovery(id, owner, smds);
+                      });
+}
+
+void process_notifications(EuiccObject& self, sd_bus_message* m) {
+  auto sent = std::make_shared<uint32_t>(0);
+  self.authorized_change(
+      m, kActionProcessNotifications, "process-notifications", {},
+      [sent](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+        euicc.process_notifications(
+            [sent, done = std::move(done)](const std::optional<Error>& error, unsigned n) {
+              *sent = n;
+              done(error);
+            });
+      },
+      [sent](sd_bus_message* r) { return sd_bus_message_append(r, "u", *sent); });
+}
+
+void set_default_smdp_address(EuiccObject& self, sd_bus_message* m) {
+  self.authorized_change(
+      m, kActionConfigure, "set-default-smdp-address", {},
+      [a = read_optional_address(m, "the SM-DP+ address")](daemon::Euicc& euicc, auto done) {
+        euicc.set_default_smdp_address(a, std::move(done));
+      });
+}
+
+void reset_memory(EuiccObject& self, sd_bus_message* m) {
+  self.authorized_change(m, kActionResetMemory, "reset-memory", {},
+                         [o = read_reset_options(m)](daemon::Euicc& euicc, auto done) {
+                           euicc.reset_memory(o, std::move(done));
+                         });
+}
+
+void refresh(EuiccObject& self, sd_bus_message* m) {
+  // Reading is open to everyone, like the properties: no polkit.
+  self.authorized_change(m, nullptr, "refresh", {},
+                         [](daemon::Euicc& euicc, auto done) { euicc.refresh(std::move(done)); });
+}
+
 }  // namespace
 
 const sd_bus_vtable* EuiccObject::vtable() {
   static const std::vector<sd_bus_vtable> v = kTable.vtable(
       &EuiccObject::get_property,
       {
-          SD_BUS_METHOD_WITH_ARGS(
-              "DownloadProfile", SD_BUS_ARGS("s", activation_code, "a{sv}", options),
-              SD_BUS_RESULT("o", job), &EuiccObject::download_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("DownloadProfile",
+                                  SD_BUS_ARGS("s", activation_code, "a{sv}", options),
+                                  SD_BUS_RESULT("o", job), &method_handler<&download_profile>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("DiscoverProfiles", SD_BUS_ARGS("s", smds_address),
-                                  SD_BUS_RESULT("o", job), &EuiccObject::discover_profiles,
+                                  SD_BUS_RESULT("o", job), &method_handler<&discover_profiles>,
                                   SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("ProcessNotifications", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", sent),
-                                  &EuiccObject::process_notifications, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&process_notifications>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("SetDefaultSmdpAddress", SD_BUS_ARGS("s", address),
-                                  SD_BUS_NO_RESULT, &EuiccObject::set_default_smdp_address,
+                                  SD_BUS_NO_RESULT, &method_handler<&set_default_smdp_address>,
                                   SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("ResetMemory", SD_BUS_ARGS("u", options), SD_BUS_NO_RESULT,
-                                  &EuiccObject::reset_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&reset_memory>, SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("Refresh", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
-                                  &EuiccObject::refresh, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&refresh>, SD_BUS_VTABLE_UNPRIVILEGED),
       });
   return v.data();
 }
@@ -214,8 +269,6 @@ void EuiccObject::authorized_change(sd_bus_message* m, const char* action,
     act();
 }
 
-// ---- methods ---------------------------------------------------------------------------------
-
 void EuiccObject::authorized_job(sd_bus_message* m, const char* action, StartJob start) {
   PendingCallPtr call = pending_.add(m);
   Service* service = &service_;
@@ -226,93 +279,6 @@ void EuiccObject::authorized_job(sd_bus_message* m, const char* action, StartJob
     auto job = start(*euicc, service->next_job_id(), call->sender());
     const std::string path = service->publish_job(job);
     call->reply([&](sd_bus_message* r) { return sd_bus_message_append(r, "o", path.c_str()); });
-  });
-}
-
-int EuiccObject::download_profile(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    daemon::DownloadRequest request = read_download_request(m);
-    self->authorized_job(m, kActionDownload,
-                         [request](daemon::Euicc& euicc, uint64_t id, const std::string& owner) {
-                           return euicc.start_download(id, owner, request);
-                         });
-    return 1;
-  });
-}
-
-int EuiccObject::discover_profiles(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    const char* address = nullptr;
-    if (int r = sd_bus_message_read(m, "s", &address); r < 0) return r;
-    validate_optional_address(address, "the SM-DS address");
-    self->authorized_job(
-        m, kActionDiscover,
-        [smds = std::string(address)](daemon::Euicc& euicc, uint64_t id, const std::string& owner) {
-          return euicc.start_discovery(id, owner, smds);
-        });
-    return 1;
-  });
-}
-
-int EuiccObject::process_notifications(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    auto sent = std::make_shared<uint32_t>(0);
-    self->authorized_change(
-        m, kActionProcessNotifications, "process-notifications", {},
-        [sent](daemon::Euicc& euicc, daemon::Euicc::Done done) {
-          euicc.process_notifications(
-              [sent, done = std::move(done)](const std::optional<Error>& error, unsigned n) {
-                *sent = n;
-                done(error);
-              });
-        },
-        [sent](sd_bus_message* r) { return sd_bus_message_append(r, "u", *sent); });
-    return 1;
-  });
-}
-
-int EuiccObject::set_default_smdp_address(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    const char* address = nullptr;
-    if (int r = sd_bus_message_read(m, "s", &address); r < 0) return r;
-    validate_optional_address(address, "the SM-DP+ address");
-    self->authorized_change(m, kActionConfigure, "set-default-smdp-address", {},
-                            [a = std::string(address)](daemon::Euicc& euicc, auto done) {
-                              euicc.set_default_smdp_address(a, std::move(done));
-                            });
-    return 1;
-  });
-}
-
-int EuiccObject::reset_memory(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    uint32_t options = 0;
-    if (int r = sd_bus_message_read(m, "u", &options); r < 0) return r;
-    validate_reset_options(options);
-    lpa::MemoryResetOptions o;
-    o.delete_operational_profiles = options & 1U;
-    o.delete_field_loaded_test_profiles = options & 2U;
-    o.reset_default_smdp_address = options & 4U;
-    self->authorized_change(
-        m, kActionResetMemory, "reset-memory", {},
-        [o](daemon::Euicc& euicc, auto done) { euicc.reset_memory(o, std::move(done)); });
-    return 1;
-  });
-}
-
-int EuiccObject::refresh(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<EuiccObject*>(userdata);
-  return run_method(m, [&] {
-    // Reading is open to everyone, like the properties: no polkit.
-    self->authorized_change(m, nullptr, "refresh", {}, [](daemon::Euicc& euicc, auto done) {
-      euicc.refresh(std::move(done));
-    });
-    return 1;
   });
 }
 

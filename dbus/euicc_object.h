@@ -51,12 +51,6 @@ class EuiccObject {
   static const sd_bus_vtable* vtable();
   static int get_property(sd_bus*, const char*, const char*, const char* property,
                           sd_bus_message* reply, void* userdata, sd_bus_error* error);
-  static int download_profile(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int discover_profiles(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int process_notifications(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int set_default_smdp_address(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int reset_memory(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int refresh(sd_bus_message* m, void* userdata, sd_bus_error*);
 
   void snapshot_changed(const daemon::EuiccSnapshot& before);
   void add_profile(const std::string& iccid, bool announce);

@@ -9,19 +9,12 @@
 #include "dbus/profile_object.h"
 #include "dbus/property_table.h"
 #include "dbus/service.h"
+#include "dbus/validate.h"
+#include "lpa/value_names.h"
 
 namespace euiccd::dbus {
 
 namespace {
-
-const char* ppr_name(lpa::Ppr p) {
-  switch (p) {
-    case lpa::Ppr::UpdateControl: return "pprUpdateControl";
-    case lpa::Ppr::Ppr1DisableNotAllowed: return "ppr1";
-    case lpa::Ppr::Ppr2DeleteNotAllowed: return "ppr2";
-  }
-  return "";
-}
 
 // The profile preview as a{sv} (keys in docs/dbus-api.md).
 int append_metadata(sd_bus_message* m, const std::optional<lpa::ProfileMetadata>& metadata) {
@@ -49,7 +42,7 @@ int append_metadata(sd_bus_message* m, const std::optional<lpa::ProfileMetadata>
     std::vector<std::string> rules;
     for (auto p :
          {lpa::Ppr::UpdateControl, lpa::Ppr::Ppr1DisableNotAllowed, lpa::Ppr::Ppr2DeleteNotAllowed})
-      if (md.profile_policy_rules->has(p)) rules.emplace_back(ppr_name(p));
+      if (md.profile_policy_rules->has(p)) rules.emplace_back(lpa::name_of(p));
     if (r >= 0) r = sd_bus_message_open_container(m, 'e', "sv");
     if (r >= 0) r = sd_bus_message_append(m, "s", "policy_rules");
     if (r >= 0) r = sd_bus_message_open_container(m, 'v', "as");
@@ -135,9 +128,9 @@ const sd_bus_vtable* JobObject::vtable() {
       &JobObject::get_property,
       {
           SD_BUS_METHOD_WITH_ARGS("Confirm", SD_BUS_ARGS("b", accept), SD_BUS_NO_RESULT,
-                                  &JobObject::confirm, SD_BUS_VTABLE_UNPRIVILEGED),
-          SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, &JobObject::cancel,
-                                  SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&JobObject::confirm>, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                  &method_handler<&JobObject::cancel>, SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_SIGNAL_WITH_ARGS("Completed", SD_BUS_ARGS("b", success), 0),
       });
   return v.data();
@@ -199,39 +192,31 @@ void JobObject::owner_or_authorized(const PendingCallPtr& call, std::function<vo
   service_.authorizer().check(call, kActionDownload, std::move(act));
 }
 
-int JobObject::confirm(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<JobObject*>(userdata);
-  return run_method(m, [&] {
-    int accept = 0;
-    if (int r = sd_bus_message_read(m, "b", &accept); r < 0) return r;
-    PendingCallPtr call = self->pending_.add(m);
-    std::weak_ptr<daemon::Job> weak = self->job_;
-    self->owner_or_authorized(call, [call, weak, accept] {
-      auto job = weak.lock();
-      if (!job || job->state() != daemon::JobState::Waiting || !job->control()->decide(accept))
-        return call->fail(
-            Error(Errc::WrongState, "the job is not waiting for a confirmation (see its State)"));
-      call->reply();
-    });
-    return 1;
+void JobObject::confirm(sd_bus_message* m) {
+  int accept = 0;
+  read_basic(m, 'b', &accept, "the answer");
+  PendingCallPtr call = pending_.add(m);
+  std::weak_ptr<daemon::Job> weak = job_;
+  owner_or_authorized(call, [call, weak, accept] {
+    auto job = weak.lock();
+    if (!job || job->state() != daemon::JobState::Waiting || !job->control()->decide(accept))
+      return call->fail(
+          Error(Errc::WrongState, "the job is not waiting for a confirmation (see its State)"));
+    call->reply();
   });
 }
 
-int JobObject::cancel(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<JobObject*>(userdata);
-  return run_method(m, [&] {
-    PendingCallPtr call = self->pending_.add(m);
-    std::weak_ptr<daemon::Job> weak = self->job_;
-    self->owner_or_authorized(call, [call, weak] {
-      auto job = weak.lock();
-      if (!job || job->finished())
-        return call->fail(Error(Errc::WrongState, "the job has already finished"));
-      // The worker ends the session (card and server) and the job then reports "cancelled"
-      // with Completed(false); the reply does not wait for that.
-      job->control()->cancel(CancelReason::EndUserRejection);
-      call->reply();
-    });
-    return 1;
+void JobObject::cancel(sd_bus_message* m) {
+  PendingCallPtr call = pending_.add(m);
+  std::weak_ptr<daemon::Job> weak = job_;
+  owner_or_authorized(call, [call, weak] {
+    auto job = weak.lock();
+    if (!job || job->finished())
+      return call->fail(Error(Errc::WrongState, "the job has already finished"));
+    // The worker ends the session (card and server) and the job then reports "cancelled"
+    // with Completed(false); the reply does not wait for that.
+    job->control()->cancel(CancelReason::EndUserRejection);
+    call->reply();
   });
 }
 

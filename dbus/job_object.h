@@ -31,8 +31,8 @@ class JobObject {
   static const sd_bus_vtable* vtable();
   static int get_property(sd_bus*, const char*, const char*, const char* property,
                           sd_bus_message* reply, void* userdata, sd_bus_error* error);
-  static int confirm(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int cancel(sd_bus_message* m, void* userdata, sd_bus_error*);
+  void confirm(sd_bus_message* m);
+  void cancel(sd_bus_message* m);
   static int on_linger_end(sd_event_source*, uint64_t, void* userdata);
 
   void changed(unsigned fields);

@@ -5,6 +5,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include <functional>
+
 #include "dbus/errors.h"
 
 namespace euiccd::dbus {
@@ -18,6 +20,32 @@ int run_method(sd_bus_message* call, Body&& body) {
   } catch (const std::exception& e) {
     return reply_error(call, to_bus_error(Error(Errc::Internal, e.what())));
   }
+}
+
+// The sd-bus handler of `Method`, which takes the object registered as the vtable's userdata
+// and the call: a member `void Object::method(sd_bus_message*)` or a function
+// `void method(Object&, sd_bus_message*)` (one that needs only the object's public API). It
+// reads and checks the arguments and hands the call on (a PendingCall replies now or later);
+// what it throws becomes the error reply. In a vtable:
+// SD_BUS_METHOD(..., &method_handler<&Object::method>, ...).
+template <typename Method>
+struct ObjectOf;
+template <typename Object>
+struct ObjectOf<void (Object::*)(sd_bus_message*)> {
+  using Type = Object;
+};
+template <typename Object>
+struct ObjectOf<void (*)(Object&, sd_bus_message*)> {
+  using Type = Object;
+};
+
+template <auto Method>
+int method_handler(sd_bus_message* call, void* userdata, sd_bus_error*) {
+  using Object = typename ObjectOf<decltype(Method)>::Type;
+  return run_method(call, [&] {
+    std::invoke(Method, *static_cast<Object*>(userdata), call);
+    return 1;
+  });
 }
 
 // Property getters/setters likewise.

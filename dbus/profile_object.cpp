@@ -11,6 +11,7 @@
 #include "dbus/property_table.h"
 #include "dbus/service.h"
 #include "dbus/validate.h"
+#include "lpa/value_names.h"
 #include "topup/errors.h"
 #include "topup/voucher.h"
 
@@ -21,13 +22,7 @@ const char* profile_state_name(const lpa::ProfileInfo& info) {
 }
 
 const char* profile_class_name(const std::optional<lpa::ProfileClass>& profile_class) {
-  if (!profile_class) return "";
-  switch (*profile_class) {
-    case lpa::ProfileClass::Test: return "test";
-    case lpa::ProfileClass::Provisioning: return "provisioning";
-    case lpa::ProfileClass::Operational: return "operational";
-  }
-  return "";
+  return profile_class ? lpa::name_of(*profile_class) : "";
 }
 
 namespace {
@@ -115,17 +110,23 @@ const sd_bus_vtable* ProfileObject::vtable() {
       &ProfileObject::get_property,
       {
           SD_BUS_METHOD_WITH_ARGS("Enable", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
-                                  &ProfileObject::enable, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&ProfileObject::enable>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("Disable", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
-                                  &ProfileObject::disable, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&ProfileObject::disable>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
-                                  &ProfileObject::remove, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&ProfileObject::remove>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("SetNickname", SD_BUS_ARGS("s", nickname), SD_BUS_NO_RESULT,
-                                  &ProfileObject::set_nickname, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&ProfileObject::set_nickname>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("CheckBalance", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", reply),
-                                  &ProfileObject::check_balance, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&ProfileObject::check_balance>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("TopUp", SD_BUS_ARGS("s", voucher), SD_BUS_RESULT("s", reply),
-                                  &ProfileObject::top_up, SD_BUS_VTABLE_UNPRIVILEGED),
+                                  &method_handler<&ProfileObject::top_up>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_SIGNAL_WITH_ARGS("BalanceLow", SD_BUS_ARGS("s", balance), 0),
           SD_BUS_SIGNAL_WITH_ARGS("PlanExpiring", SD_BUS_ARGS("t", expires_at), 0),
       });
@@ -177,54 +178,42 @@ int ProfileObject::get_property(sd_bus*, const char*, const char*, const char* p
   });
 }
 
-int ProfileObject::change(sd_bus_message* m, void* userdata, const char* action,
-                          const char* operation, Change apply) {
-  auto* self = static_cast<ProfileObject*>(userdata);
-  return run_method(m, [&] {
-    const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(m, action, operation, iccid,
-                                    [iccid, apply](daemon::Euicc& euicc, daemon::Euicc::Done done) {
-                                      apply(euicc, iccid, std::move(done));
-                                    });
-    return 1;
-  });
+void ProfileObject::change(sd_bus_message* m, const char* action, const char* operation,
+                           Change apply) {
+  parent_.authorized_change(
+      m, action, operation, iccid_,
+      [iccid = iccid_, apply](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+        apply(euicc, iccid, std::move(done));
+      });
 }
 
-int ProfileObject::enable(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  return change(m, userdata, kActionEnableDisable, "enable",
-                [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
-                  euicc.enable(iccid, std::move(done));
-                });
+void ProfileObject::enable(sd_bus_message* m) {
+  change(m, kActionEnableDisable, "enable",
+         [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
+           euicc.enable(iccid, std::move(done));
+         });
 }
 
-int ProfileObject::disable(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  return change(m, userdata, kActionEnableDisable, "disable",
-                [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
-                  euicc.disable(iccid, std::move(done));
-                });
+void ProfileObject::disable(sd_bus_message* m) {
+  change(m, kActionEnableDisable, "disable",
+         [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
+           euicc.disable(iccid, std::move(done));
+         });
 }
 
-int ProfileObject::remove(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  return change(m, userdata, kActionDelete, "delete",
-                [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
-                  euicc.remove(iccid, std::move(done));
-                });
+void ProfileObject::remove(sd_bus_message* m) {
+  change(m, kActionDelete, "delete",
+         [](daemon::Euicc& euicc, const std::string& iccid, daemon::Euicc::Done done) {
+           euicc.remove(iccid, std::move(done));
+         });
 }
 
-int ProfileObject::set_nickname(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<ProfileObject*>(userdata);
-  return run_method(m, [&] {
-    const char* nickname = nullptr;
-    if (int r = sd_bus_message_read(m, "s", &nickname); r < 0) return r;
-    validate_nickname(nickname);
-    const std::string iccid = self->iccid_;
-    self->parent_.authorized_change(
-        m, kActionRename, "set-nickname", iccid,
-        [iccid, n = std::string(nickname)](daemon::Euicc& euicc, daemon::Euicc::Done done) {
-          euicc.set_nickname(iccid, n, std::move(done));
-        });
-    return 1;
-  });
+void ProfileObject::set_nickname(sd_bus_message* m) {
+  parent_.authorized_change(
+      m, kActionRename, "set-nickname", iccid_,
+      [iccid = iccid_, n = read_nickname(m)](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+        euicc.set_nickname(iccid, n, std::move(done));
+      });
 }
 
 // ---- prepaid -----------------------------------------------------------------------------------
@@ -298,31 +287,22 @@ void ProfileObject::prepaid_call(sd_bus_message* m, const char* action, PrepaidO
       });
 }
 
-int ProfileObject::check_balance(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<ProfileObject*>(userdata);
-  return run_method(m, [&] {
-    self->prepaid_call(
-        m, kActionCheckBalance,
-        [](daemon::Prepaid& prepaid, const lpa::ProfileInfo& profile, const std::string& requester,
-           PrepaidReply done) { prepaid.check_balance(profile, requester, std::move(done)); });
-    return 1;
-  });
+void ProfileObject::check_balance(sd_bus_message* m) {
+  prepaid_call(
+      m, kActionCheckBalance,
+      [](daemon::Prepaid& prepaid, const lpa::ProfileInfo& profile, const std::string& requester,
+         PrepaidReply done) { prepaid.check_balance(profile, requester, std::move(done)); });
 }
 
-int ProfileObject::top_up(sd_bus_message* m, void* userdata, sd_bus_error*) {
-  auto* self = static_cast<ProfileObject*>(userdata);
-  return run_method(m, [&] {
-    const char* voucher = nullptr;
-    if (int r = sd_bus_message_read(m, "s", &voucher); r < 0) return r;
-    validate_voucher_shape(voucher);
-    self->prepaid_call(
-        m, kActionTopup,
-        [v = std::string(voucher)](daemon::Prepaid& prepaid, const lpa::ProfileInfo& profile,
-                                   const std::string& requester, PrepaidReply done) {
-          prepaid.top_up(profile, v, requester, std::move(done));
-        });
-    return 1;
-  });
+void ProfileObject::top_up(sd_bus_message* m) {
+  const char* voucher = nullptr;
+  read_basic(m, 's', &voucher, "the voucher");
+  validate_voucher_shape(voucher);
+  prepaid_call(m, kActionTopup,
+               [v = std::string(voucher)](daemon::Prepaid& prepaid, const lpa::ProfileInfo& profile,
+                                          const std::string& requester, PrepaidReply done) {
+                 prepaid.top_up(profile, v, requester, std::move(done));
+               });
 }
 
 int ProfileObject::take_property_set(sd_bus_message* m, void* userdata, sd_bus_error*) {

@@ -46,20 +46,19 @@ class ProfileObject {
   static const sd_bus_vtable* vtable();
   static int get_property(sd_bus*, const char*, const char*, const char* property,
                           sd_bus_message* reply, void* userdata, sd_bus_error* error);
-  static int enable(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int disable(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int remove(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int set_nickname(sd_bus_message* m, void* userdata, sd_bus_error*);
+  void enable(sd_bus_message* m);
+  void disable(sd_bus_message* m);
+  void remove(sd_bus_message* m);
+  void set_nickname(sd_bus_message* m);
   // Enable, Disable and Delete: `apply` to this profile through the parent's
   // authorized_change (polkit `action`; `operation` labels the log line).
   using Change = void (*)(daemon::Euicc& euicc, const std::string& iccid,
                           std::function<void(const std::optional<Error>&)> done);
-  static int change(sd_bus_message* m, void* userdata, const char* action, const char* operation,
-                    Change apply);
+  void change(sd_bus_message* m, const char* action, const char* operation, Change apply);
   // --- prepaid ---
   static int take_property_set(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int check_balance(sd_bus_message* m, void* userdata, sd_bus_error*);
-  static int top_up(sd_bus_message* m, void* userdata, sd_bus_error*);
+  void check_balance(sd_bus_message* m);
+  void top_up(sd_bus_message* m);
 
   using PrepaidReply = std::function<void(const std::optional<Error>&, const std::string&)>;
   using PrepaidOp = std::function<void(daemon::Prepaid&, const lpa::ProfileInfo&,

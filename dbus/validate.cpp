@@ -93,6 +93,35 @@ void validate_reset_options(uint32_t options) {
             " has unknown bits; only 1, 2 and 4 exist");
 }
 
+void read_basic(sd_bus_message* m, char type, void* value, const char* what) {
+  check(sd_bus_message_read_basic(m, type, value), what);
+}
+
+std::string read_nickname(sd_bus_message* m) {
+  const char* nickname = nullptr;
+  read_basic(m, 's', &nickname, "the nickname");
+  validate_nickname(nickname);
+  return nickname;
+}
+
+std::string read_optional_address(sd_bus_message* m, std::string_view what) {
+  const char* address = nullptr;
+  read_basic(m, 's', &address, std::string(what).c_str());
+  validate_optional_address(address, what);
+  return address;
+}
+
+lpa::MemoryResetOptions read_reset_options(sd_bus_message* m) {
+  uint32_t options = 0;
+  read_basic(m, 'u', &options, "the options");
+  validate_reset_options(options);
+  lpa::MemoryResetOptions o;
+  o.delete_operational_profiles = options & 1U;
+  o.delete_field_loaded_test_profiles = options & 2U;
+  o.reset_default_smdp_address = options & 4U;
+  return o;
+}
+
 daemon::DownloadRequest read_download_request(sd_bus_message* m) {
   daemon::DownloadRequest request;
   const char* code = nullptr;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "daemon/download_job.h"
+#include "lpa/es10_types.h"
 #include "lpa/nickname.h"
 
 namespace euiccd::dbus {
@@ -27,6 +28,14 @@ void validate_optional_address(std::string_view address, std::string_view what);
 // ResetMemory options: bit 0 delete operational profiles, bit 1 delete field-loaded test
 // profiles, bit 2 reset the default SM-DP+ address; at least one, no other bits.
 void validate_reset_options(uint32_t options);
+
+// Reads the next argument of `call`, of the basic D-Bus `type` ('s', 'b', 'u'), into `value`.
+// Throws InvalidArgument ("cannot read `what`") when it cannot.
+void read_basic(sd_bus_message* call, char type, void* value, const char* what);
+// Read one argument from `call` and check it as the validate_ function of the same name does.
+std::string read_nickname(sd_bus_message* call);
+std::string read_optional_address(sd_bus_message* call, std::string_view what);
+lpa::MemoryResetOptions read_reset_options(sd_bus_message* call);
 
 // Reads DownloadProfile's (s activation_code, a{sv} options) from `call`, checking every
 // option's name and type, and parses the values into their types: the daemon does not read

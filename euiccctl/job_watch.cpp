@@ -1,10 +1,9 @@
 #include "euiccctl/job_watch.h"
 
-#include <signal.h>
-
 #include <atomic>
 #include <cerrno>
 
+#include "cli/interrupt_guard.h"
 #include "euiccctl/cli_error.h"
 #include "euiccctl/snapshot.h"
 
@@ -19,27 +18,6 @@ std::atomic<bool> g_interrupted{false};
 void on_interrupt(int) {
   g_interrupted = true;
 }
-
-// SIGINT/SIGTERM set a flag (without SA_RESTART, so the wait returns) while a job is followed.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    g_interrupted = false;
-    struct sigaction action {};
-    action.sa_handler = on_interrupt;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~InterruptGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 int mark_dirty(sd_bus_message*, void* userdata, sd_bus_error*) {
   *static_cast<bool*>(userdata) = true;
@@ -64,7 +42,9 @@ bool job_finished(const json& properties) {
 
 json follow_job(Bus& bus, const std::string& path, std::chrono::milliseconds timeout,
                 const JobHooks& hooks) {
-  InterruptGuard interrupts;
+  // ^C sets the flag (the wait returns): the job is cancelled and the command ends.
+  g_interrupted = false;
+  const euiccd::cli::InterruptGuard interrupts(on_interrupt);
   bool dirty = false;
   euiccd::sdbus::Slot changed, completed;
   check(sd_bus_match_signal(bus.get(), changed.put(), nullptr, path.c_str(),

@@ -1,12 +1,13 @@
 // euiccctl: the command-line client of euiccd, in the manner of hostnamectl and resolvectl.
-#include <getopt.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "cli/long_options.h"
 #include "euiccctl/bus.h"
 #include "euiccctl/cli_error.h"
 #include "euiccctl/commands.h"
@@ -19,6 +20,7 @@
 namespace {
 
 using namespace euiccctl;
+namespace cli = euiccd::cli;
 
 constexpr char kUsage[] = R"(euiccctl [OPTIONS...] COMMAND [ARGS...]
 
@@ -63,22 +65,6 @@ Exit status: 0 done, 1 failed, 2 bad usage, 3 no such profile or eUICC, 4 not au
 5 euiccd not reachable, 6 cancelled, 130 interrupted.
 )";
 
-enum LongOption {
-  kOptVersion = 256,
-  kOptBus,
-  kOptEuicc,
-  kOptJson,
-  kOptNoAskPassword,
-  kOptTimeout,
-  kOptConfirmationCode,
-  kOptNickname,
-  kOptEnable,
-  kOptImei,
-  kOptOperational,
-  kOptTestProfiles,
-  kOptDefaultSmdp,
-};
-
 struct CommandLine {
   Options options;
   std::string bus;
@@ -88,67 +74,44 @@ struct CommandLine {
   bool version = false;
 };
 
+std::chrono::seconds parse_timeout(const char* value) {
+  char* end = nullptr;
+  const long seconds = std::strtol(value, &end, 10);
+  if (end == value || *end != '\0' || seconds <= 0) {
+    throw CliError(kExitUsage,
+                   "--timeout wants a number of seconds, not '" + std::string(value) + "'");
+  }
+  return std::chrono::seconds(seconds);
+}
+
 CommandLine parse(int argc, char** argv) {
-  static const option kLongOptions[] = {
-      {"help", no_argument, nullptr, 'h'},
-      {"version", no_argument, nullptr, kOptVersion},
-      {"bus", required_argument, nullptr, kOptBus},
-      {"euicc", required_argument, nullptr, kOptEuicc},
-      {"json", no_argument, nullptr, kOptJson},
-      {"yes", no_argument, nullptr, 'y'},
-      {"no-ask-password", no_argument, nullptr, kOptNoAskPassword},
-      {"timeout", required_argument, nullptr, kOptTimeout},
-      {"confirmation-code", required_argument, nullptr, kOptConfirmationCode},
-      {"nickname", required_argument, nullptr, kOptNickname},
-      {"enable", no_argument, nullptr, kOptEnable},
-      {"imei", required_argument, nullptr, kOptImei},
-      {"operational", no_argument, nullptr, kOptOperational},
-      {"test-profiles", no_argument, nullptr, kOptTestProfiles},
-      {"default-smdp", no_argument, nullptr, kOptDefaultSmdp},
-      {nullptr, 0, nullptr, 0},
-  };
   CommandLine cl;
   const char* env_bus = std::getenv("EUICCD_BUS_ADDRESS");
   cl.bus = env_bus != nullptr && *env_bus != '\0' ? env_bus : "system";
-  opterr = 0;
-  int c = 0;
-  while ((c = getopt_long(argc, argv, "+hy", kLongOptions, nullptr)) != -1) {
-    switch (c) {
-      case 'h': cl.help = true; break;
-      case 'y': cl.options.yes = true; break;
-      case kOptVersion: cl.version = true; break;
-      case kOptBus: cl.bus = optarg; break;
-      case kOptEuicc: cl.options.euicc = optarg; break;
-      case kOptJson: cl.options.json = true; break;
-      case kOptNoAskPassword: cl.ask_password = false; break;
-      case kOptTimeout: {
-        char* end = nullptr;
-        long seconds = std::strtol(optarg, &end, 10);
-        if (end == optarg || *end != '\0' || seconds <= 0) {
-          throw CliError(kExitUsage,
-                         "--timeout wants a number of seconds, not '" + std::string(optarg) + "'");
-        }
-        cl.options.timeout = std::chrono::seconds(seconds);
-        break;
-      }
-      case kOptConfirmationCode: cl.options.confirmation_code = optarg; break;
-      case kOptNickname: cl.options.nickname = optarg; break;
-      case kOptEnable: cl.options.enable = true; break;
-      case kOptImei: cl.options.imei = optarg; break;
-      case kOptOperational: cl.options.reset_options |= 1U; break;
-      case kOptTestProfiles: cl.options.reset_options |= 2U; break;
-      case kOptDefaultSmdp: cl.options.reset_options |= 4U; break;
-      default: {
-        std::string bad = argv[optind - 1];
-        throw CliError(kExitUsage, (c == ':' ? "missing value for " : "unknown option ") + bad +
-                                       " (see 'euiccctl --help')");
-      }
-    }
-    // Options may come after the command too ("euiccctl delete X --yes"): collect the words
-    // and go on parsing behind them.
-    while (optind < argc && argv[optind][0] != '-') cl.words.emplace_back(argv[optind++]);
+  Options& o = cl.options;
+  const cli::LongOption options[] = {
+      {"help", cli::kFlag, [&](const char*) { cl.help = true; }, 'h'},
+      {"version", cli::kFlag, [&](const char*) { cl.version = true; }},
+      {"bus", cli::kValue, [&](const char* v) { cl.bus = v; }},
+      {"euicc", cli::kValue, [&](const char* v) { o.euicc = v; }},
+      {"json", cli::kFlag, [&](const char*) { o.json = true; }},
+      {"yes", cli::kFlag, [&](const char*) { o.yes = true; }, 'y'},
+      {"no-ask-password", cli::kFlag, [&](const char*) { cl.ask_password = false; }},
+      {"timeout", cli::kValue, [&](const char* v) { o.timeout = parse_timeout(v); }},
+      {"confirmation-code", cli::kValue, [&](const char* v) { o.confirmation_code = v; }},
+      {"nickname", cli::kValue, [&](const char* v) { o.nickname = v; }},
+      {"enable", cli::kFlag, [&](const char*) { o.enable = true; }},
+      {"imei", cli::kValue, [&](const char* v) { o.imei = v; }},
+      {"operational", cli::kFlag, [&](const char*) { o.reset_options |= 1U; }},
+      {"test-profiles", cli::kFlag, [&](const char*) { o.reset_options |= 2U; }},
+      {"default-smdp", cli::kFlag, [&](const char*) { o.reset_options |= 4U; }},
+  };
+  try {
+    // Options may come after the command too ("euiccctl delete X --yes").
+    cl.words = cli::parse_long_options(argc, argv, options, true);
+  } catch (const cli::UsageError& e) {
+    throw CliError(kExitUsage, std::string(e.what()) + " (see 'euiccctl --help')");
   }
-  while (optind < argc) cl.words.emplace_back(argv[optind++]);
   return cl;
 }
 
@@ -156,15 +119,7 @@ CommandLine parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
-    // Words before the first option (getopt_long with '+' stops there).
-    std::vector<std::string> leading;
-    int first = 1;
-    while (first < argc && argv[first][0] != '-') leading.emplace_back(argv[first++]);
-    std::vector<char*> rest = {argv[0]};
-    for (int i = first; i < argc; ++i) rest.push_back(argv[i]);
-    rest.push_back(nullptr);
-    CommandLine cl = parse(static_cast<int>(rest.size() - 1), rest.data());
-    cl.words.insert(cl.words.begin(), leading.begin(), leading.end());
+    const CommandLine cl = parse(argc, argv);
 
     if (cl.help) {
       std::cout << kUsage;

@@ -4,17 +4,11 @@
 #include <cctype>
 #include <functional>
 
+#include "base/text_case.h"
 #include "euiccctl/cli_error.h"
 
 namespace euiccctl {
 namespace {
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string describe(const ProfileEntry& p) {
   return p.label.empty() ? p.iccid : p.iccid + " (" + p.label + ")";
@@ -30,7 +24,7 @@ const ProfileEntry& match_profile(std::string_view query, const std::vector<Prof
       [&](const ProfileEntry& p) { return !p.nickname.empty() && p.nickname == query; },
       [&](const ProfileEntry& p) { return !query.empty() && p.iccid.starts_with(query); },
       [&](const ProfileEntry& p) {
-        return !p.nickname.empty() && equal_ignoring_case(p.nickname, query);
+        return !p.nickname.empty() && euiccd::equals_ignoring_case(p.nickname, query);
       },
   };
   for (const Rule& rule : rules) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include "base/text_case.h"
 #include "lpa/activation_code.h"
 #include "lpa/es10_client.h"
 #include "lpa/es10_codec.h"
@@ -54,13 +55,6 @@ CancelReason reason_for(const Error& e, const CancelToken* cancel) {
   if (e.code() == Errc::Cancelled)
     return cancel && cancel->cancelled() ? cancel->reason() : CancelReason::EndUserRejection;
   return CancelReason::UndefinedReason;
-}
-
-bool equals_ignoring_case(const std::string& a, const std::string& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
 }
 
 std::string describe_profile(const ProfileMetadata& m) {

@@ -1,11 +1,11 @@
 #include "tools/euicc_card_cli.h"
 
-#include <getopt.h>
-
 #include <cerrno>
 #include <cstdlib>
+#include <functional>
 
 #include "base/error.h"
+#include "cli/long_options.h"
 
 namespace euiccd::tools {
 namespace {
@@ -57,47 +57,6 @@ const char kUsage[] =
     "  15 NotSupported  16 Timeout  17 NotFound  18 WrongState  19 NotAllowed  20 Busy\n"
     "  21 NoMemory  22 ServerError  23 Network  24 Tls  25 Cancelled  26 Internal\n";
 
-enum Option {
-  kReader = 1000,
-  kWait,
-  kAid,
-  kSegment,
-  kJson,
-  kVerbose,
-  kCa,
-  kResolve,
-  kRefresh,
-  kYes,
-  kOperational,
-  kTest,
-  kDefaultSmdp,
-  kConfirmationCode,
-  kImei,
-  kSmds,
-  kHelp,
-};
-
-const option kOptions[] = {
-    {"reader", required_argument, nullptr, kReader},
-    {"wait", required_argument, nullptr, kWait},
-    {"aid", required_argument, nullptr, kAid},
-    {"segment", required_argument, nullptr, kSegment},
-    {"json", no_argument, nullptr, kJson},
-    {"verbose", no_argument, nullptr, kVerbose},
-    {"ca", required_argument, nullptr, kCa},
-    {"resolve", required_argument, nullptr, kResolve},
-    {"refresh", no_argument, nullptr, kRefresh},
-    {"yes", no_argument, nullptr, kYes},
-    {"operational", no_argument, nullptr, kOperational},
-    {"test", no_argument, nullptr, kTest},
-    {"default-smdp", no_argument, nullptr, kDefaultSmdp},
-    {"confirmation-code", required_argument, nullptr, kConfirmationCode},
-    {"imei", required_argument, nullptr, kImei},
-    {"smds", required_argument, nullptr, kSmds},
-    {"help", no_argument, nullptr, kHelp},
-    {nullptr, 0, nullptr, 0},
-};
-
 unsigned long parse_number(const char* option_name, const char* value, unsigned long low,
                            unsigned long high) {
   char* end = nullptr;
@@ -133,43 +92,46 @@ const char* usage_text() {
 
 CommandLine parse_command_line(int argc, char** argv) {
   CommandLine cmd;
-  optind = 0;  // full reset: parse_command_line may run more than once (tests)
-  opterr = 0;  // our own messages
-  int c = 0;
-  int index = 0;
-  // ":" first: a missing value is reported as ':' rather than '?'. No "+": options may follow
-  // the command words (GNU permutation).
-  while ((c = getopt_long(argc, argv, ":h", kOptions, &index)) != -1) {
-    switch (c) {
-      case kReader: cmd.reader = optarg; break;
-      case kWait:
-        cmd.wait_for_card = std::chrono::seconds(parse_number("wait", optarg, 0, 3600));
-        break;
-      case kAid: cmd.isdr_aids.push_back(parse_aid(optarg)); break;
-      case kSegment: cmd.segment_size = parse_number("segment", optarg, 1, 255); break;
-      case kJson: cmd.json = true; break;
-      case kVerbose: cmd.verbose = true; break;
-      case kCa: cmd.ca_files.emplace_back(optarg); break;
-      case kResolve: cmd.resolve.emplace_back(optarg); break;
-      case kRefresh: cmd.refresh = true; break;
-      case kYes: cmd.yes = true; break;
-      case kOperational: cmd.operational = true; break;
-      case kTest: cmd.test = true; break;
-      case kDefaultSmdp: cmd.default_smdp = true; break;
-      case kConfirmationCode: cmd.confirmation_code = optarg; break;
-      case kImei: cmd.imei = optarg; break;
-      case kSmds: cmd.smds = optarg; break;
-      case 'h':
-      case kHelp: cmd.help = true; break;
-      case ':': throw UsageError(std::string(argv[optind - 1]) + " needs a value");
-      default: {
-        const char* bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-        throw UsageError(std::string("unknown option ") + bad);
-      }
-    }
-    if (c >= kCa && c <= kSmds) cmd.command_options.insert(kOptions[c - kReader].name);
+  // The network and per-command options: the command checks that it takes each one given.
+  const auto noted = [&cmd](const char* name, std::function<void(const char*)> apply) {
+    return [&cmd, name, apply = std::move(apply)](const char* value) {
+      apply(value);
+      cmd.command_options.insert(name);
+    };
+  };
+  const cli::LongOption options[] = {
+      {"reader", cli::kValue, [&](const char* v) { cmd.reader = v; }},
+      {"wait", cli::kValue,
+       [&](const char* v) {
+         cmd.wait_for_card = std::chrono::seconds(parse_number("wait", v, 0, 3600));
+       }},
+      {"aid", cli::kValue, [&](const char* v) { cmd.isdr_aids.push_back(parse_aid(v)); }},
+      {"segment", cli::kValue,
+       [&](const char* v) { cmd.segment_size = parse_number("segment", v, 1, 255); }},
+      {"json", cli::kFlag, [&](const char*) { cmd.json = true; }},
+      {"verbose", cli::kFlag, [&](const char*) { cmd.verbose = true; }},
+      {"ca", cli::kValue, noted("ca", [&](const char* v) { cmd.ca_files.emplace_back(v); })},
+      {"resolve", cli::kValue,
+       noted("resolve", [&](const char* v) { cmd.resolve.emplace_back(v); })},
+      {"refresh", cli::kFlag, noted("refresh", [&](const char*) { cmd.refresh = true; })},
+      {"yes", cli::kFlag, noted("yes", [&](const char*) { cmd.yes = true; })},
+      {"operational", cli::kFlag,
+       noted("operational", [&](const char*) { cmd.operational = true; })},
+      {"test", cli::kFlag, noted("test", [&](const char*) { cmd.test = true; })},
+      {"default-smdp", cli::kFlag,
+       noted("default-smdp", [&](const char*) { cmd.default_smdp = true; })},
+      {"confirmation-code", cli::kValue,
+       noted("confirmation-code", [&](const char* v) { cmd.confirmation_code = v; })},
+      {"imei", cli::kValue, noted("imei", [&](const char* v) { cmd.imei = v; })},
+      {"smds", cli::kValue, noted("smds", [&](const char* v) { cmd.smds = v; })},
+      {"help", cli::kFlag, [&](const char*) { cmd.help = true; }, 'h'},
+  };
+  try {
+    // Options may follow the command words (GNU permutation).
+    cmd.args = cli::parse_long_options(argc, argv, options, true);
+  } catch (const cli::UsageError& e) {
+    throw UsageError(e.what());
   }
-  for (int i = optind; i < argc; ++i) cmd.args.emplace_back(argv[i]);
   return cmd;
 }
 

@@ -1,7 +1,6 @@
 // euicc-card download / discover: the eUICC talking to an SM-DP+ (ES9+) or SM-DS (ES11).
 #include <unistd.h>
 
-#include <csignal>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -9,6 +8,7 @@
 
 #include "base/cancel_token.h"
 #include "base/error.h"
+#include "cli/interrupt_guard.h"
 #include "lpa/activation_code.h"
 #include "lpa/discovery.h"
 #include "lpa/download.h"
@@ -28,28 +28,6 @@ CancelToken g_cancel;
 void on_interrupt(int) {
   g_cancel.cancel(CancelReason::Postponed);
 }
-
-class InterruptCancels {
- public:
-  InterruptCancels() {
-    struct sigaction sa {};
-    sa.sa_handler = on_interrupt;
-    sa.sa_flags = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &previous_int_);
-    sigaction(SIGTERM, &sa, &previous_term_);
-  }
-  ~InterruptCancels() {
-    sigaction(SIGINT, &previous_int_, nullptr);
-    sigaction(SIGTERM, &previous_term_, nullptr);
-  }
-  InterruptCancels(const InterruptCancels&) = delete;
-  InterruptCancels& operator=(const InterruptCancels&) = delete;
-
- private:
-  struct sigaction previous_int_ {};
-  struct sigaction previous_term_ {};
-};
 
 // One progress line per stage on stderr (stdout stays the result); the install stage also
 // every quarter.
@@ -94,7 +72,7 @@ void print_cleanup_errors(const CommandLine& cmd, const std::vector<std::string>
 template <typename Session, typename Options, typename Result>
 Result run_session(const CommandLine& cmd, Session& session, Result (Session::*run)(const Options&),
                    const Options& options) {
-  InterruptCancels interrupt_cancels;
+  const cli::InterruptGuard interrupts(on_interrupt, true);
   try {
     return (session.*run)(options);
   } catch (const Error&) {

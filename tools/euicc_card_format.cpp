@@ -1,9 +1,11 @@
 #include "tools/euicc_card_format.h"
 
 #include <algorithm>
+#include <span>
 #include <sstream>
 
 #include "base/error.h"
+#include "lpa/value_names.h"
 
 namespace euiccd::tools {
 namespace {
@@ -47,14 +49,12 @@ const char* const kRspCapabilityNames[] = {
     "deviceInfoExtensibilitySupport",
     "serviceSpecificDataSupport",
 };
-const char* const kPprNames[] = {"pprUpdateControl", "ppr1", "ppr2"};
 
-template <size_t N>
-std::vector<std::string> bit_names(uint64_t mask, const char* const (&names)[N]) {
+std::vector<std::string> bit_names(uint64_t mask, std::span<const char* const> names) {
   std::vector<std::string> out;
   for (unsigned bit = 0; bit < 64; ++bit) {
     if (!((mask >> bit) & 1U)) continue;
-    out.emplace_back(bit < N ? names[bit] : "bit" + std::to_string(bit));
+    out.emplace_back(bit < names.size() ? names[bit] : "bit" + std::to_string(bit));
   }
   return out;
 }
@@ -95,22 +95,11 @@ const char* state_name(lpa::ProfileState state) {
 }
 
 const char* class_name(lpa::ProfileClass profile_class) {
-  switch (profile_class) {
-    case lpa::ProfileClass::Test: return "test";
-    case lpa::ProfileClass::Provisioning: return "provisioning";
-    case lpa::ProfileClass::Operational: return "operational";
-  }
-  return "?";
+  return lpa::name_of(profile_class, "?");
 }
 
 const char* event_name(lpa::NotificationEvent event) {
-  switch (event) {
-    case lpa::NotificationEvent::Install: return "install";
-    case lpa::NotificationEvent::Enable: return "enable";
-    case lpa::NotificationEvent::Disable: return "disable";
-    case lpa::NotificationEvent::Delete: return "delete";
-  }
-  return "?";
+  return lpa::name_of(event, "?");
 }
 
 std::string version_string(ByteView version) {
@@ -120,7 +109,7 @@ std::string version_string(ByteView version) {
 }
 
 std::string rule_names(const lpa::PprIds& rules) {
-  return join(bit_names(rules.mask, kPprNames), ", ");
+  return join(bit_names(rules.mask, lpa::kPprNames), ", ");
 }
 
 std::vector<std::string> rsp_capability_names(const lpa::NamedBits<lpa::RspCapability>& caps) {
@@ -146,7 +135,7 @@ json to_json(const lpa::ProfileInfo& p) {
   if (p.profile_owner) j["profileOwner"] = operator_json(*p.profile_owner);
   if (p.dp_proprietary_data) j["dpProprietaryData"] = to_hex(*p.dp_proprietary_data);
   if (p.profile_policy_rules)
-    j["profilePolicyRules"] = bit_names(p.profile_policy_rules->mask, kPprNames);
+    j["profilePolicyRules"] = bit_names(p.profile_policy_rules->mask, lpa::kPprNames);
   return j;
 }
 
@@ -163,7 +152,7 @@ json to_json(const lpa::ProfileMetadata& m) {
          {"profileClass", class_name(m.profile_class)}};
   if (m.profile_owner) j["profileOwner"] = operator_json(*m.profile_owner);
   if (m.profile_policy_rules)
-    j["profilePolicyRules"] = bit_names(m.profile_policy_rules->mask, kPprNames);
+    j["profilePolicyRules"] = bit_names(m.profile_policy_rules->mask, lpa::kPprNames);
   if (!m.notification_configuration.empty()) {
     j["notificationConfiguration"] = notification_configuration_json(m.notification_configuration);
   }

@@ -138,46 +138,67 @@ Bytes get_profiles_info(const tlv::Tlv& request, Es10Context& ctx) {
   return tlv::Builder(0xBF2D).add(list).bytes();
 }
 
+// Enable and Disable up to their own rules: the request parsed, then catBusy and a missing
+// profile, which end the command with `refused`; else the target profile's index.
+struct StateChange {
+  StateChangeRequest request;
+  std::optional<uint64_t> refused;
+  size_t target = 0;
+};
+
+StateChange begin_state_change(const tlv::Tlv& request, Es10Context& ctx) {
+  StateChange change{parse_state_change(request), std::nullopt, 0};
+  if (ctx.behaviour.cat_busy) {
+    change.refused = kCatBusy;
+  } else if (const auto target = find_profile(ctx.state(), change.request.identifier)) {
+    change.target = *target;
+  } else {
+    change.refused = kIccidOrAidNotFound;
+  }
+  return change;
+}
+
+// The change is made: stored, and the REFRESH the request asked for requested.
+void end_state_change(const StateChange& change, Es10Context& ctx) {
+  ctx.store.commit();
+  ctx.refresh_requested = change.request.refresh;
+}
+
 Bytes enable_profile(const tlv::Tlv& request, Es10Context& ctx) {
-  const StateChangeRequest req = parse_state_change(request);
   const auto respond = [](uint64_t r) { return result_response(0xBF31, r); };
-  if (ctx.behaviour.cat_busy) return respond(kCatBusy);
+  const StateChange change = begin_state_change(request, ctx);
+  if (change.refused) return respond(*change.refused);
   CardState& state = ctx.state();
-  const auto target = find_profile(state, req.identifier);
-  if (!target) return respond(kIccidOrAidNotFound);
-  if (state.profiles[*target].enabled) return respond(kNotInRequiredState);
+  const size_t target = change.target;
+  if (state.profiles[target].enabled) return respond(kNotInRequiredState);
   const auto current = enabled_profile(state);
   // Enabling another profile disables the current one, which PPR1 forbids, unless the new one
   // is a test profile (SGP.22 TPRO8: enabling a test profile overrides PPR1).
   if (current && has_rule(state.profiles[*current], kPpr1) &&
-      state.profiles[*target].profile_class != ProfileClass::Test) {
+      state.profiles[target].profile_class != ProfileClass::Test) {
     return respond(kDisallowedByPolicy);
   }
   if (current) {
     state.profiles[*current].enabled = false;
     queue_notification(state, state.profiles[*current], NotificationEvent::Disable);
   }
-  state.profiles[*target].enabled = true;
-  queue_notification(state, state.profiles[*target], NotificationEvent::Enable);
-  ctx.store.commit();
-  ctx.refresh_requested = req.refresh;
+  state.profiles[target].enabled = true;
+  queue_notification(state, state.profiles[target], NotificationEvent::Enable);
+  end_state_change(change, ctx);
   return respond(kOk);
 }
 
 Bytes disable_profile(const tlv::Tlv& request, Es10Context& ctx) {
-  const StateChangeRequest req = parse_state_change(request);
   const auto respond = [](uint64_t r) { return result_response(0xBF32, r); };
-  if (ctx.behaviour.cat_busy) return respond(kCatBusy);
+  const StateChange change = begin_state_change(request, ctx);
+  if (change.refused) return respond(*change.refused);
   CardState& state = ctx.state();
-  const auto target = find_profile(state, req.identifier);
-  if (!target) return respond(kIccidOrAidNotFound);
-  Profile& p = state.profiles[*target];
+  Profile& p = state.profiles[change.target];
   if (!p.enabled) return respond(kNotInRequiredState);
   if (has_rule(p, kPpr1)) return respond(kDisallowedByPolicy);
   p.enabled = false;
   queue_notification(state, p, NotificationEvent::Disable);
-  ctx.store.commit();
-  ctx.refresh_requested = req.refresh;
+  end_state_change(change, ctx);
   return respond(kOk);
 }
 

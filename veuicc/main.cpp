@@ -1,12 +1,11 @@
 // veuicc: a virtual eUICC (SGP.22 ES10a/b/c) that plugs into pcscd through vsmartcard's vpcd.
-#include <getopt.h>
-
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 
 #include "base/error.h"
+#include "cli/long_options.h"
 #include "veuicc/card.h"
 #include "veuicc/vpcd_link.h"
 #include "vmodem/at/pty_modem.h"
@@ -90,150 +89,93 @@ std::array<uint8_t, 3> parse_version(const std::string& s) {
   return {static_cast<uint8_t>(a), static_cast<uint8_t>(b), static_cast<uint8_t>(c)};
 }
 
+Protocol parse_protocol(const std::string& s) {
+  if (s == "t0") return Protocol::T0;
+  if (s == "t1") return Protocol::T1;
+  if (s == "both") return Protocol::T0AndT1;
+  throw Error(Errc::InvalidArgument, "--protocol wants t0, t1 or both");
+}
+
 int run(int argc, char** argv) {
-  enum {
-    kState = 1000,
-    kSeed,
-    kEuiccCert,
-    kEuiccKey,
-    kEumCert,
-    kCiCert,
-    kEid,
-    kIsdrAid,
-    kSvn,
-    kProtocol,
-    kMaxBlock,
-    kRefresh,
-    kCatBusy,
-    kHost,
-    kPort,
-    kConnectTimeout,
-    kLatency,
-    kSwAt,
-    kRemoveAt,
-    kRemoveFor,
-    kGarbageAt,
-    kVerbose,
-    kModem,
-    kPtyLink,
-    kAtOption,
-    kQmiFault,
-    kMbimFault,
-    kHelp
-  };
-  static const option kOptions[] = {
-      {"state", required_argument, nullptr, kState},
-      {"seed", required_argument, nullptr, kSeed},
-      {"euicc-cert", required_argument, nullptr, kEuiccCert},
-      {"euicc-key", required_argument, nullptr, kEuiccKey},
-      {"eum-cert", required_argument, nullptr, kEumCert},
-      {"ci-cert", required_argument, nullptr, kCiCert},
-      {"eid", required_argument, nullptr, kEid},
-      {"isdr-aid", required_argument, nullptr, kIsdrAid},
-      {"svn", required_argument, nullptr, kSvn},
-      {"protocol", required_argument, nullptr, kProtocol},
-      {"max-block", required_argument, nullptr, kMaxBlock},
-      {"proactive-refresh", no_argument, nullptr, kRefresh},
-      {"cat-busy", no_argument, nullptr, kCatBusy},
-      {"vpcd-host", required_argument, nullptr, kHost},
-      {"vpcd-port", required_argument, nullptr, kPort},
-      {"connect-timeout-ms", required_argument, nullptr, kConnectTimeout},
-      {"latency-ms", required_argument, nullptr, kLatency},
-      {"sw-at", required_argument, nullptr, kSwAt},
-      {"remove-at", required_argument, nullptr, kRemoveAt},
-      {"remove-for-ms", required_argument, nullptr, kRemoveFor},
-      {"garbage-at", required_argument, nullptr, kGarbageAt},
-      {"verbose", no_argument, nullptr, kVerbose},
-      {"modem", required_argument, nullptr, kModem},
-      {"pty-link", required_argument, nullptr, kPtyLink},
-      {"at-fault", required_argument, nullptr, kAtOption},
-      {"at-session-ids", required_argument, nullptr, kAtOption},
-      {"at-delay-ms", required_argument, nullptr, kAtOption},
-      {"at-max-line", required_argument, nullptr, kAtOption},
-      {"at-echo", required_argument, nullptr, kAtOption},
-      {"qmi-fault", required_argument, nullptr, kQmiFault},
-      {"mbim-fault", required_argument, nullptr, kMbimFault},
-      {"help", no_argument, nullptr, kHelp},
-      {nullptr, 0, nullptr, 0},
-  };
   std::string state_path, seed_path, eid;
   CredentialFiles files;
   CardConfig config;
   LinkOptions link;
   FaultPlan faults;
   bool cat_busy = false;
+  bool help = false;
   std::string modem, pty_link;
   vmodem::at::AtModemOptions at_options;
-  vmodem::qmi::QmiFaultPlan qmi_faults;
-  vmodem::mbim::MbimFaultPlan mbim_faults;
+  vmodem::FaultPlan qmi_faults;
+  vmodem::FaultPlan mbim_faults;
   if (const char* env = std::getenv("VPCD_PORT"))
     link.port = static_cast<uint16_t>(number("vpcd-port", env));
-  int c = 0;
-  int option_index = -1;
-  while ((c = getopt_long(argc, argv, "", kOptions, &option_index)) != -1) {
-    const char* name = optind > 0 && optind <= argc ? argv[optind - 1] : "";
-    switch (c) {
-      case kState: state_path = optarg; break;
-      case kSeed: seed_path = optarg; break;
-      case kEuiccCert: files.euicc_cert = optarg; break;
-      case kEuiccKey: files.euicc_key = optarg; break;
-      case kEumCert: files.eum_cert = optarg; break;
-      case kCiCert: files.ci_certs.push_back(optarg); break;
-      case kEid: eid = optarg; break;
-      case kIsdrAid: config.isdr_aid = from_hex(optarg); break;
-      case kSvn: config.info.svn = parse_version(optarg); break;
-      case kProtocol:
-        if (std::string(optarg) == "t0") {
-          config.protocol = Protocol::T0;
-        } else if (std::string(optarg) == "t1") {
-          config.protocol = Protocol::T1;
-        } else if (std::string(optarg) == "both") {
-          config.protocol = Protocol::T0AndT1;
-        } else {
-          throw Error(Errc::InvalidArgument, "--protocol wants t0, t1 or both");
-        }
-        break;
-      case kMaxBlock: config.max_block = number("max-block", optarg); break;
-      case kRefresh: config.proactive_refresh = true; break;
-      case kCatBusy: cat_busy = true; break;
-      case kHost: link.host = optarg; break;
-      case kPort: {
-        const auto port = number("vpcd-port", optarg);
-        if (port == 0 || port > 65535)
-          throw Error(Errc::InvalidArgument, "--vpcd-port out of range");
-        link.port = static_cast<uint16_t>(port);
-        break;
-      }
-      case kConnectTimeout:
-        link.connect_timeout_ms = static_cast<unsigned>(number("connect-timeout-ms", optarg));
-        break;
-      case kLatency: faults.latency_ms = static_cast<unsigned>(number("latency-ms", optarg)); break;
-      case kSwAt: faults.sw_at.insert(parse_sw_at(optarg)); break;
-      case kRemoveAt: faults.remove_at.insert(number("remove-at", optarg)); break;
-      case kRemoveFor:
-        faults.remove_for_ms = static_cast<unsigned>(number("remove-for-ms", optarg));
-        break;
-      case kGarbageAt: faults.garbage_at.insert(number("garbage-at", optarg)); break;
-      case kVerbose: link.verbose = at_options.verbose = true; break;
-      case kModem: modem = optarg; break;
-      case kPtyLink: pty_link = optarg; break;
-      case kAtOption:
-        // "--at-fault" → "fault"
-        vmodem::at::set_option(at_options, std::string(kOptions[option_index].name).substr(3),
-                               optarg);
-        break;
-      case kQmiFault: qmi_faults = vmodem::qmi::parse_qmi_fault(optarg); break;
-      case kMbimFault: mbim_faults = vmodem::mbim::parse_mbim_fault(optarg); break;
-      case kHelp: std::cout << kUsage; return 0;
-      default:
-        (void)name;
-        std::cerr << kUsage;
-        return 2;
-    }
-  }
-  if (optind != argc) {
-    std::cerr << "veuicc: unexpected argument " << argv[optind] << "\n" << kUsage;
+  // The AT modem's options: "--at-fault" sets its "fault".
+  const auto at_option = [&at_options](const char* name) {
+    return cli::LongOption{name, cli::kValue, [&at_options, name](const char* v) {
+                             vmodem::at::set_option(at_options, name + 3, v);
+                           }};
+  };
+  const cli::LongOption options[] = {
+      {"state", cli::kValue, [&](const char* v) { state_path = v; }},
+      {"seed", cli::kValue, [&](const char* v) { seed_path = v; }},
+      {"euicc-cert", cli::kValue, [&](const char* v) { files.euicc_cert = v; }},
+      {"euicc-key", cli::kValue, [&](const char* v) { files.euicc_key = v; }},
+      {"eum-cert", cli::kValue, [&](const char* v) { files.eum_cert = v; }},
+      {"ci-cert", cli::kValue, [&](const char* v) { files.ci_certs.push_back(v); }},
+      {"eid", cli::kValue, [&](const char* v) { eid = v; }},
+      {"isdr-aid", cli::kValue, [&](const char* v) { config.isdr_aid = from_hex(v); }},
+      {"svn", cli::kValue, [&](const char* v) { config.info.svn = parse_version(v); }},
+      {"protocol", cli::kValue, [&](const char* v) { config.protocol = parse_protocol(v); }},
+      {"max-block", cli::kValue, [&](const char* v) { config.max_block = number("max-block", v); }},
+      {"proactive-refresh", cli::kFlag, [&](const char*) { config.proactive_refresh = true; }},
+      {"cat-busy", cli::kFlag, [&](const char*) { cat_busy = true; }},
+      {"vpcd-host", cli::kValue, [&](const char* v) { link.host = v; }},
+      {"vpcd-port", cli::kValue,
+       [&](const char* v) {
+         const auto port = number("vpcd-port", v);
+         if (port == 0 || port > 65535)
+           throw Error(Errc::InvalidArgument, "--vpcd-port out of range");
+         link.port = static_cast<uint16_t>(port);
+       }},
+      {"connect-timeout-ms", cli::kValue,
+       [&](const char* v) {
+         link.connect_timeout_ms = static_cast<unsigned>(number("connect-timeout-ms", v));
+       }},
+      {"latency-ms", cli::kValue,
+       [&](const char* v) { faults.latency_ms = static_cast<unsigned>(number("latency-ms", v)); }},
+      {"sw-at", cli::kValue, [&](const char* v) { faults.sw_at.insert(parse_sw_at(v)); }},
+      {"remove-at", cli::kValue,
+       [&](const char* v) { faults.remove_at.insert(number("remove-at", v)); }},
+      {"remove-for-ms", cli::kValue,
+       [&](const char* v) {
+         faults.remove_for_ms = static_cast<unsigned>(number("remove-for-ms", v));
+       }},
+      {"garbage-at", cli::kValue,
+       [&](const char* v) { faults.garbage_at.insert(number("garbage-at", v)); }},
+      {"verbose", cli::kFlag, [&](const char*) { link.verbose = at_options.verbose = true; }},
+      {"modem", cli::kValue, [&](const char* v) { modem = v; }},
+      {"pty-link", cli::kValue, [&](const char* v) { pty_link = v; }},
+      at_option("at-fault"),
+      at_option("at-session-ids"),
+      at_option("at-delay-ms"),
+      at_option("at-max-line"),
+      at_option("at-echo"),
+      {"qmi-fault", cli::kValue,
+       [&](const char* v) { qmi_faults = vmodem::qmi::parse_qmi_fault(v); }},
+      {"mbim-fault", cli::kValue,
+       [&](const char* v) { mbim_faults = vmodem::mbim::parse_mbim_fault(v); }},
+      {"help", cli::kFlag, [&](const char*) { help = true; }},
+  };
+  try {
+    cli::parse_long_options(argc, argv, options);
+  } catch (const cli::UsageError& e) {
+    std::cerr << "veuicc: " << e.what() << "\n" << kUsage;
     return 2;
+  }
+  if (help) {
+    std::cout << kUsage;
+    return 0;
   }
   if (!modem.empty() && modem != "at" && modem != "qmi" && modem != "mbim") {
     throw Error(Errc::InvalidArgument, "--modem wants at, qmi or mbim, not \"" + modem + "\"");

@@ -4,15 +4,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "base/error.h"
 #include "lpa/iccid.h"
+#include "lpa/value_names.h"
 
 namespace euiccd::veuicc {
 namespace {
@@ -23,15 +26,14 @@ using nlohmann::json;
   throw Error(Errc::InvalidArgument, "veuicc state: " + where + ": " + what);
 }
 
-const char* const kEventNames[] = {"install", "enable", "disable", "delete"};
-const char* const kClassNames[] = {"test", "provisioning", "operational"};
-const char* const kIconNames[] = {"jpg", "png"};
-const char* const kPprNames[] = {"pprUpdateControl", "ppr1", "ppr2"};
+using lpa::kNotificationEventNames;
+using lpa::kPprNames;
+using lpa::kProfileClassNames;
+const std::array<const char*, 2> kIconNames = {"jpg", "png"};
 
-template <size_t N>
-uint8_t index_of(const char* const (&names)[N], const std::string& value,
+uint8_t index_of(std::span<const char* const> names, const std::string& value,
                  const std::string& where) {
-  for (size_t i = 0; i < N; ++i) {
+  for (size_t i = 0; i < names.size(); ++i) {
     if (value == names[i]) return static_cast<uint8_t>(i);
   }
   std::string allowed;
@@ -127,8 +129,8 @@ Profile profile_from_json(const json& j, const std::string& where) {
   }
   if (j.contains("icon")) p.icon = get_hex(j["icon"], where + ".icon");
   if (j.contains("profile_class")) {
-    p.profile_class = static_cast<ProfileClass>(
-        index_of(kClassNames, get_string(j["profile_class"], where), where + ".profile_class"));
+    p.profile_class = static_cast<ProfileClass>(index_of(
+        kProfileClassNames, get_string(j["profile_class"], where), where + ".profile_class"));
   }
   if (j.contains("notification_configuration")) {
     const auto& list = j["notification_configuration"];
@@ -138,7 +140,7 @@ Profile profile_from_json(const json& j, const std::string& where) {
       const std::string w = where + ".notification_configuration[" + std::to_string(i) + "]";
       NotificationConfig c;
       c.event = static_cast<NotificationEvent>(
-          index_of(kEventNames, get_string(list[i].at("event"), w), w + ".event"));
+          index_of(kNotificationEventNames, get_string(list[i].at("event"), w), w + ".event"));
       c.address = get_string(list[i].at("address"), w + ".address");
       p.notification_configuration->push_back(c);
     }
@@ -166,7 +168,7 @@ json profile_to_json(const Profile& p) {
   if (p.profile_name) j["profile_name"] = *p.profile_name;
   if (p.icon_type) j["icon_type"] = kIconNames[*p.icon_type];
   if (p.icon) j["icon"] = to_hex(*p.icon);
-  if (p.profile_class) j["profile_class"] = kClassNames[static_cast<int>(*p.profile_class)];
+  if (p.profile_class) j["profile_class"] = lpa::name_in(kProfileClassNames, *p.profile_class, "");
   if (p.notification_configuration) {
     json list = json::array();
     for (const auto& c : *p.notification_configuration) {
@@ -196,7 +198,7 @@ CardState state_from_json(const json& j) {
 }
 
 const char* event_name(NotificationEvent event) {
-  return kEventNames[static_cast<int>(event)];
+  return lpa::name_in(kNotificationEventNames, event, "");
 }
 
 CardState parse_state(const json& j) {
@@ -251,7 +253,7 @@ CardState parse_state(const json& j) {
       PendingNotification n2;
       n2.seq = get_uint(e.at("seq"), where + ".seq");
       n2.event = static_cast<NotificationEvent>(
-          index_of(kEventNames, get_string(e.at("event"), where), where + ".event"));
+          index_of(kNotificationEventNames, get_string(e.at("event"), where), where + ".event"));
       n2.address = get_string(e.at("address"), where + ".address");
       n2.iccid = opt_string(e, "iccid", where);
       if (e.contains("stored")) n2.stored = get_hex(e["stored"], where + ".stored");

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text_case.h"
 #include "lpa/crypto/ossl.h"
 
 namespace euiccd::crypto {
@@ -52,14 +53,6 @@ const Certificate* find_by_ski(std::span<const Certificate> certs, const Bytes& 
 bool is_eid(const std::string& eid) {
   return eid.size() == 32 &&
          std::all_of(eid.begin(), eid.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool starts_with_ignoring_case(const std::string& text, const std::string& prefix) {
-  if (prefix.size() > text.size()) return false;
-  return std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-    return std::toupper(static_cast<unsigned char>(a)) ==
-           std::toupper(static_cast<unsigned char>(b));
-  });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "apdu/card.h"
 #include "base/error.h"
+#include "base/text_case.h"
 
 namespace euiccd::modem::at {
 namespace {
@@ -29,13 +30,6 @@ constexpr std::array<CmeName, 11> kCmeNames = {{{0, "phone failure"},
                                                 {50, "incorrect parameters"},
                                                 {100, "unknown"},
                                                 {30, "no network service"}}};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // `AT+CGLA=1,22,"81E29100..."` for messages: the command without its CR, cut at 48 characters.
 std::string shown(std::string_view line) {
@@ -70,7 +64,7 @@ class CsimRefused : public Error {
 std::optional<int> cme_code(const FinalResult& result) {
   if (result.kind != FinalKind::CmeError) return std::nullopt;
   if (result.code) return result.code;
-  const std::string text = lower(result.text);
+  const std::string text = to_lower(result.text);
   for (const auto& name : kCmeNames) {
     if (text.find(name.text) != std::string::npos) return name.code;
   }

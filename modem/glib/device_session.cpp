@@ -60,8 +60,13 @@ std::string take_message(GError* error) {
   return m;
 }
 
-DeviceSession::DeviceSession(PortNames names, std::string device_path)
-    : names_(names), device_path_(std::move(device_path)), ctx_(g_main_context_new()) {}
+DeviceSession::DeviceSession(PortNames names, std::string device_path, uint32_t slot,
+                             std::chrono::milliseconds timeout)
+    : names_(names),
+      device_path_(std::move(device_path)),
+      slot_(slot),
+      timeout_(timeout),
+      ctx_(g_main_context_new()) {}
 
 DeviceSession::~DeviceSession() {
   g_main_context_unref(ctx_);
@@ -96,6 +101,22 @@ GAsyncResult* DeviceSession::call(const std::string& what, std::chrono::millisec
                                  names_.probe_args + ")");
 }
 
+std::optional<apdu::OpenedChannel> DeviceSession::not_opened(const Error& refusal,
+                                                             bool modem_lacks_command) {
+  if (refusal.code() != Errc::NotSupported || modem_lacks_command) throw refusal;
+  return std::nullopt;
+}
+
+void DeviceSession::channel_lost() noexcept {
+  channel.reset();
+  ++resets;
+}
+
+void DeviceSession::forget() noexcept {
+  drop_device();
+  channel.reset();
+}
+
 void DeviceSession::lost(const std::string& what, bool in_flight) {
   forget();
   ++resets;
@@ -123,10 +144,10 @@ void DeviceSession::unwatch_removal(gpointer device) {
   removed = false;
 }
 
-Error DeviceSession::cannot_use(GError* error, const char* path_hint) const {
+Error DeviceSession::cannot_use(GError* error) const {
   return Error(Errc::NoReader, std::string("cannot use the ") + names_.protocol + " device " +
                                    device_path_ + ": " + take_message(error) +
-                                   "; check the path (e.g. " + path_hint + ")");
+                                   "; check the path (e.g. " + names_.typical_paths + ")");
 }
 
 Error DeviceSession::cannot_open(const std::string& why, bool use_proxy) const {

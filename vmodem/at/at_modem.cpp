@@ -8,6 +8,7 @@
 
 #include "apdu/command.h"
 #include "base/error.h"
+#include "base/text_case.h"
 
 namespace euiccd::vmodem::at {
 namespace {
@@ -28,13 +29,6 @@ const char* cme_text(int code) {
 
 constexpr std::array<const char*, 5> kUrcs = {"+CREG: 1", "RING", "^RSSI: 17",
                                               "+QIND: \"csq\",20,99", "+CMTI: \"SM\",3"};
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -261,7 +255,7 @@ std::string AtModem::sim_apdu(std::string_view args) {
 
 std::string AtModem::execute(std::string_view body) {
   const size_t split = body.find_first_of("=?");
-  const std::string name = upper(trim(body.substr(0, split)));
+  const std::string name = to_upper(trim(body.substr(0, split)));
   const std::string_view rest = split == std::string_view::npos ? "" : body.substr(split);
   const bool set = !rest.empty() && rest[0] == '=' && rest != "=?";
   const std::string_view args = set ? rest.substr(1) : "";
@@ -312,7 +306,7 @@ std::string AtModem::execute(std::string_view body) {
 std::vector<Answer> AtModem::run(const std::string& command_line) {
   std::string echo = options_.echo ? command_line + "\r" : std::string();
   const std::string body(trim(command_line));
-  if (body.size() < 2 || upper(body.substr(0, 2)) != "AT") {
+  if (body.size() < 2 || to_upper(body.substr(0, 2)) != "AT") {
     return {{echo, 0}};  // not a command: modems ignore it
   }
   if (options_.max_line && command_line.size() > options_.max_line) {

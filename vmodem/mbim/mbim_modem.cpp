@@ -17,13 +17,13 @@ namespace {
 constexpr size_t kMaxAnswerData = 256;  // Qualcomm QBI's limit for one APDU answer
 constexpr uint32_t kCidDeviceServiceSubscribeList = 19;
 
-// The status an Open Channel fault answers with; nullopt for the APDU faults.
-std::optional<uint32_t> open_refusal(MbimFault fault) {
+// The status an Open Channel fault answers with; nullopt for none.
+std::optional<uint32_t> open_refusal(ModemFault fault) {
   switch (fault) {
-    case MbimFault::AccessDenied: return kStatusOperationNotAllowed;
-    case MbimFault::SelectFailed: return kStatusMsSelectFailed;
-    case MbimFault::NotSupported: return kStatusNoDeviceSupport;
-    case MbimFault::NoChannels: return kStatusMsNoLogicalChannels;
+    case ModemFault::AccessDenied: return kStatusOperationNotAllowed;
+    case ModemFault::SelectFailed: return kStatusMsSelectFailed;
+    case ModemFault::NotSupported: return kStatusNoDeviceSupport;
+    case ModemFault::NoChannels: return kStatusMsNoLogicalChannels;
     default: return std::nullopt;
   }
 }
@@ -41,30 +41,16 @@ Bytes done(const Message& request, uint32_t status, Bytes info) {
 
 }  // namespace
 
-MbimFaultPlan parse_mbim_fault(const std::string& spec) {
-  static const std::map<std::string, MbimFault> kKinds = {
-      {"access-denied", MbimFault::AccessDenied},
-      {"select-failed", MbimFault::SelectFailed},
-      {"not-supported", MbimFault::NotSupported},
-      {"no-channels", MbimFault::NoChannels},
-      {"no-reply", MbimFault::NoReply},
-      {"garbled", MbimFault::Garbled},
-      {"truncated", MbimFault::Truncated},
-      {"reset-mid", MbimFault::ResetMid},
-      {"slow", MbimFault::Slow}};
-  return parse_fault_plan<MbimFaultPlan>(spec, "--mbim-fault", kKinds,
-                                         "access-denied, select-failed, not-supported, no-channels "
-                                         "(Open Channel), no-reply, garbled, truncated, reset-mid "
-                                         "or slow (APDU), optionally @N");
+FaultPlan parse_mbim_fault(const std::string& spec) {
+  return parse_modem_fault(
+      spec, "--mbim-fault",
+      {ModemFault::AccessDenied, ModemFault::SelectFailed, ModemFault::NotSupported,
+       ModemFault::NoChannels, ModemFault::NoReply, ModemFault::Garbled, ModemFault::Truncated,
+       ModemFault::ResetMid, ModemFault::Slow});
 }
 
-MbimModem::MbimModem(veuicc::Card& card, std::function<std::string()> enabled_iccid,
-                     MbimFaultPlan faults)
-    : card_(card), enabled_iccid_(std::move(enabled_iccid)), faults_(faults) {}
-
-MessageModem MbimModem::message_modem() {
-  return {[](ByteView b) { return euiccd::modem::mbim::message_size(b); },
-          [this](ByteView m) { return handle(m); }, [this] { reset(); }};
+std::optional<size_t> MbimModem::message_size(ByteView bytes) const {
+  return euiccd::modem::mbim::message_size(bytes);
 }
 
 void MbimModem::reset() {
@@ -82,13 +68,10 @@ void MbimModem::close_all() {
   pending_.clear();
 }
 
-MbimAction MbimModem::handle(ByteView bytes) {
-  Message m;
-  try {
-    m = decode_message(bytes);
-  } catch (const Error&) {
-    return {};  // a real modem drops what it cannot parse
-  }
+PtyAction MbimModem::handle(ByteView bytes) {
+  const std::optional<Message> message = decoded(decode_message, bytes);
+  if (!message) return {};
+  const Message& m = *message;
   Message answer;
   answer.transaction = m.transaction;
   switch (m.type) {
@@ -105,10 +88,10 @@ MbimAction MbimModem::handle(ByteView bytes) {
   }
 }
 
-MbimAction MbimModem::command(const Message& request) {
+PtyAction MbimModem::command(const Message& request) {
   const milliseconds latency = faults_.latency;
   auto reply = [&](std::pair<uint32_t, Bytes> r, milliseconds delay = milliseconds(-1)) {
-    return MbimAction{
+    return PtyAction{
         {{done(request, r.first, std::move(r.second)), delay.count() < 0 ? latency : delay}},
         false};
   };
@@ -125,24 +108,16 @@ MbimAction MbimModem::command(const Message& request) {
     if (active_slot_ != 0) return reply({kStatusSimNotInserted, {}});
     switch (request.cid) {
       case kCidOpenChannel: {
-        ++opens_;
-        const bool fire = !fault_fired_ && opens_ == faults_.at;
-        if (const auto refusal = fire ? open_refusal(faults_.fault) : std::nullopt) {
-          fault_fired_ = true;
-          return reply({*refusal, {}});
-        }
+        if (const auto refusal = open_refusal(open_fault())) return reply({*refusal, {}});
         return reply(open_channel(request));
       }
       case kCidCloseChannel: return reply(close_channel(request));
       case kCidApdu: {
         const ApduRequest req = decode_apdu_request(request.information);
         if (groups_.count(req.channel) == 0) return reply({kStatusMsInvalidLogicalChannel, {}});
-        ++apdus_;
-        const bool fire =
-            faults_.fault >= MbimFault::NoReply && !fault_fired_ && apdus_ == faults_.at;
-        if (fire) fault_fired_ = true;
-        if (fire && faults_.fault == MbimFault::NoReply) return {};
-        if (fire && faults_.fault == MbimFault::ResetMid) return {{}, true};
+        const ModemFault fired = apdu_fault();
+        if (fired == ModemFault::NoReply) return {};
+        if (fired == ModemFault::ResetMid) return {{}, true};
         auto [status, info] = apdu(req.channel, req.command);
         if (card_.take_refresh_request()) {
           // A profile switch with REFRESH: the modem restarts the UICC after answering, and
@@ -151,15 +126,13 @@ MbimAction MbimModem::command(const Message& request) {
           pending_.clear();
           card_.reset();
         }
-        if (fire && faults_.fault == MbimFault::Garbled) {
+        if (fired == ModemFault::Garbled) {
           // The Response array points far past the end of the buffer.
           info = Bytes{0x90, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x0C, 0x00, 0x00, 0x00};
-        } else if (fire && faults_.fault == MbimFault::Truncated) {
+        } else if (fired == ModemFault::Truncated) {
           info.resize(6);  // cut in the middle of the Response array's size
         }
-        const milliseconds delay =
-            fire && faults_.fault == MbimFault::Slow ? faults_.slow_delay + latency : latency;
-        return reply({status, std::move(info)}, delay);
+        return reply({status, std::move(info)}, answer_delay(fired));
       }
       default: return reply({kStatusNoDeviceSupport, {}});
     }

@@ -8,70 +8,38 @@
 // waits for the host's GET RESPONSE (61xx).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
+#include <optional>
 #include <string>
-#include <vector>
+#include <utility>
 
 #include "base/bytes.h"
 #include "modem/mbim/message.h"
-#include "veuicc/card.h"
-#include "vmodem/pty/message_pty.h"
+#include "vmodem/uim/uim_modem.h"
 
 namespace euiccd::vmodem::mbim {
 
-// Faults, each fired once (the card is usable again afterwards), at the `at`-th request of its
-// kind: access-denied (OperationNotAllowed), select-failed (MsSelectFailed without a card
-// status, as Qualcomm firmware reports its own AccessDenied), not-supported (NoDeviceSupport)
-// and no-channels (MsNoLogicalChannels) count UICC Open Channel requests; no-reply, garbled,
-// truncated, reset-mid and slow count UICC APDU requests.
-enum class MbimFault {
-  None,
-  AccessDenied,
-  SelectFailed,
-  NotSupported,
-  NoChannels,
-  NoReply,
-  Garbled,
-  Truncated,
-  ResetMid,
-  Slow
-};
+// "KIND" or "KIND@N"; throws InvalidArgument naming the kinds. Access-denied
+// (OperationNotAllowed), select-failed (MsSelectFailed without a card status, as Qualcomm
+// firmware reports its own AccessDenied), not-supported (NoDeviceSupport) and no-channels
+// (MsNoLogicalChannels) count UICC Open Channel requests; no-reply, garbled, truncated,
+// reset-mid and slow count UICC APDU requests.
+FaultPlan parse_mbim_fault(const std::string& spec);
 
-struct MbimFaultPlan {
-  MbimFault fault = MbimFault::None;
-  uint64_t at = 1;
-  std::chrono::milliseconds slow_delay{1500};  // Slow: how late the answer comes
-  std::chrono::milliseconds latency{0};        // every answer (veuicc --latency-ms)
-};
-
-// "KIND" or "KIND@N"; throws InvalidArgument naming the kinds.
-MbimFaultPlan parse_mbim_fault(const std::string& spec);
-
-using MbimAction = PtyAction;
-
-class MbimModem {
+class MbimModem final : public UimModem {
  public:
   static constexpr uint32_t kSlots = 2;
 
-  // `enabled_iccid` gives the enabled profile's ICCID (decimal), empty when none.
-  MbimModem(veuicc::Card& card, std::function<std::string()> enabled_iccid, MbimFaultPlan faults);
+  using UimModem::UimModem;
 
   // One whole MBIM message from the host. Messages that do not parse get nothing back.
-  MbimAction handle(ByteView message);
-
-  // This modem as the pty loop (vmodem/pty/message_pty.h) drives it: MBIM messages.
-  MessageModem message_modem();
-
-  // The modem restarts: channels and slot mappings are gone, the card is reset.
-  void reset();
-
-  uint64_t apdus() const { return apdus_; }
+  PtyAction handle(ByteView message) override;
+  void reset() override;
 
  private:
-  MbimAction command(const modem::mbim::Message& request);
+  std::optional<size_t> message_size(ByteView bytes) const override;
+  PtyAction command(const modem::mbim::Message& request);
   // Status and information buffer of one command.
   std::pair<uint32_t, Bytes> basic_connect(const modem::mbim::Message& request);
   std::pair<uint32_t, Bytes> slots(const modem::mbim::Message& request);
@@ -80,15 +48,9 @@ class MbimModem {
   std::pair<uint32_t, Bytes> apdu(uint32_t channel, const Bytes& command);
   void close_all();
 
-  veuicc::Card& card_;
-  std::function<std::string()> enabled_iccid_;
-  MbimFaultPlan faults_;
-  bool fault_fired_ = false;
   uint32_t active_slot_ = 0;             // executor 0's slot
   std::map<uint32_t, uint32_t> groups_;  // open logical channel → channel group
   std::map<uint32_t, Bytes> pending_;    // channel → answer data beyond 256 bytes
-  uint64_t opens_ = 0;
-  uint64_t apdus_ = 0;
 };
 
 }  // namespace euiccd::vmodem::mbim

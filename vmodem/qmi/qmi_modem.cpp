@@ -28,25 +28,14 @@ Bytes response_frame(uint8_t service, uint8_t client, const Sdu& request, std::v
 
 }  // namespace
 
-QmiFaultPlan parse_qmi_fault(const std::string& spec) {
-  static const std::map<std::string, QmiFault> kKinds = {{"access-denied", QmiFault::AccessDenied},
-                                                         {"no-reply", QmiFault::NoReply},
-                                                         {"garbled", QmiFault::Garbled},
-                                                         {"truncated", QmiFault::Truncated},
-                                                         {"reset-mid", QmiFault::ResetMid},
-                                                         {"slow", QmiFault::Slow}};
-  return parse_fault_plan<QmiFaultPlan>(
-      spec, "--qmi-fault", kKinds,
-      "access-denied, no-reply, garbled, truncated, reset-mid or slow (optionally @N)");
+FaultPlan parse_qmi_fault(const std::string& spec) {
+  return parse_modem_fault(spec, "--qmi-fault",
+                           {ModemFault::AccessDenied, ModemFault::NoReply, ModemFault::Garbled,
+                            ModemFault::Truncated, ModemFault::ResetMid, ModemFault::Slow});
 }
 
-QmiModem::QmiModem(veuicc::Card& card, std::function<std::string()> enabled_iccid,
-                   QmiFaultPlan faults)
-    : card_(card), enabled_iccid_(std::move(enabled_iccid)), faults_(faults) {}
-
-MessageModem QmiModem::message_modem() {
-  return {[](ByteView b) { return euiccd::modem::qmi::frame_size(b); },
-          [this](ByteView m) { return handle(m); }, [this] { reset(); }};
+std::optional<size_t> QmiModem::message_size(ByteView bytes) const {
+  return frame_size(bytes);
 }
 
 void QmiModem::reset() {
@@ -55,13 +44,10 @@ void QmiModem::reset() {
   card_.reset();
 }
 
-QmiAction QmiModem::handle(ByteView bytes) {
-  Frame frame;
-  try {
-    frame = decode_frame(bytes);
-  } catch (const Error&) {
-    return {};  // a real modem drops what it cannot parse
-  }
+PtyAction QmiModem::handle(ByteView bytes) {
+  const std::optional<Frame> decoded_frame = decoded(decode_frame, bytes);
+  if (!decoded_frame) return {};
+  const Frame& frame = *decoded_frame;
   if (frame.from_service || frame.sdu.kind != MessageKind::Request) return {};
   if (frame.service == kServiceCtl) {
     return {
@@ -69,7 +55,7 @@ QmiAction QmiModem::handle(ByteView bytes) {
         false};
   }
   if (frame.service == kServiceUim) {
-    QmiAction action = uim(frame.client, frame.sdu);
+    PtyAction action = uim(frame.client, frame.sdu);
     return action;
   }
   return {{{response_frame(frame.service, frame.client, frame.sdu,
@@ -108,10 +94,10 @@ std::vector<Tlv> QmiModem::ctl(const Sdu& request) {
   }
 }
 
-QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
+PtyAction QmiModem::uim(uint8_t cid, const Sdu& request) {
   const milliseconds latency = faults_.latency;
   auto reply = [&](std::vector<Tlv> tlvs, milliseconds delay) {
-    return QmiAction{{{response_frame(kServiceUim, cid, request, std::move(tlvs)), delay}}, false};
+    return PtyAction{{{response_frame(kServiceUim, cid, request, std::move(tlvs)), delay}}, false};
   };
   try {
     if (const auto slot = decode_slot(request); slot && *slot != kEmulatedSlot) {
@@ -145,9 +131,7 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
         card_.reset();
         return reply(encode_plain_response(kErrNone), latency);
       case kUimOpenLogicalChannel: {
-        ++opens_;
-        if (faults_.fault == QmiFault::AccessDenied && !fault_fired_ && opens_ == faults_.at) {
-          fault_fired_ = true;
+        if (open_fault() == ModemFault::AccessDenied) {
           return reply(encode_plain_response(kErrAccessDenied), latency);
         }
         return reply(open_channel(cid, request), latency);
@@ -158,13 +142,9 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
         if (req.channel && channel_owner_.count(*req.channel) == 0) {
           return reply(encode_plain_response(kErrInvalidArgument), latency);
         }
-        ++apdus_;
-        const bool fire = faults_.fault != QmiFault::None &&
-                          faults_.fault != QmiFault::AccessDenied && !fault_fired_ &&
-                          apdus_ == faults_.at;
-        if (fire) fault_fired_ = true;
-        if (fire && faults_.fault == QmiFault::NoReply) return {};
-        if (fire && faults_.fault == QmiFault::ResetMid) return {{}, true};
+        const ModemFault fired = apdu_fault();
+        if (fired == ModemFault::NoReply) return {};
+        if (fired == ModemFault::ResetMid) return {{}, true};
         SendApduResponse rsp;
         rsp.apdu_response = transmit_whole(card_, req.apdu);
         if (card_.take_refresh_request()) {
@@ -174,16 +154,14 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
           card_.reset();
         }
         std::vector<Tlv> tlvs = encode(rsp);
-        if (fire && faults_.fault == QmiFault::Garbled) {
+        if (fired == ModemFault::Garbled) {
           // The APDU array claims more bytes than its TLV holds.
           tlvs[1].value = Bytes{0x2C, 0x01, 0x90, 0x00};
-        } else if (fire && faults_.fault == QmiFault::Truncated) {
+        } else if (fired == ModemFault::Truncated) {
           // The response is cut before its status word.
           tlvs[1].value = Bytes{0x01, 0x00, rsp.apdu_response->front()};
         }
-        const milliseconds delay =
-            fire && faults_.fault == QmiFault::Slow ? faults_.slow_delay + latency : latency;
-        return reply(std::move(tlvs), delay);
+        return reply(std::move(tlvs), answer_delay(fired));
       }
       default: return reply(encode_plain_response(kErrInvalidQmiCommand), latency);
     }

@@ -5,68 +5,41 @@
 // InvalidQmiCommand (71) for everything else (docs/modem-research.md section 9).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/bytes.h"
 #include "modem/qmi/qmux.h"
-#include "veuicc/card.h"
-#include "vmodem/pty/message_pty.h"
+#include "vmodem/uim/uim_modem.h"
 
 namespace euiccd::vmodem::qmi {
 
-// Faults, each fired once (the card is usable again afterwards), at the `at`-th request of its
-// kind: access-denied counts Open Logical Channel requests, the others Send APDU requests.
-enum class QmiFault { None, AccessDenied, NoReply, Garbled, Truncated, ResetMid, Slow };
-
-struct QmiFaultPlan {
-  QmiFault fault = QmiFault::None;
-  uint64_t at = 1;
-  std::chrono::milliseconds slow_delay{1500};  // Slow: how late the answer comes
-  std::chrono::milliseconds latency{0};        // every UIM answer (veuicc --latency-ms)
-};
-
 // "KIND" or "KIND@N" (access-denied, no-reply, garbled, truncated, reset-mid, slow); throws
-// InvalidArgument naming the kinds.
-QmiFaultPlan parse_qmi_fault(const std::string& spec);
+// InvalidArgument naming the kinds. Access-denied counts Open Logical Channel requests, the
+// others Send APDU requests.
+FaultPlan parse_qmi_fault(const std::string& spec);
 
-using QmiAction = PtyAction;
-
-class QmiModem {
+class QmiModem final : public UimModem {
  public:
-  // `enabled_iccid` gives the enabled profile's ICCID (decimal), empty when none.
-  QmiModem(veuicc::Card& card, std::function<std::string()> enabled_iccid, QmiFaultPlan faults);
+  using UimModem::UimModem;
 
   // One whole QMUX frame from the host. Malformed frames are answered with nothing.
-  QmiAction handle(ByteView frame);
-
-  // This modem as the pty loop (vmodem/pty/message_pty.h) drives it: QMUX frames.
-  MessageModem message_modem();
-
-  // The modem restarts: clients and channels are gone, the card is reset.
-  void reset();
-
-  uint64_t apdus() const { return apdus_; }
+  PtyAction handle(ByteView frame) override;
+  void reset() override;
 
  private:
+  std::optional<size_t> message_size(ByteView bytes) const override;
   std::vector<modem::qmi::Tlv> ctl(const modem::qmi::Sdu& request);
-  QmiAction uim(uint8_t cid, const modem::qmi::Sdu& request);
+  PtyAction uim(uint8_t cid, const modem::qmi::Sdu& request);
   std::vector<modem::qmi::Tlv> open_channel(uint8_t cid, const modem::qmi::Sdu& request);
   std::vector<modem::qmi::Tlv> close_channel(uint8_t cid, const modem::qmi::Sdu& request);
   void close_channels_of(uint8_t cid);
 
-  veuicc::Card& card_;
-  std::function<std::string()> enabled_iccid_;
-  QmiFaultPlan faults_;
-  bool fault_fired_ = false;
   std::map<uint8_t, uint8_t> next_cid_;       // service → last CID handed out
   std::map<uint8_t, uint8_t> channel_owner_;  // logical channel → UIM CID
-  uint64_t opens_ = 0;
-  uint64_t apdus_ = 0;
 };
 
 }  // namespace euiccd::vmodem::qmi
