@@ -289,7 +289,8 @@ void ProfileObject::prepaid_call(sd_bus_message* m, const char* action, PrepaidO
         require_enabled(*profile);  // it may have been switched while polkit was asked
         daemon::Prepaid* prepaid = service->prepaid();
         if (!prepaid) throw prepaid_not_available();
-        op(*prepaid, *profile, call->sender(),
+        // A modem's eUICC is served through that modem; the Modem property names it.
+        op(*prepaid, daemon::PrepaidProfile{*profile, euicc->modem_object()}, call->sender(),
            [call](const std::optional<Error>& error, const std::string& text) {
              if (error) return call->fail(*error);
              call->reply(
@@ -303,7 +304,8 @@ int ProfileObject::check_balance(sd_bus_message* m, void* userdata, sd_bus_error
   return run_method(m, [&] {
     self->prepaid_call(
         m, kActionCheckBalance,
-        [](daemon::Prepaid& prepaid, const lpa::ProfileInfo& profile, const std::string& requester,
+        [](daemon::Prepaid& prepaid, const daemon::PrepaidProfile& profile,
+           const std::string& requester,
            PrepaidReply done) { prepaid.check_balance(profile, requester, std::move(done)); });
     return 1;
   });
@@ -317,7 +319,7 @@ int ProfileObject::top_up(sd_bus_message* m, void* userdata, sd_bus_error*) {
     validate_voucher_shape(voucher);
     self->prepaid_call(
         m, kActionTopup,
-        [v = std::string(voucher)](daemon::Prepaid& prepaid, const lpa::ProfileInfo& profile,
+        [v = std::string(voucher)](daemon::Prepaid& prepaid, const daemon::PrepaidProfile& profile,
                                    const std::string& requester, PrepaidReply done) {
           prepaid.top_up(profile, v, requester, std::move(done));
         });

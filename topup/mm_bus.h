@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -41,6 +42,15 @@ class Bus {
   sdbus::Message call(const char* destination, const std::string& path, const char* interface,
                       const char* member, std::chrono::milliseconds timeout,
                       const Appender& append = {});
+
+  // call(), except that the wait also ends as soon as `abandon()` is true (checked after each
+  // message dispatched while waiting, e.g. a signal whose callback set a flag): nullopt then,
+  // and the answer, should one still come, is dropped.
+  std::optional<sdbus::Message> call_unless(const std::function<bool()>& abandon,
+                                            const char* destination, const std::string& path,
+                                            const char* interface, const char* member,
+                                            std::chrono::milliseconds timeout,
+                                            const Appender& append = {});
 
   // org.freedesktop.DBus.Properties.Get; the reply is positioned inside the variant.
   sdbus::Message get_property(const char* destination, const std::string& path,

@@ -58,13 +58,22 @@ TEST(DbusJobControl, CancelWakesTheWaitAndRaisesTheFlags) {
   EXPECT_EQ(control.token().reason(), CancelReason::Postponed);
 }
 
+// Field by field: g++ 12 -Wextra flags designated initializers that leave members out.
+lpa::HttpRequest request_to(std::string url) {
+  lpa::HttpRequest request;
+  request.url = std::move(url);
+  return request;
+}
+
 // What reaches the server after a cancel: the session cleanup, and nothing else.
 class RecordingClient : public lpa::HttpClient {
  public:
   explicit RecordingClient(std::vector<std::string>& sent) : sent_(sent) {}
   lpa::HttpResponse post(const lpa::HttpRequest& request) override {
     sent_.push_back(request.url);
-    return {.status = 200};
+    lpa::HttpResponse ok;
+    ok.status = 200;
+    return ok;
   }
 
  private:
@@ -77,18 +86,18 @@ TEST(DbusJobControl, AfterACancelOnlyTheSessionCleanupIsSent) {
   CleanupAfterCancelClient client(std::make_unique<RecordingClient>(sent), control);
   const std::string es9p = "https://smdp.example.com/gsma/rsp2/es9plus/";
 
-  client.post({.url = es9p + "initiateAuthentication"});
+  client.post(request_to(es9p + "initiateAuthentication"));
   control->cancel(CancelReason::EndUserRejection);
   // A request the engine began before it saw the cancel (it passed its last checkpoint) would
   // otherwise wait out a stalled server's timeout.
   try {
-    client.post({.url = es9p + "authenticateClient"});
+    client.post(request_to(es9p + "authenticateClient"));
     ADD_FAILURE() << "sent after the cancel";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), Errc::Cancelled);
   }
   EXPECT_TRUE(control->http_cancel().load());
-  client.post({.url = es9p + "cancelSession"});
+  client.post(request_to(es9p + "cancelSession"));
   EXPECT_FALSE(control->http_cancel().load()) << "the cleanup must not be aborted";
   EXPECT_EQ(sent,
             (std::vector<std::string>{es9p + "initiateAuthentication", es9p + "cancelSession"}));
