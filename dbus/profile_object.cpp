@@ -302,11 +302,11 @@ void ProfileObject::prepaid_call(sd_bus_message* m, const char* action, PrepaidO
 int ProfileObject::check_balance(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto* self = static_cast<ProfileObject*>(userdata);
   return run_method(m, [&] {
-    self->prepaid_call(
-        m, kActionCheckBalance,
-        [](daemon::Prepaid& prepaid, const daemon::PrepaidProfile& profile,
-           const std::string& requester,
-           PrepaidReply done) { prepaid.check_balance(profile, requester, std::move(done)); });
+    self->prepaid_call(m, kActionCheckBalance,
+                       [](daemon::Prepaid& prepaid, const daemon::PrepaidProfile& profile,
+                          const std::string& requester, PrepaidReply done) {
+                         prepaid.check_balance(profile, requester, std::move(done));
+                       });
     return 1;
   });
 }

@@ -45,12 +45,11 @@ Error modem_not_ready(std::string_view modem, std::string_view why) {
 
 Error no_method_known(std::string_view what, std::string_view operator_description,
                       std::string_view config_hint, std::string_view config_files) {
-  return Error(Errc::NotSupported,
-               "No way to " + std::string(what) + " is known for " +
-                   std::string(operator_description) + ". Add one in " +
-                   (config_files.empty() ? std::string("euiccd's configuration")
-                                         : std::string(config_files)) +
-                   ": " + std::string(config_hint));
+  return Error(Errc::NotSupported, "No way to " + std::string(what) + " is known for " +
+                                       std::string(operator_description) + ". Add one in " +
+                                       (config_files.empty() ? std::string("euiccd's configuration")
+                                                             : std::string(config_files)) +
+                                       ": " + std::string(config_hint));
 }
 
 Error method_not_supported_by_modem(std::string_view what, std::string_view detail) {

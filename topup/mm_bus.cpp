@@ -89,7 +89,8 @@ std::optional<sdbus::Message> Bus::call_unless(const std::function<bool()>& aban
   if (append) append(request);
   PendingReply pending;
   sdbus::Slot slot;  // dropping it (any way out of here) forgets the call
-  if (const int r = sd_bus_call_async(bus_, slot.put(), request, on_reply, &pending, to_usec(timeout));
+  if (const int r =
+          sd_bus_call_async(bus_, slot.put(), request, on_reply, &pending, to_usec(timeout));
       r < 0)
     fail(r, nullptr, member);
   // sd-bus answers a call past its timeout with a NoReply error itself; the margin only

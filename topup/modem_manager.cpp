@@ -153,13 +153,14 @@ std::vector<Listed> read_modems(sd_bus_message* m) {
 // ModemManager's modems (GetManagedObjects on its ObjectManager).
 std::vector<Listed> list_modems(Bus& bus, milliseconds timeout) {
   try {
-    sdbus::Message reply =
-        bus.call(kService, kRoot, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", timeout);
+    sdbus::Message reply = bus.call(kService, kRoot, "org.freedesktop.DBus.ObjectManager",
+                                    "GetManagedObjects", timeout);
     return read_modems(reply.get());
   } catch (const BusFailure& failure) {
     if (failure.service_missing()) throw no_modem_manager(failure_text(failure, {}));
     if (failure.timed_out()) {
-      throw timed_out("ModemManager to list its modems", "no answer within " + seconds_text(timeout));
+      throw timed_out("ModemManager to list its modems",
+                      "no answer within " + seconds_text(timeout));
     }
     throw modem_manager_failed("list its modems", failure_text(failure, {}));
   }
@@ -363,7 +364,8 @@ class ModemDeparture {
     const char* interface = nullptr;
     while (sd_bus_message_read(m, "s", &interface) > 0) {
       if (std::strcmp(interface, kModemIface) == 0) {
-        self->why_ = "ModemManager removed it (unplugged, reset, or probed anew after a SIM change)";
+        self->why_ =
+            "ModemManager removed it (unplugged, reset, or probed anew after a SIM change)";
       } else if (std::strcmp(interface, self->interface_) == 0 && self->why_.empty()) {
         self->why_ = std::string("ModemManager took its ") + self->interface_ + " interface away";
       }
@@ -417,7 +419,8 @@ std::string ModemManagerClient::run_ussd(const Modem& modem, std::string_view co
     std::optional<sdbus::Message> reply;
     try {
       reply = bus_->call_unless([&] { return departure.happened(); }, kService, modem.path,
-                                kUssdIface, member, timeouts_.ussd, [&](sd_bus_message* m) {
+                                kUssdIface, member, timeouts_.ussd,
+                                [&](sd_bus_message* m) {
                                   const std::string arg(text);
                                   check(sd_bus_message_append(m, "s", arg.c_str()), member);
                                 });

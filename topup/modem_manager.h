@@ -51,8 +51,7 @@ class ModemManagerClient {
   static constexpr const char* kService = "org.freedesktop.ModemManager1";
 
   // `bus_address` "" = the system bus. Throws no_modem_manager when the bus is unreachable.
-  ModemManagerClient(const std::string& bus_address, ModemManagerTimeouts timeouts,
-                     Warn warn = {});
+  ModemManagerClient(const std::string& bus_address, ModemManagerTimeouts timeouts, Warn warn = {});
   ~ModemManagerClient();
   ModemManagerClient(const ModemManagerClient&) = delete;
   ModemManagerClient& operator=(const ModemManagerClient&) = delete;

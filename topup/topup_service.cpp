@@ -163,9 +163,9 @@ TopupReply TopupService::top_up(const ProfileOperator& profile, std::string_view
   const TopUpMethod& method =
       usable_method(methods.top_up, modem, "top up " + methods.operator_description);
   TopupReply reply = reply_for(method, methods, modem);
-  const std::string command = fill_template(
-      method.channel == Channel::Ussd ? method.ussd_template : method.sms_template, method.token,
-      code);
+  const std::string command =
+      fill_template(method.channel == Channel::Ussd ? method.ussd_template : method.sms_template,
+                    method.token, code);
   if (method.channel == Channel::Ussd && command.size() > kMaxUssdLength) {
     throw voucher_rejected("with it the top-up code would be " + std::to_string(command.size()) +
                            " characters, more than the " + std::to_string(kMaxUssdLength) +

@@ -333,11 +333,9 @@ TEST_F(DaemonTopupTest, TimedOutTopUpSaysTheVoucherMayAlreadyBeUsed) {
   allow({kTopup});
   BusReply reply = call(kPrepaid, "TopUp", "987654321098");
   EXPECT_EQ(reply.error_name(), "org.euiccd1.Error.Timeout") << reply.error_message() << log();
-  EXPECT_NE(reply.error_message().find("the voucher may already have been used"),
-            std::string::npos)
+  EXPECT_NE(reply.error_message().find("the voucher may already have been used"), std::string::npos)
       << reply.error_message();
-  EXPECT_NE(reply.error_message().find("CheckBalance"), std::string::npos)
-      << reply.error_message();
+  EXPECT_NE(reply.error_message().find("CheckBalance"), std::string::npos) << reply.error_message();
   EXPECT_EQ(reply.error_message().find("987654321098"), std::string::npos);
 }
 
@@ -380,10 +378,10 @@ TEST_F(DaemonTopupTest, OperatorWithoutCodesSaysHowToAddThem) {
   EXPECT_NE(balance.error_message().find("[TopUp:42601]"), std::string::npos)
       << balance.error_message();
   // Where to add them: the configuration this daemon reads (--config), not a fixed path.
-  EXPECT_NE(balance.error_message().find("Add one in " + rig_->dir().file("euiccd.conf") +
-                                         " (or a drop-in in " +
-                                         rig_->dir().file("euiccd.conf.d") + "/)"),
-            std::string::npos)
+  EXPECT_NE(
+      balance.error_message().find("Add one in " + rig_->dir().file("euiccd.conf") +
+                                   " (or a drop-in in " + rig_->dir().file("euiccd.conf.d") + "/)"),
+      std::string::npos)
       << balance.error_message();
   EXPECT_EQ(balance.error_message().find("/etc/euiccd"), std::string::npos)
       << balance.error_message();
@@ -541,16 +539,16 @@ class ModemEuiccTopupTest : public ::testing::Test {
     rig_ = std::make_unique<DaemonRig>(RigOptions{.card_seed = kSeed, .start = false});
     device_ = rig_->dir().file("ttyUSB2");
     rig_->start_card({"--modem", "at", "--pty-link", device_});
-    ASSERT_TRUE(eventually([&] { return access(device_.c_str(), F_OK) == 0; }, 5s))
-        << rig_->logs();
+    ASSERT_TRUE(eventually([&] { return access(device_.c_str(), F_OK) == 0; }, 5s)) << rig_->logs();
     rig_->write_daemon_config("[Readers]\nDeny=*\n[Notifications]\nAutoProcess=no\n");
   }
 
   // ModemManager with the modem (whose SIM object reports `sim`, "" = none), then the daemon.
   void start(const std::string& sim, const std::string& modem_json) {
     rig_->start_modem_manager(R"({"modems": [{"sim": ")" + sim + R"(", "model": "EG25",
-        "ports": [[")" + device_ + R"(", 3]], "primary_port": ")" + device_ + "\", " +
-                              modem_json + "}]}");
+        "ports": [[")" + device_ +
+                              R"(", 3]], "primary_port": ")" + device_ + "\", " + modem_json +
+                              "}]}");
     rig_->start_daemon();
     ASSERT_TRUE(rig_->wait_for_euicc(20s)) << rig_->logs();
     ASSERT_EQ(rig_->get_path("/org/euiccd1/euicc/0", kEuiccIface, "Modem"), kModem0)

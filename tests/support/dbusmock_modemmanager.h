@@ -219,9 +219,9 @@ class ModemManagerMock {
   // the order ModemManager lists them.
   std::vector<std::string> message_texts(const std::string& path) {
     topup::Bus bus(address_);
-    sdbus::Message list = bus.call("org.freedesktop.ModemManager1", path,
-                                   "org.freedesktop.ModemManager1.Modem.Messaging", "List",
-                                   std::chrono::seconds(5));
+    sdbus::Message list =
+        bus.call("org.freedesktop.ModemManager1", path,
+                 "org.freedesktop.ModemManager1.Modem.Messaging", "List", std::chrono::seconds(5));
     std::vector<std::string> texts;
     sd_bus_message_enter_container(list.get(), 'a', "o");
     for (const char* sms = nullptr; sd_bus_message_read(list.get(), "o", &sms) > 0;) {

@@ -355,15 +355,17 @@ ProfileOperator in_modem(const std::string& mcc_mnc, const std::string& modem_ob
 // when another modem's SIM reports the profile's ICCID.
 TEST_F(TopupModemManagerTest, TheModemHoldingTheEuiccIsUsedWithoutMatchingTheIccid) {
   start_mock(R"({"modems": [
-      {"sim": ")" + std::string(kOtherIccid) +
+      {"sim": ")" +
+             std::string(kOtherIccid) +
              R"(", "model": "EG25", "ussd_script": {"*122#": {"reply": "Balance 3 AMD"}}},
-      {"sim": ")" + kIccid + R"(", "ussd_script": {"*122#": {"reply": "wrong modem"}}},
+      {"sim": ")" +
+             kIccid + R"(", "ussd_script": {"*122#": {"reply": "wrong modem"}}},
       {"sim": "", "model": "EM7455", "ussd_script": {"*122#": {"reply": "Balance 4 AMD"}}}]})");
   TopupReply reply = service.check_balance(in_modem("28304", kModem0), settings);
   EXPECT_EQ(reply.text, "Balance 3 AMD");
   EXPECT_EQ(reply.modem, "modem 0 (Mock EG25)");
-  reply = service.check_balance(in_modem("28304", "/org/freedesktop/ModemManager1/Modem/2"),
-                                settings);
+  reply =
+      service.check_balance(in_modem("28304", "/org/freedesktop/ModemManager1/Modem/2"), settings);
   EXPECT_EQ(reply.text, "Balance 4 AMD");
   // Without a modem object the ICCID decides, as for an eUICC in a PC/SC reader.
   EXPECT_EQ(service.check_balance(profile("28304"), settings).text, "wrong modem");
@@ -386,8 +388,7 @@ TEST_F(TopupModemManagerTest, TheModemHoldingTheEuiccServesOnlyTheEnabledProfile
              kIccid + R"("], "ussd_script": {"*122#": {"reply": "other line"}}}]})");
   ProfileOperator disabled = in_modem("28304", kModem0);
   disabled.enabled = false;
-  EXPECT_EQ(error_of([&] { service.check_balance(disabled, settings); }).code(),
-            Errc::WrongState);
+  EXPECT_EQ(error_of([&] { service.check_balance(disabled, settings); }).code(), Errc::WrongState);
   const Error inactive =
       error_of([&] { service.check_balance(in_modem("28304", kModem0), settings); });
   EXPECT_EQ(inactive.code(), Errc::WrongState);
@@ -442,8 +443,10 @@ TEST_F(TopupModemManagerTest, SmsThatCannotBeDeletedIsAWarningNotAFailure) {
 // Runs `action` on this thread while another removes `modem` once the mock has seen `call`;
 // returns the error and how long after the removal it came.
 template <typename Action>
-std::pair<Error, std::chrono::steady_clock::duration> error_after_removal(
-    ModemManagerMock& mm, const std::string& call, const std::string& modem, Action&& action) {
+std::pair<Error, std::chrono::steady_clock::duration> error_after_removal(ModemManagerMock& mm,
+                                                                          const std::string& call,
+                                                                          const std::string& modem,
+                                                                          Action&& action) {
   std::chrono::steady_clock::time_point removed_at{};
   std::thread remover([&] {
     const auto deadline = std::chrono::steady_clock::now() + 5s;
