@@ -62,14 +62,20 @@ Bus::Bus(const std::string& address) {
   }
 }
 
-sdbus::Message Bus::call(const char* destination, const std::string& path, const char* interface,
-                         const char* member, std::chrono::milliseconds timeout,
-                         const Appender& append) {
+sdbus::Message Bus::new_call(const char* destination, const std::string& path,
+                             const char* interface, const char* member, const Appender& append) {
   sdbus::Message request;
   check(sd_bus_message_new_method_call(bus_, request.put(), destination, path.c_str(), interface,
                                        member),
         "cannot build a D-Bus call");
   if (append) append(request);
+  return request;
+}
+
+sdbus::Message Bus::call(const char* destination, const std::string& path, const char* interface,
+                         const char* member, std::chrono::milliseconds timeout,
+                         const Appender& append) {
+  const sdbus::Message request = new_call(destination, path, interface, member, append);
   sdbus::Error error;
   sdbus::Message reply;
   const int r = sd_bus_call(bus_, request, to_usec(timeout), error, reply.put());
@@ -82,11 +88,7 @@ std::optional<sdbus::Message> Bus::call_unless(const std::function<bool()>& aban
                                                const char* interface, const char* member,
                                                std::chrono::milliseconds timeout,
                                                const Appender& append) {
-  sdbus::Message request;
-  check(sd_bus_message_new_method_call(bus_, request.put(), destination, path.c_str(), interface,
-                                       member),
-        "cannot build a D-Bus call");
-  if (append) append(request);
+  const sdbus::Message request = new_call(destination, path, interface, member, append);
   PendingReply pending;
   sdbus::Slot slot;  // dropping it (any way out of here) forgets the call
   if (const int r =

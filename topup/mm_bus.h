@@ -67,6 +67,9 @@ class Bus {
                   const std::function<bool()>& keep_going = {});
 
  private:
+  sdbus::Message new_call(const char* destination, const std::string& path, const char* interface,
+                          const char* member, const Appender& append);
+
   sdbus::Bus bus_;
 };
 
