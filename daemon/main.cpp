@@ -140,15 +140,18 @@ class Daemon {
                   }),
         boot_(config, cl.modem_manager_bus.value_or("system")),
         // Before the service, which calls it until it stops.
-        prepaid_(event, loop_, prepaid_settings(config, cl.modem_manager_bus.value_or("system")),
+        prepaid_(event, loop_,
+                 prepaid_settings(config, cl.modem_manager_bus.value_or("system"),
+                                  config_files(cl).describe()),
                  open_prepaid_store(state_directory(cl))),
         service_(bus, event, registry_, settings, EUICCD_VERSION),
         modems_(built_in_modem_carriers()) {
     service_.attach_prepaid(&prepaid_);
     service_.start();
-    prepaid_.start([this](const std::string& iccid) -> std::optional<lpa::ProfileInfo> {
+    prepaid_.start([this](const std::string& iccid) -> std::optional<PrepaidProfile> {
       for (const auto& [index, euicc] : registry_.euiccs())
-        if (const lpa::ProfileInfo* p = euicc->snapshot().find_profile(iccid)) return *p;
+        if (const lpa::ProfileInfo* p = euicc->snapshot().find_profile(iccid))
+          return PrepaidProfile{*p, euicc->modem_object()};
       return std::nullopt;
     });
     // After the service (which subscribed in start()) has published the D-Bus objects, the
@@ -273,8 +276,8 @@ int run(int argc, char** argv) {
   }
   if (cl.verbose) set_max_log_level(Level::Debug);
 
-  LoadedConfig loaded = load_config(cl.config_file.value_or(kDefaultConfigFile),
-                                    cl.config_dir.value_or(kDefaultConfigDropinDir));
+  const ConfigFiles files = config_files(cl);
+  LoadedConfig loaded = load_config(files.main_file, files.dropin_dir);
   for (const auto& d : loaded.diagnostics) log(Level::Warning, {}, d.to_string());
   const Config& config = loaded.config;
   const EngineSettings settings = engine_settings(config, cl);

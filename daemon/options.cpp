@@ -2,6 +2,7 @@
 
 #include "base/error.h"
 #include "cli/long_options.h"
+#include "daemon/config.h"
 
 namespace euiccd::daemon {
 
@@ -54,6 +55,17 @@ CommandLine parse_command_line(int argc, char** argv) {
                 "not \"" +
                     *cl.modem_manager_bus + "\"");
   return cl;
+}
+
+std::string ConfigFiles::describe() const {
+  std::string dir = dropin_dir;
+  if (!dir.empty() && dir.back() != '/') dir += '/';
+  return main_file + " (or a drop-in in " + dir + ")";
+}
+
+ConfigFiles config_files(const CommandLine& cl) {
+  return {cl.config_file.value_or(kDefaultConfigFile),
+          cl.config_dir.value_or(kDefaultConfigDropinDir)};
 }
 
 }  // namespace euiccd::daemon

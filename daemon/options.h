@@ -32,6 +32,18 @@ struct CommandLine {
 // Throws Error(InvalidArgument) naming the bad option.
 CommandLine parse_command_line(int argc, char** argv);
 
+// Where the configuration is read from: --config and --config-dir, else the packaged defaults
+// (daemon/config.h). Decided here alone: loading reads these, and messages that say where to
+// add a setting name them.
+struct ConfigFiles {
+  std::string main_file;
+  std::string dropin_dir;
+
+  // "/etc/euiccd/euiccd.conf (or a drop-in in /etc/euiccd/euiccd.conf.d/)"
+  std::string describe() const;
+};
+ConfigFiles config_files(const CommandLine& cl);
+
 extern const char kUsage[];
 
 }  // namespace euiccd::daemon

@@ -33,9 +33,11 @@ std::chrono::sys_seconds sys_seconds_of(uint64_t usec) {
 
 }  // namespace
 
-topup::ProfileOperator topup_profile(const lpa::ProfileInfo& profile) {
+topup::ProfileOperator topup_profile(const lpa::ProfileInfo& profile,
+                                     const std::string& modem_object) {
   topup::ProfileOperator op;
   op.iccid = profile.iccid;
+  op.modem_object = modem_object;
   op.service_provider_name = profile.service_provider_name;
   if (profile.profile_owner) {
     op.mcc_mnc = profile.profile_owner->mcc_mnc;
@@ -61,7 +63,13 @@ uint64_t realtime_now_usec() {
 }
 
 Prepaid::Prepaid(sd_event* event, LoopQueue& loop, PrepaidSettings settings, PrepaidStore store)
-    : event_(event), loop_(loop), settings_(std::move(settings)), store_(std::move(store)) {}
+    : event_(event),
+      loop_(loop),
+      settings_(std::move(settings)),
+      store_(std::move(store)),
+      service_([](const std::string& message) {
+        log(Level::Warning, {.operation = "prepaid"}, message);  // on the worker: log() locks
+      }) {}
 
 Prepaid::~Prepaid() {
   shut_down();
@@ -136,17 +144,17 @@ void Prepaid::run(
   });
 }
 
-void Prepaid::check_balance(const lpa::ProfileInfo& profile, const std::string& requester,
+void Prepaid::check_balance(const PrepaidProfile& profile, const std::string& requester,
                             Reply done) {
   if (stopped_) {
     if (done) done(Error(Errc::Cancelled, "euiccd is stopping"), {});
     return;
   }
-  const std::string iccid = profile.iccid;
+  const std::string iccid = profile.info.iccid;
   checking_.insert(iccid);
   run(
       "check-balance", iccid, requester,
-      [profile = topup_profile(profile)](
+      [profile = topup_profile(profile.info, profile.modem_object)](
           topup::TopupService& service, const topup::TopupSettings& settings,
           const CancelToken& cancel) { return service.check_balance(profile, settings, &cancel); },
       [this, iccid, requester, done](const std::optional<Error>& error,
@@ -167,16 +175,16 @@ void Prepaid::check_balance(const lpa::ProfileInfo& profile, const std::string& 
       });
 }
 
-void Prepaid::top_up(const lpa::ProfileInfo& profile, std::string voucher,
+void Prepaid::top_up(const PrepaidProfile& profile, std::string voucher,
                      const std::string& requester, Reply done) {
   if (stopped_) {
     if (done) done(Error(Errc::Cancelled, "euiccd is stopping"), {});
     return;
   }
-  const std::string iccid = profile.iccid;
+  const std::string iccid = profile.info.iccid;
   run(
       "top-up", iccid, requester,
-      [profile = topup_profile(profile), voucher = std::move(voucher)](
+      [profile = topup_profile(profile.info, profile.modem_object), voucher = std::move(voucher)](
           topup::TopupService& service, const topup::TopupSettings& settings,
           const CancelToken& cancel) {
         return service.top_up(profile, voucher, settings, &cancel);
@@ -288,8 +296,8 @@ void Prepaid::schedule_periodic_check(const std::string& iccid, std::optional<ui
 
 void Prepaid::periodic_check(const std::string& iccid) {
   if (checking_.count(iccid)) return;  // the running one re-arms the timer when it ends
-  std::optional<lpa::ProfileInfo> profile = lookup_ ? lookup_(iccid) : std::nullopt;
-  if (!profile || profile->state != lpa::ProfileState::Enabled) {
+  std::optional<PrepaidProfile> profile = lookup_ ? lookup_(iccid) : std::nullopt;
+  if (!profile || profile->info.state != lpa::ProfileState::Enabled) {
     log(Level::Debug, {.iccid = iccid, .operation = "check-balance"},
         "periodic check skipped: the profile is not the enabled one on any eUICC");
     schedule_periodic_check(iccid);

@@ -40,16 +40,26 @@
 
 namespace euiccd::daemon {
 
+// A profile as a published eUICC lists it, and where that eUICC is: ModemManager's modem
+// object when it sits in a modem (Euicc::modem_object(), the Euicc's Modem property), else ""
+// (a PC/SC reader).
+struct PrepaidProfile {
+  lpa::ProfileInfo info;
+  std::string modem_object;
+};
+
 // What top-up needs of a profile from the card's list: its operator (MCC/MNC, GID1 as
-// topup::gid1_key() writes it, service provider name) and whether it is the enabled one.
-topup::ProfileOperator topup_profile(const lpa::ProfileInfo& profile);
+// topup::gid1_key() writes it, service provider name), whether it is the enabled one, and the
+// modem that holds its eUICC (then used as it is, without matching the ICCID).
+topup::ProfileOperator topup_profile(const lpa::ProfileInfo& profile,
+                                     const std::string& modem_object = {});
 
 class Prepaid {
  public:
   // `error` set: the operation failed; else `text` is the network's reply as it came.
   using Reply = std::function<void(const std::optional<Error>& error, const std::string& text)>;
   // The profile with this ICCID on a published eUICC, if any (for the periodic checks).
-  using ProfileLookup = std::function<std::optional<lpa::ProfileInfo>(const std::string& iccid)>;
+  using ProfileLookup = std::function<std::optional<PrepaidProfile>(const std::string& iccid)>;
 
   Prepaid(sd_event* event, LoopQueue& loop, PrepaidSettings settings, PrepaidStore store);
   ~Prepaid();  // cancels and joins the worker
@@ -66,8 +76,8 @@ class Prepaid {
   // `profile` as the snapshot has it (the caller has checked that it is the enabled one;
   // TopupService checks again). `requester` labels the log line (a bus name, "periodic").
   // `done` runs on the loop thread, after the properties were updated.
-  void check_balance(const lpa::ProfileInfo& profile, const std::string& requester, Reply done);
-  void top_up(const lpa::ProfileInfo& profile, std::string voucher, const std::string& requester,
+  void check_balance(const PrepaidProfile& profile, const std::string& requester, Reply done);
+  void top_up(const PrepaidProfile& profile, std::string voucher, const std::string& requester,
               Reply done);
 
   // What is known about a profile (an empty record when nothing is).

@@ -23,8 +23,10 @@ topup::OperatorCodes to_topup_codes(const OperatorCodes& codes) {
   return out;
 }
 
-PrepaidSettings prepaid_settings(const Config& config, const std::string& modem_manager_bus) {
+PrepaidSettings prepaid_settings(const Config& config, const std::string& modem_manager_bus,
+                                 const std::string& config_files) {
   PrepaidSettings s;
+  s.topup.config_files = config_files;
   s.topup.provider_info_path = config.topup.provider_info_path;
   s.topup.ussd_timeout = config.topup.ussd_timeout;
   s.topup.sms_reply_timeout = config.topup.sms_reply_timeout;

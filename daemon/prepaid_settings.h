@@ -29,7 +29,9 @@ struct PrepaidSettings {
 };
 
 // `modem_manager_bus`: "" or "system" for the system bus, else a D-Bus address (tests).
-PrepaidSettings prepaid_settings(const Config& config, const std::string& modem_manager_bus);
+// `config_files`: the configuration in use as messages name it (ConfigFiles::describe()).
+PrepaidSettings prepaid_settings(const Config& config, const std::string& modem_manager_bus,
+                                 const std::string& config_files);
 
 // One [TopUp:<MCCMNC>] / [Profile:<ICCID>] set of codes, field by field.
 topup::OperatorCodes to_topup_codes(const OperatorCodes& codes);

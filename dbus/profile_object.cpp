@@ -278,7 +278,8 @@ void ProfileObject::prepaid_call(sd_bus_message* m, const char* action, PrepaidO
         require_enabled(*profile);  // it may have been switched while polkit was asked
         daemon::Prepaid* prepaid = service->prepaid();
         if (!prepaid) throw prepaid_not_available();
-        op(*prepaid, *profile, call->sender(),
+        // A modem's eUICC is served through that modem; the Modem property names it.
+        op(*prepaid, daemon::PrepaidProfile{*profile, euicc->modem_object()}, call->sender(),
            [call](const std::optional<Error>& error, const std::string& text) {
              if (error) return call->fail(*error);
              call->reply(
@@ -288,21 +289,23 @@ void ProfileObject::prepaid_call(sd_bus_message* m, const char* action, PrepaidO
 }
 
 void ProfileObject::check_balance(sd_bus_message* m) {
-  prepaid_call(
-      m, kActionCheckBalance,
-      [](daemon::Prepaid& prepaid, const lpa::ProfileInfo& profile, const std::string& requester,
-         PrepaidReply done) { prepaid.check_balance(profile, requester, std::move(done)); });
+  prepaid_call(m, kActionCheckBalance,
+               [](daemon::Prepaid& prepaid, const daemon::PrepaidProfile& profile,
+                  const std::string& requester, PrepaidReply done) {
+                 prepaid.check_balance(profile, requester, std::move(done));
+               });
 }
 
 void ProfileObject::top_up(sd_bus_message* m) {
   const char* voucher = nullptr;
   read_basic(m, 's', &voucher, "the voucher");
   validate_voucher_shape(voucher);
-  prepaid_call(m, kActionTopup,
-               [v = std::string(voucher)](daemon::Prepaid& prepaid, const lpa::ProfileInfo& profile,
-                                          const std::string& requester, PrepaidReply done) {
-                 prepaid.top_up(profile, v, requester, std::move(done));
-               });
+  prepaid_call(
+      m, kActionTopup,
+      [v = std::string(voucher)](daemon::Prepaid& prepaid, const daemon::PrepaidProfile& profile,
+                                 const std::string& requester, PrepaidReply done) {
+        prepaid.top_up(profile, v, requester, std::move(done));
+      });
 }
 
 int ProfileObject::take_property_set(sd_bus_message* m, void* userdata, sd_bus_error*) {

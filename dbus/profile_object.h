@@ -24,6 +24,7 @@
 namespace euiccd::daemon {
 class Euicc;
 class Prepaid;
+struct PrepaidProfile;
 }  // namespace euiccd::daemon
 
 namespace euiccd::dbus {
@@ -61,10 +62,11 @@ class ProfileObject {
   void top_up(sd_bus_message* m);
 
   using PrepaidReply = std::function<void(const std::optional<Error>&, const std::string&)>;
-  using PrepaidOp = std::function<void(daemon::Prepaid&, const lpa::ProfileInfo&,
+  using PrepaidOp = std::function<void(daemon::Prepaid&, const daemon::PrepaidProfile&,
                                        const std::string& requester, PrepaidReply)>;
   // The tail of CheckBalance/TopUp: the profile must be the enabled one, polkit `action`, then
-  // `op` (which replies through the PrepaidReply with the network's text).
+  // `op` (which replies through the PrepaidReply with the network's text) on the profile and
+  // its eUICC's modem.
   void prepaid_call(sd_bus_message* call, const char* action, PrepaidOp op);
   int plan_expiry_set(sd_bus_message* m);
 

@@ -44,10 +44,12 @@ Error modem_not_ready(std::string_view modem, std::string_view why) {
 }
 
 Error no_method_known(std::string_view what, std::string_view operator_description,
-                      std::string_view config_hint) {
+                      std::string_view config_hint, std::string_view config_files) {
   return Error(Errc::NotSupported, "No way to " + std::string(what) + " is known for " +
                                        std::string(operator_description) + ". Add one in " +
-                                       "/etc/euiccd/euiccd.conf: " + std::string(config_hint));
+                                       (config_files.empty() ? std::string("euiccd's configuration")
+                                                             : std::string(config_files)) +
+                                       ": " + std::string(config_hint));
 }
 
 Error method_not_supported_by_modem(std::string_view what, std::string_view detail) {
@@ -64,6 +66,20 @@ Error network_rejected(std::string_view what, std::string_view detail) {
 
 Error timed_out(std::string_view what, std::string_view detail) {
   return Error(Errc::Timeout, join("Timed out waiting for " + std::string(what), detail));
+}
+
+Error modem_gone(std::string_view modem, std::string_view what, std::string_view why) {
+  return Error(Errc::NoModem, "The " + std::string(modem) + " went away while euiccd waited for " +
+                                  std::string(what) + ": " + std::string(why) +
+                                  " (`mmcli -L` lists the modems; try again once it is back)");
+}
+
+Error top_up_outcome_unknown(const Error& cause) {
+  return Error(cause.code(),
+               std::string(cause.what()) +
+                   ". The top-up code may have reached the network, so the voucher may already "
+                   "have been used: check the balance (CheckBalance, `euiccctl balance`) or the "
+                   "operator's SMS before trying the same voucher again");
 }
 
 Error provider_info_unusable(std::string_view path, std::string_view detail) {

@@ -20,9 +20,10 @@ Error profile_not_enabled(std::string_view iccid, std::string_view detail = {});
 // The modem carrying the profile is there but cannot talk to the network (disabled, locked).
 Error modem_not_ready(std::string_view modem, std::string_view why);
 // Neither the config nor mobile-broadband-provider-info knows how to do `what` ("check the
-// balance", "top up") for this operator; the message says which config keys add it.
+// balance", "top up") for this operator; the message says which config keys add it, and where
+// (`config_files`: the configuration in use, TopupSettings::config_files).
 Error no_method_known(std::string_view what, std::string_view operator_description,
-                      std::string_view config_hint);
+                      std::string_view config_hint, std::string_view config_files);
 // The modem cannot carry the method the operator uses (no USSD, no SMS on this modem).
 Error method_not_supported_by_modem(std::string_view what, std::string_view detail);
 // The voucher has characters that may not reach the network, or a wrong length.
@@ -31,6 +32,11 @@ Error voucher_rejected(std::string_view why);
 Error network_rejected(std::string_view what, std::string_view detail);
 // A deadline passed while waiting for ModemManager or the network.
 Error timed_out(std::string_view what, std::string_view detail = {});
+// The modem (or ModemManager) went away while euiccd waited on it for `what`; `why` says how.
+Error modem_gone(std::string_view modem, std::string_view what, std::string_view why);
+// `cause` (a timeout, a modem that went away, a cancel) struck after the top-up code may have
+// left the modem: the same error, with what the user must know before trying the voucher again.
+Error top_up_outcome_unknown(const Error& cause);
 // mobile-broadband-provider-info could not be read or parsed.
 Error provider_info_unusable(std::string_view path, std::string_view detail);
 // Anything else ModemManager answered that does not fit the above.

@@ -19,6 +19,16 @@ uint64_t to_usec(std::chrono::milliseconds timeout) {
   throw BusFailure("", std::string(what) + ": " + std::strerror(-r), -r);
 }
 
+// The answer to one asynchronous call, once it is in.
+struct PendingReply {
+  sdbus::Message reply;
+};
+
+int on_reply(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
+  static_cast<PendingReply*>(userdata)->reply = sdbus::Message::ref(m);
+  return 0;
+}
+
 }  // namespace
 
 BusFailure::BusFailure(std::string error_name, std::string error_message, int errno_value)
@@ -52,19 +62,52 @@ Bus::Bus(const std::string& address) {
   }
 }
 
-sdbus::Message Bus::call(const char* destination, const std::string& path, const char* interface,
-                         const char* member, std::chrono::milliseconds timeout,
-                         const Appender& append) {
+sdbus::Message Bus::new_call(const char* destination, const std::string& path,
+                             const char* interface, const char* member, const Appender& append) {
   sdbus::Message request;
   check(sd_bus_message_new_method_call(bus_, request.put(), destination, path.c_str(), interface,
                                        member),
         "cannot build a D-Bus call");
   if (append) append(request);
+  return request;
+}
+
+sdbus::Message Bus::call(const char* destination, const std::string& path, const char* interface,
+                         const char* member, std::chrono::milliseconds timeout,
+                         const Appender& append) {
+  const sdbus::Message request = new_call(destination, path, interface, member, append);
   sdbus::Error error;
   sdbus::Message reply;
   const int r = sd_bus_call(bus_, request, to_usec(timeout), error, reply.put());
   if (r < 0) fail(r, error, member);
   return reply;
+}
+
+std::optional<sdbus::Message> Bus::call_unless(const std::function<bool()>& abandon,
+                                               const char* destination, const std::string& path,
+                                               const char* interface, const char* member,
+                                               std::chrono::milliseconds timeout,
+                                               const Appender& append) {
+  const sdbus::Message request = new_call(destination, path, interface, member, append);
+  PendingReply pending;
+  sdbus::Slot slot;  // dropping it (any way out of here) forgets the call
+  if (const int r =
+          sd_bus_call_async(bus_, slot.put(), request, on_reply, &pending, to_usec(timeout));
+      r < 0)
+    fail(r, nullptr, member);
+  // sd-bus answers a call past its timeout with a NoReply error itself; the margin only
+  // guards against a loop that would otherwise never end.
+  const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(1);
+  wait_until([&] { return pending.reply.get() != nullptr || abandon(); }, deadline);
+  if (!pending.reply) {
+    if (abandon()) return std::nullopt;
+    fail(-ETIMEDOUT, nullptr, member);
+  }
+  if (sd_bus_message_is_method_error(pending.reply, nullptr)) {
+    const sd_bus_error* error = sd_bus_message_get_error(pending.reply);
+    fail(-std::max(sd_bus_message_get_errno(pending.reply), 1), error, member);
+  }
+  return std::move(pending.reply);
 }
 
 sdbus::Message Bus::get_property(const char* destination, const std::string& path,

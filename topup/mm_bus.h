@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -42,6 +43,15 @@ class Bus {
                       const char* member, std::chrono::milliseconds timeout,
                       const Appender& append = {});
 
+  // call(), except that the wait also ends as soon as `abandon()` is true (checked after each
+  // message dispatched while waiting, e.g. a signal whose callback set a flag): nullopt then,
+  // and the answer, should one still come, is dropped.
+  std::optional<sdbus::Message> call_unless(const std::function<bool()>& abandon,
+                                            const char* destination, const std::string& path,
+                                            const char* interface, const char* member,
+                                            std::chrono::milliseconds timeout,
+                                            const Appender& append = {});
+
   // org.freedesktop.DBus.Properties.Get; the reply is positioned inside the variant.
   sdbus::Message get_property(const char* destination, const std::string& path,
                               const char* interface, const char* property,
@@ -57,6 +67,9 @@ class Bus {
                   const std::function<bool()>& keep_going = {});
 
  private:
+  sdbus::Message new_call(const char* destination, const std::string& path, const char* interface,
+                          const char* member, const Appender& append);
+
   sdbus::Bus bus_;
 };
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <deque>
+#include <optional>
 #include <utility>
 
 #include "topup/errors.h"
@@ -14,6 +16,7 @@ namespace {
 
 using namespace std::chrono;
 
+constexpr const char* kService = ModemManagerClient::kService;
 constexpr const char* kRoot = "/org/freedesktop/ModemManager1";
 constexpr const char* kModemIface = "org.freedesktop.ModemManager1.Modem";
 constexpr const char* kUssdIface = "org.freedesktop.ModemManager1.Modem.Modem3gpp.Ussd";
@@ -147,6 +150,69 @@ std::vector<Listed> read_modems(sd_bus_message* m) {
   return modems;
 }
 
+// ModemManager's modems (GetManagedObjects on its ObjectManager).
+std::vector<Listed> list_modems(Bus& bus, milliseconds timeout) {
+  try {
+    sdbus::Message reply = bus.call(kService, kRoot, "org.freedesktop.DBus.ObjectManager",
+                                    "GetManagedObjects", timeout);
+    return read_modems(reply.get());
+  } catch (const BusFailure& failure) {
+    if (failure.service_missing()) throw no_modem_manager(failure_text(failure, {}));
+    if (failure.timed_out()) {
+      throw timed_out("ModemManager to list its modems",
+                      "no answer within " + seconds_text(timeout));
+    }
+    throw modem_manager_failed("list its modems", failure_text(failure, {}));
+  }
+}
+
+// The ICCID a SIM object reports; "" for no SIM, or one that went away while we looked.
+std::string sim_identifier(Bus& bus, const std::string& sim_path, milliseconds timeout) {
+  if (sim_path.empty() || sim_path == "/") return {};
+  try {
+    return bus.get_string(kService, sim_path, kSimIface, "SimIdentifier", timeout);
+  } catch (const BusFailure& failure) {
+    if (failure.timed_out()) {
+      throw timed_out("ModemManager to read SIM " + sim_path,
+                      "no answer within " + seconds_text(timeout));
+    }
+    return {};
+  }
+}
+
+// A modem that cannot talk to the network (locked, failed, disabled) is a named error.
+void require_ready(const Listed& listed) {
+  const Modem& modem = listed.modem;
+  if (modem.state == kStateLocked) {
+    throw modem_not_ready(modem.label, "its SIM is locked (enter the PIN first)");
+  }
+  if (modem.state == kStateFailed) {
+    throw modem_not_ready(modem.label, "ModemManager reports it as failed (`mmcli -m " +
+                                           object_number(modem.path) + "`)");
+  }
+  if (modem.state > 0 && modem.state < kStateEnabled) {
+    throw modem_not_ready(modem.label, "it is not enabled (state " + std::to_string(modem.state) +
+                                           "; `mmcli -m " + object_number(modem.path) + " -e`)");
+  }
+}
+
+// The profile may sit in a SIM slot the modem is not using: profile_not_enabled, with the
+// command that switches slots.
+void refuse_inactive_slot(Bus& bus, const Listed& listed, std::string_view iccid,
+                          milliseconds timeout) {
+  for (size_t slot = 0; slot < listed.slot_paths.size(); ++slot) {
+    const std::string& path = listed.slot_paths[slot];
+    if (path == listed.modem.sim_path) continue;
+    if (same_iccid(sim_identifier(bus, path, timeout), iccid)) {
+      throw profile_not_enabled(
+          iccid, "its eUICC is in SIM slot " + std::to_string(slot + 1) + " of " +
+                     listed.modem.label + ", which is not the active slot (`mmcli -m " +
+                     object_number(listed.modem.path) +
+                     " --set-primary-sim-slot=" + std::to_string(slot + 1) + "`)");
+    }
+  }
+}
+
 std::string digits_of(std::string_view number) {
   std::string digits;
   for (const char c : number) {
@@ -191,8 +257,8 @@ bool sender_matches(std::string_view sender, std::string_view expected) {
 }
 
 ModemManagerClient::ModemManagerClient(const std::string& bus_address,
-                                       ModemManagerTimeouts timeouts)
-    : timeouts_(timeouts) {
+                                       ModemManagerTimeouts timeouts, Warn warn)
+    : timeouts_(timeouts), warn_(std::move(warn)) {
   try {
     bus_ = std::make_unique<Bus>(bus_address);
   } catch (const BusFailure& failure) {
@@ -203,71 +269,43 @@ ModemManagerClient::ModemManagerClient(const std::string& bus_address,
 ModemManagerClient::~ModemManagerClient() = default;
 
 Modem ModemManagerClient::find_modem(std::string_view iccid) {
-  std::vector<Listed> modems;
-  try {
-    sdbus::Message reply = bus_->call(kService, kRoot, "org.freedesktop.DBus.ObjectManager",
-                                      "GetManagedObjects", timeouts_.call);
-    modems = read_modems(reply.get());
-  } catch (const BusFailure& failure) {
-    if (failure.service_missing()) throw no_modem_manager(failure_text(failure, {}));
-    if (failure.timed_out()) {
-      throw timed_out("ModemManager to list its modems",
-                      "no answer within " + seconds_text(timeouts_.call));
-    }
-    throw modem_manager_failed("list its modems", failure_text(failure, {}));
-  }
+  const std::vector<Listed> modems = list_modems(*bus_, timeouts_.call);
   if (modems.empty()) {
     throw no_modem_for_profile(iccid, "ModemManager knows no modem at all");
   }
-  auto sim_identifier = [&](const std::string& sim_path) -> std::string {
-    if (sim_path.empty() || sim_path == "/") return {};
-    try {
-      return bus_->get_string(kService, sim_path, kSimIface, "SimIdentifier", timeouts_.call);
-    } catch (const BusFailure& failure) {
-      if (failure.timed_out()) {
-        throw timed_out("ModemManager to read SIM " + sim_path,
-                        "no answer within " + seconds_text(timeouts_.call));
-      }
-      return {};  // a SIM object that went away while we looked: not this profile
-    }
-  };
   std::vector<std::string> seen;
   for (const Listed& listed : modems) {
-    const std::string id = sim_identifier(listed.modem.sim_path);
+    const std::string id = sim_identifier(*bus_, listed.modem.sim_path, timeouts_.call);
     if (id.empty()) continue;
     seen.push_back(listed.modem.label + ": SIM " + id);
     if (!same_iccid(id, iccid)) continue;
-    if (listed.modem.state == kStateLocked) {
-      throw modem_not_ready(listed.modem.label, "its SIM is locked (enter the PIN first)");
-    }
-    if (listed.modem.state == kStateFailed) {
-      throw modem_not_ready(listed.modem.label, "ModemManager reports it as failed (`mmcli -m " +
-                                                    object_number(listed.modem.path) + "`)");
-    }
-    if (listed.modem.state > 0 && listed.modem.state < kStateEnabled) {
-      throw modem_not_ready(listed.modem.label,
-                            "it is not enabled (state " + std::to_string(listed.modem.state) +
-                                "; `mmcli -m " + object_number(listed.modem.path) + " -e`)");
-    }
+    require_ready(listed);
     return listed.modem;
   }
-  // The profile may sit in a SIM slot the modem is not using.
-  for (const Listed& listed : modems) {
-    for (size_t slot = 0; slot < listed.slot_paths.size(); ++slot) {
-      const std::string& path = listed.slot_paths[slot];
-      if (path == listed.modem.sim_path) continue;
-      if (same_iccid(sim_identifier(path), iccid)) {
-        throw profile_not_enabled(
-            iccid, "its eUICC is in SIM slot " + std::to_string(slot + 1) + " of " +
-                       listed.modem.label + ", which is not the active slot (`mmcli -m " +
-                       object_number(listed.modem.path) +
-                       " --set-primary-sim-slot=" + std::to_string(slot + 1) + "`)");
-      }
-    }
-  }
+  for (const Listed& listed : modems) refuse_inactive_slot(*bus_, listed, iccid, timeouts_.call);
   std::string detail = std::to_string(modems.size()) + " modem(s) seen";
   for (const std::string& line : seen) detail += "; " + line;
   throw no_modem_for_profile(iccid, detail);
+}
+
+Modem ModemManagerClient::modem_at(const std::string& path, std::string_view iccid) {
+  const std::vector<Listed> modems = list_modems(*bus_, timeouts_.call);
+  const auto it = std::find_if(modems.begin(), modems.end(),
+                               [&](const Listed& listed) { return listed.modem.path == path; });
+  if (it == modems.end()) {
+    throw no_modem_for_profile(iccid, "ModemManager no longer lists " + path +
+                                          ", the modem that holds its eUICC (" +
+                                          std::to_string(modems.size()) + " modem(s) seen)");
+  }
+  require_ready(*it);
+  // The eUICC is in the slot the modem uses, unless another of its slots reports the profile
+  // (a [ModemOverride] Slot= that is not the active one): then the profile is not on the air.
+  // Whatever else the active SIM object reports is not checked: it may lag behind a switch.
+  if (!it->slot_paths.empty() &&
+      !same_iccid(sim_identifier(*bus_, it->modem.sim_path, timeouts_.call), iccid)) {
+    refuse_inactive_slot(*bus_, *it, iccid, timeouts_.call);
+  }
+  return it->modem;
 }
 
 UssdState ModemManagerClient::ussd_state(const Modem& modem) {
@@ -287,6 +325,73 @@ void ModemManagerClient::cancel_ussd(const Modem& modem, milliseconds timeout) {
   bus_->call(kService, modem.path, kUssdIface, "Cancel", timeout);
 }
 
+namespace {
+
+// Notices, from construction on, ModemManager dropping the modem (ObjectManager
+// InterfacesRemoved for its path, naming the Modem interface or `interface`, the one a wait
+// is on) or leaving the bus (NameOwnerChanged): a wait on the network ends then at once, not
+// at its timeout. sd-bus runs the callbacks while Bus::wait_until dispatches.
+class ModemDeparture {
+ public:
+  ModemDeparture(Bus& bus, const Modem& modem, const char* interface)
+      : path_(modem.path), interface_(interface) {
+    int r = sd_bus_match_signal(bus.get(), removed_.put(), nullptr, kRoot,
+                                "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
+                                &ModemDeparture::on_removed, this);
+    if (r >= 0) {
+      r = sd_bus_match_signal(bus.get(), owner_.put(), "org.freedesktop.DBus",
+                              "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+                              &ModemDeparture::on_owner, this);
+    }
+    if (r < 0) {
+      throw modem_manager_failed("watch " + modem.label + " for removal",
+                                 BusFailure("", std::strerror(-r), -r).what());
+    }
+  }
+  ModemDeparture(const ModemDeparture&) = delete;
+  ModemDeparture& operator=(const ModemDeparture&) = delete;
+
+  bool happened() const { return !why_.empty(); }
+  // Why the wait is over, for modem_gone().
+  const std::string& why() const { return why_; }
+
+ private:
+  static int on_removed(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
+    auto* self = static_cast<ModemDeparture*>(userdata);
+    const char* path = nullptr;
+    if (sd_bus_message_read(m, "o", &path) < 0 || path == nullptr || self->path_ != path) return 0;
+    if (sd_bus_message_enter_container(m, 'a', "s") < 0) return 0;
+    const char* interface = nullptr;
+    while (sd_bus_message_read(m, "s", &interface) > 0) {
+      if (std::strcmp(interface, kModemIface) == 0) {
+        self->why_ =
+            "ModemManager removed it (unplugged, reset, or probed anew after a SIM change)";
+      } else if (std::strcmp(interface, self->interface_) == 0 && self->why_.empty()) {
+        self->why_ = std::string("ModemManager took its ") + self->interface_ + " interface away";
+      }
+    }
+    return 0;
+  }
+
+  static int on_owner(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
+    auto* self = static_cast<ModemDeparture*>(userdata);
+    const char *name = nullptr, *old_owner = nullptr, *new_owner = nullptr;
+    if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || name == nullptr ||
+        new_owner == nullptr)
+      return 0;
+    if (std::strcmp(name, kService) == 0 && *new_owner == '\0' && self->why_.empty())
+      self->why_ = "ModemManager left the bus (stopped or restarting)";
+    return 0;
+  }
+
+  std::string path_;
+  const char* interface_;
+  std::string why_;
+  sdbus::Slot removed_, owner_;
+};
+
+}  // namespace
+
 std::string ModemManagerClient::run_ussd(const Modem& modem, std::string_view command,
                                          std::string_view shown_command,
                                          const std::vector<std::string>& responses,
@@ -296,6 +401,7 @@ std::string ModemManagerClient::run_ussd(const Modem& modem, std::string_view co
                                         modem.label + " has no ModemManager USSD interface");
   }
   const std::string what = "USSD " + std::string(shown_command);
+  const ModemDeparture departure(*bus_, modem, kUssdIface);
   // The network allows one session at a time: one left open (by us, a crash, or the network
   // itself) would make Initiate fail.
   if (const UssdState state = ussd_state(modem);
@@ -310,18 +416,22 @@ std::string ModemManagerClient::run_ussd(const Modem& modem, std::string_view co
     }
   }
   auto exchange = [&](const char* member, std::string_view text) {
+    std::optional<sdbus::Message> reply;
     try {
-      sdbus::Message reply = bus_->call(kService, modem.path, kUssdIface, member, timeouts_.ussd,
-                                        [&](sd_bus_message* m) {
-                                          const std::string arg(text);
-                                          check(sd_bus_message_append(m, "s", arg.c_str()), member);
-                                        });
-      return read_string(reply.get());
+      reply = bus_->call_unless([&] { return departure.happened(); }, kService, modem.path,
+                                kUssdIface, member, timeouts_.ussd,
+                                [&](sd_bus_message* m) {
+                                  const std::string arg(text);
+                                  check(sd_bus_message_append(m, "s", arg.c_str()), member);
+                                });
     } catch (const BusFailure& failure) {
       // Whatever state the session is in now, do not leave it open (short, best effort).
       try {
-        cancel_ussd(modem, std::min(timeouts_.call, milliseconds(2000)));
+        if (!departure.happened()) cancel_ussd(modem, std::min(timeouts_.call, milliseconds(2000)));
       } catch (const BusFailure&) {
+      }
+      if (departure.happened()) {
+        throw modem_gone(modem.label, "the network's answer to " + what, departure.why());
       }
       if (failure.timed_out()) {
         throw timed_out("the network's answer to " + what, "none within " +
@@ -331,6 +441,8 @@ std::string ModemManagerClient::run_ussd(const Modem& modem, std::string_view co
       }
       throw refusal(failure, what, modem.label, "org.freedesktop.ModemManager1.USSD", secret);
     }
+    if (!reply) throw modem_gone(modem.label, "the network's answer to " + what, departure.why());
+    return read_string(reply->get());
   };
   std::string reply = exchange("Initiate", command);
   for (const std::string& response : responses) {
@@ -346,6 +458,21 @@ std::string ModemManagerClient::run_ussd(const Modem& modem, std::string_view co
     }
   }
   return reply;
+}
+
+void ModemManagerClient::delete_sms(const Modem& modem, const std::string& sms_path,
+                                    std::string_view secret) {
+  try {
+    bus_->call(kService, modem.path, kMessagingIface, "Delete", timeouts_.call,
+               [&](sd_bus_message* m) {
+                 check(sd_bus_message_append(m, "o", sms_path.c_str()), "Delete");
+               });
+  } catch (const BusFailure& failure) {
+    if (warn_) {
+      warn_("could not delete SMS " + sms_path + " from " + modem.label + ": " +
+            failure_text(failure, secret) + " (it stays in the modem's message storage)");
+    }
+  }
 }
 
 namespace {
@@ -364,6 +491,19 @@ int on_sms_added(sd_bus_message* m, void* userdata, sd_bus_error* /*error*/) {
   return 0;
 }
 
+// Runs `done` when it goes, whichever way the scope is left (it must not throw).
+template <typename Done>
+class AtExit {
+ public:
+  explicit AtExit(Done done) : done_(std::move(done)) {}
+  ~AtExit() { done_(); }
+  AtExit(const AtExit&) = delete;
+  AtExit& operator=(const AtExit&) = delete;
+
+ private:
+  Done done_;
+};
+
 }  // namespace
 
 std::string ModemManagerClient::send_sms_and_wait_reply(
@@ -378,6 +518,7 @@ std::string ModemManagerClient::send_sms_and_wait_reply(
   const std::string expected_sender = reply_from.empty() ? to : std::string(reply_from);
 
   // Listen before sending, so an answer faster than our Send call is not missed.
+  const ModemDeparture departure(*bus_, modem, kMessagingIface);
   SmsWatch watch;
   sdbus::Slot slot;
   const int r = sd_bus_match_signal(bus_->get(), slot.put(), nullptr, modem.path.c_str(),
@@ -386,15 +527,26 @@ std::string ModemManagerClient::send_sms_and_wait_reply(
 
   auto mm_call = [&](const std::string& path, const char* interface, const char* member,
                      milliseconds timeout, const Bus::Appender& append) {
+    std::optional<sdbus::Message> reply;
     try {
-      return bus_->call(kService, path, interface, member, timeout, append);
+      reply = bus_->call_unless([&] { return departure.happened(); }, kService, path, interface,
+                                member, timeout, append);
     } catch (const BusFailure& failure) {
+      if (departure.happened()) {
+        throw modem_gone(modem.label, "ModemManager to " + std::string(member) + " the " + what,
+                         departure.why());
+      }
       if (failure.timed_out()) {
         throw timed_out("ModemManager to " + std::string(member) + " the " + what,
                         "no answer within " + seconds_text(timeout));
       }
       throw refusal(failure, what, modem.label, "org.freedesktop.ModemManager1.Messaging", secret);
     }
+    if (!reply) {
+      throw modem_gone(modem.label, "ModemManager to " + std::string(member) + " the " + what,
+                       departure.why());
+    }
+    return std::move(*reply);
   };
   sdbus::Message created =
       mm_call(modem.path, kMessagingIface, "Create", timeouts_.call, [&](sd_bus_message* m) {
@@ -404,6 +556,17 @@ std::string ModemManagerClient::send_sms_and_wait_reply(
               "Create");
       });
   const std::string sms_path = read_string(created.get(), 'o');
+  // Ours to clean up from here on, sent or not (a top-up's text holds the voucher); the
+  // operator's answer too, once read. Nothing to delete on a modem that went away.
+  std::string answer_path;
+  const AtExit cleanup([&]() noexcept {
+    if (departure.happened()) return;
+    try {
+      delete_sms(modem, sms_path, secret);
+      if (!answer_path.empty()) delete_sms(modem, answer_path, secret);
+    } catch (...) {  // delete_sms reports bus failures itself; nothing else may escape
+    }
+  });
   mm_call(sms_path, kSmsIface, "Send", timeouts_.sms_send, {});
 
   const auto deadline = steady_clock::now() + timeouts_.sms_reply;
@@ -422,9 +585,14 @@ std::string ModemManagerClient::send_sms_and_wait_reply(
     const auto slice_end =
         still_arriving.empty() ? deadline : std::min(deadline, steady_clock::now() + 250ms);
     try {
-      bus_->wait_until([&] { return !watch.received.empty(); }, slice_end, keep_going);
+      bus_->wait_until([&] { return !watch.received.empty() || departure.happened(); }, slice_end,
+                       keep_going);
     } catch (const BusFailure& failure) {
       throw modem_manager_failed("deliver the answer to the " + what, failure.what());
+    }
+    if (departure.happened()) {
+      throw modem_gone(modem.label, "the answer to the " + what + " (it was sent)",
+                       departure.why());
     }
     if (!keep_going()) {
       throw Error(Errc::Cancelled,
@@ -443,7 +611,9 @@ std::string ModemManagerClient::send_sms_and_wait_reply(
         still_arriving.push_back(path);
       } else if (state == kSmsReceived) {
         try {
-          return bus_->get_string(kService, path, kSmsIface, "Text", timeouts_.call);
+          std::string answer = bus_->get_string(kService, path, kSmsIface, "Text", timeouts_.call);
+          answer_path = path;
+          return answer;
         } catch (const BusFailure& failure) {
           throw modem_manager_failed("read the answer to the " + what,
                                      failure_text(failure, secret));

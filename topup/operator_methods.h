@@ -13,9 +13,9 @@
 
 namespace euiccd::topup {
 
-// What top-up needs of a profile: what identifies its operator, and whether it is the enabled
-// one. The daemon fills it from the card's profile list (daemon/prepaid.h, topup_profile());
-// top-up knows no engine type.
+// What top-up needs of a profile: what identifies its operator, whether it is the enabled
+// one, and where it is on the air. The daemon fills it from the card's profile list and the
+// eUICC's place (daemon/prepaid.h, topup_profile()); top-up knows no engine type.
 struct ProfileOperator {
   std::string iccid;
   std::string mcc_mnc;   // profile owner MCC+MNC, "" when the profile names none
@@ -24,6 +24,10 @@ struct ProfileOperator {
   // The profile's state on the card; nullopt when it was not read (the modem's SIM then
   // decides alone).
   std::optional<bool> enabled = std::nullopt;
+  // ModemManager's modem object that holds the profile's eUICC (an eUICC inside a modem): an
+  // enabled profile goes through that modem, whatever ICCID its SIM object reports. "": the
+  // modem whose active SIM has `iccid` (an eUICC in a PC/SC reader; a SIM a modem reads).
+  std::string modem_object{};
 };
 
 // A GID1 in hex as the config and ProfileOperator compare it: upper case, without the FF

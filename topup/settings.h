@@ -49,6 +49,11 @@ struct TopupSettings {
   // Keyed by ICCID digits.
   std::map<std::string, OperatorCodes, std::less<>> profiles;
 
+  // The configuration in use, as messages that say where to add codes name it
+  // ("/etc/euiccd/euiccd.conf or a drop-in in /etc/euiccd/euiccd.conf.d/"); "" = "euiccd's
+  // configuration". The daemon fills it from its --config/--config-dir.
+  std::string config_files;
+
   // The D-Bus bus ModemManager is on: "" = the system bus; a D-Bus address otherwise (tests).
   std::string bus_address;
   std::chrono::milliseconds call_timeout{10'000};        // one ordinary ModemManager call

@@ -119,17 +119,26 @@ OperatorMethods TopupService::methods_to_act(const ProfileOperator& profile,
     if (unusable_database) throw *unusable_database;
     throw no_method_known(top_up ? "top up" : "check the balance",
                           with_notes(methods.operator_description, methods.notes),
-                          top_up ? top_up_config_hint(profile) : balance_config_hint(profile));
+                          top_up ? top_up_config_hint(profile) : balance_config_hint(profile),
+                          settings.config_files);
   }
   return methods;
+}
+
+Modem TopupService::modem_for(ModemManagerClient& mm, const ProfileOperator& profile) {
+  // An eUICC inside a modem: its enabled profile is what that modem attaches with. A state not
+  // read leaves the decision to the ICCID the modem's SIM reports, as for any other SIM.
+  if (!profile.modem_object.empty() && profile.enabled.value_or(false))
+    return mm.modem_at(profile.modem_object, profile.iccid);
+  return mm.find_modem(profile.iccid);
 }
 
 TopupReply TopupService::check_balance(const ProfileOperator& profile,
                                        const TopupSettings& settings, const CancelToken* cancel) {
   const OperatorMethods methods = methods_to_act(profile, settings, /*top_up=*/false);
 
-  ModemManagerClient mm(settings.bus_address, timeouts_of(settings));
-  const Modem modem = mm.find_modem(profile.iccid);
+  ModemManagerClient mm(settings.bus_address, timeouts_of(settings), warn_);
+  const Modem modem = modem_for(mm, profile);
   const BalanceMethod& method =
       usable_method(methods.balance, modem, "check the balance of " + methods.operator_description);
   TopupReply reply = reply_for(method, methods, modem);
@@ -149,23 +158,32 @@ TopupReply TopupService::top_up(const ProfileOperator& profile, std::string_view
   const Voucher checked = Voucher::parse(voucher, methods.top_up.front().voucher_charset);
   const std::string& code = checked.reveal();
 
-  ModemManagerClient mm(settings.bus_address, timeouts_of(settings));
-  const Modem modem = mm.find_modem(profile.iccid);
+  ModemManagerClient mm(settings.bus_address, timeouts_of(settings), warn_);
+  const Modem modem = modem_for(mm, profile);
   const TopUpMethod& method =
       usable_method(methods.top_up, modem, "top up " + methods.operator_description);
   TopupReply reply = reply_for(method, methods, modem);
-  if (method.channel == Channel::Ussd) {
-    const std::string command = fill_template(method.ussd_template, method.token, code);
-    if (command.size() > kMaxUssdLength) {
-      throw voucher_rejected("with it the top-up code would be " + std::to_string(command.size()) +
-                             " characters, more than the " + std::to_string(kMaxUssdLength) +
-                             " USSD allows");
+  const std::string command =
+      fill_template(method.channel == Channel::Ussd ? method.ussd_template : method.sms_template,
+                    method.token, code);
+  if (method.channel == Channel::Ussd && command.size() > kMaxUssdLength) {
+    throw voucher_rejected("with it the top-up code would be " + std::to_string(command.size()) +
+                           " characters, more than the " + std::to_string(kMaxUssdLength) +
+                           " USSD allows");
+  }
+  try {
+    if (method.channel == Channel::Ussd) {
+      reply.text = mm.run_ussd(modem, command, method.ussd_template, {}, code);
+    } else {
+      reply.text = mm.send_sms_and_wait_reply(modem, method.sms_number, command,
+                                              method.sms_template, method.reply_from, cancel, code);
     }
-    reply.text = mm.run_ussd(modem, command, method.ussd_template, {}, code);
-  } else {
-    const std::string text = fill_template(method.sms_template, method.token, code);
-    reply.text = mm.send_sms_and_wait_reply(modem, method.sms_number, text, method.sms_template,
-                                            method.reply_from, cancel, code);
+  } catch (const Error& error) {
+    // The code may be on its way, or through: whoever retries must not spend a voucher twice.
+    if (error.code() == Errc::Timeout || error.code() == Errc::NoModem ||
+        error.code() == Errc::Cancelled)
+      throw top_up_outcome_unknown(error);
+    throw;
   }
   return reply;
 }

@@ -15,6 +15,7 @@
 
 #include "base/cancel_token.h"
 #include "base/error.h"
+#include "topup/modem_manager.h"
 #include "topup/operator_methods.h"
 #include "topup/provider_db.h"
 #include "topup/settings.h"
@@ -31,6 +32,13 @@ struct TopupReply {
 
 class TopupService {
  public:
+  // `warn` gets what went wrong without failing a request (an SMS left on the modem); it is
+  // called on the thread that runs the request.
+  explicit TopupService(Warn warn = {}) : warn_(std::move(warn)) {}
+
+  // The request goes to the modem that holds the profile's eUICC when ProfileOperator names
+  // one (modem_object) and the card says the profile is enabled, else to the modem whose active
+  // SIM has the profile's ICCID.
   // The profile must be the enabled one (ProfileOperator::enabled; a profile whose state was
   // not read is checked through the modem's SIM alone). Errors (euiccd::Error; see
   // topup/errors.h): profile_not_enabled (WrongState), no_method_known (NotSupported),
@@ -42,7 +50,9 @@ class TopupService {
 
   // As check_balance, plus voucher_rejected (InvalidArgument) before anything is sent. The
   // voucher appears in no error message and in no field of the reply except where the
-  // network itself echoes it in `text`.
+  // network itself echoes it in `text`. A Timeout, NoModem or Cancelled that strikes once the
+  // code is on its way says that the voucher may already have been used, and how to check
+  // (top_up_outcome_unknown).
   TopupReply top_up(const ProfileOperator& profile, std::string_view voucher,
                     const TopupSettings& settings, const CancelToken* cancel = nullptr);
 
@@ -51,6 +61,8 @@ class TopupService {
   OperatorMethods methods_for(const ProfileOperator& profile, const TopupSettings& settings);
 
  private:
+  // The modem the request goes to (see above).
+  Modem modem_for(ModemManagerClient& mm, const ProfileOperator& profile);
   // The parsed provider-info file, read for each call (not kept: see the .cpp); nullptr with
   // `note` set when the file is not configured or cannot be read. Malformed files throw.
   std::shared_ptr<const ProviderDatabase> database(const std::string& path, std::string& note);
@@ -63,6 +75,8 @@ class TopupService {
   // for it (the balance ones when `top_up` is false); else the error says why not.
   OperatorMethods methods_to_act(const ProfileOperator& profile, const TopupSettings& settings,
                                  bool top_up);
+
+  Warn warn_;
 };
 
 }  // namespace euiccd::topup

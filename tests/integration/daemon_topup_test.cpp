@@ -7,6 +7,7 @@
 // top-up *123*CODE#. Runs inside tests/integration/pcsc-sandbox.sh; skipped elsewhere.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/daemon_rig.h"
@@ -29,6 +31,7 @@ constexpr char kSpare[] = "/org/euiccd1/euicc/0/profile/8937404000000000020";   
 constexpr char kCheckBalance[] = "org.euiccd1.check-balance";
 constexpr char kTopup[] = "org.euiccd1.topup";
 constexpr char kConfigure[] = "org.euiccd1.configure";
+constexpr char kModem0[] = "/org/freedesktop/ModemManager1/Modem/0";
 
 // Owner 82F340 is MCC 283, MNC 04 in TS 24.008's BCD.
 constexpr char kSeed[] = R"({
@@ -249,6 +252,8 @@ TEST_F(DaemonTopupTest, SmsTopUpWaitsForTheOperatorsReplySms) {
                                       "Send"}));
   EXPECT_TRUE(ussd_sent().empty());
   EXPECT_EQ(log().find("987654321098"), std::string::npos) << log();
+  // The SMS with the voucher and the operator's answer are deleted; the other SMS is not ours.
+  EXPECT_EQ(mm().message_texts(kModem0), std::vector<std::string>{"Hi, dinner at 8?"});
 }
 
 // Balance by SMS: the answer is kept like a USSD one, with its amount.
@@ -266,6 +271,25 @@ TEST_F(DaemonTopupTest, SmsBalanceCheckKeepsTheReplySms) {
             std::vector<std::string>{R"(Create {"number": "18258", "text": "SALDO"})"});
   EXPECT_EQ(get(kPrepaid, "Balance"), "Balance 320 AMD");
   EXPECT_EQ(get(kPrepaid, "BalanceAmount"), "320 AMD");
+  EXPECT_TRUE(mm().message_texts(kModem0).empty());  // the request and its answer are deleted
+}
+
+// A modem that will not delete the SMS: the balance still comes, and the journal says what was
+// left behind.
+TEST_F(DaemonTopupTest, SmsThatCannotBeDeletedIsLoggedNotAFailure) {
+  write_config("BalanceSmsNumber=18258\nBalanceSmsText=SALDO\n");
+  start_modem_manager(std::string(R"({"modems": [{"sim": ")") + kPrepaidIccid +
+                      R"(", "ussd": false,
+      "sms_delete_error": "org.freedesktop.ModemManager1.Error.Core.Failed",
+      "sms_replies": {"18258": [{"from": "18258", "text": "Balance 320 AMD", "delay": 0.2}]}}]})");
+  start_all();
+  allow({kCheckBalance});
+
+  BusReply reply = call(kPrepaid, "CheckBalance");
+  ASSERT_TRUE(reply.ok()) << reply.error_name() << ": " << reply.error_message() << log();
+  EXPECT_EQ(reply.read_string(), "Balance 320 AMD");
+  EXPECT_TRUE(rig_->daemon_log_has("could not delete SMS")) << log();
+  EXPECT_EQ(mm().message_texts(kModem0).size(), 2u);
 }
 
 // The network refuses the SMS: Rejected, and no answer is waited for.
@@ -300,6 +324,44 @@ TEST_F(DaemonTopupTest, UnansweredUssdIsATimeoutAndTheSessionIsCancelled) {
   EXPECT_EQ(get(kPrepaid, "Balance"), "");
 }
 
+// A top-up whose answer did not come in time may still have used the voucher: the error says
+// so, and how to check, before anyone tries the same voucher again.
+TEST_F(DaemonTopupTest, TimedOutTopUpSaysTheVoucherMayAlreadyBeUsed) {
+  rig_->write_daemon_config("[TopUp]\nUssdTimeoutSec=0.5\n");
+  start_modem_manager(modem_with(R"({"*123*987654321098#": {"reply": "late", "delay": 3.0}})"));
+  start_all();
+  allow({kTopup});
+  BusReply reply = call(kPrepaid, "TopUp", "987654321098");
+  EXPECT_EQ(reply.error_name(), "org.euiccd1.Error.Timeout") << reply.error_message() << log();
+  EXPECT_NE(reply.error_message().find("the voucher may already have been used"), std::string::npos)
+      << reply.error_message();
+  EXPECT_NE(reply.error_message().find("CheckBalance"), std::string::npos) << reply.error_message();
+  EXPECT_EQ(reply.error_message().find("987654321098"), std::string::npos);
+}
+
+// The modem leaves (unplugged, reset) while the network's answer is awaited: the call ends at
+// once with NoModem, not after [TopUp] UssdTimeoutSec=5.
+TEST_F(DaemonTopupTest, ModemRemovedDuringAUssdCallEndsItAtOnce) {
+  rig_->write_daemon_config("[TopUp]\nUssdTimeoutSec=5\n");
+  start_modem_manager(modem_with(R"({"*122#": {"reply": "late", "delay": 30}})"));
+  start_all();
+  allow({kCheckBalance});
+  std::chrono::steady_clock::time_point removed_at{};
+  std::thread remover([&] {
+    eventually([&] { return !ussd_sent().empty(); }, 10s);
+    std::this_thread::sleep_for(100ms);  // the Initiate is waiting for the network
+    removed_at = std::chrono::steady_clock::now();
+    mm().remove_modem(kModem0);
+  });
+  BusReply reply = call(kPrepaid, "CheckBalance");
+  const auto ended = std::chrono::steady_clock::now();
+  remover.join();
+  EXPECT_EQ(reply.error_name(), "org.euiccd1.Error.NoModem") << reply.error_message() << log();
+  EXPECT_NE(reply.error_message().find("went away"), std::string::npos) << reply.error_message();
+  EXPECT_LT(ended - removed_at, 2s);
+  EXPECT_EQ(get(kPrepaid, "Balance"), "");
+}
+
 // Bahrain's Batelco (426 01) is in Debian's database with APNs only: a named error that says
 // how to add the codes.
 TEST_F(DaemonTopupTest, OperatorWithoutCodesSaysHowToAddThem) {
@@ -314,6 +376,14 @@ TEST_F(DaemonTopupTest, OperatorWithoutCodesSaysHowToAddThem) {
   BusReply balance = call(kPrepaid, "CheckBalance");
   EXPECT_EQ(balance.error_name(), "org.euiccd1.Error.NotSupported") << balance.error_message();
   EXPECT_NE(balance.error_message().find("[TopUp:42601]"), std::string::npos)
+      << balance.error_message();
+  // Where to add them: the configuration this daemon reads (--config), not a fixed path.
+  EXPECT_NE(
+      balance.error_message().find("Add one in " + rig_->dir().file("euiccd.conf") +
+                                   " (or a drop-in in " + rig_->dir().file("euiccd.conf.d") + "/)"),
+      std::string::npos)
+      << balance.error_message();
+  EXPECT_EQ(balance.error_message().find("/etc/euiccd"), std::string::npos)
       << balance.error_message();
   BusReply top_up = call(kPrepaid, "TopUp", "1234");
   EXPECT_EQ(top_up.error_name(), "org.euiccd1.Error.NotSupported") << top_up.error_message();
@@ -455,6 +525,75 @@ TEST_F(DaemonTopupTest, PeriodicCheckRunsByItselfWhenConfigured) {
   ASSERT_TRUE(eventually([&] { return get(kPrepaid, "Balance") == "Balance 700 AMD"; }, 10s))
       << log();
   EXPECT_NE(get_t(kPrepaid, "BalanceCheckedAt"), 0U);
+}
+
+// ---- an eUICC inside a modem (issue 13) -------------------------------------------------------
+
+// The card behind an emulated AT modem (veuicc --modem at on a pty) that the ModemManager
+// stand-in lists with that pty as its AT port: the daemon's ModemManager watch finds the eUICC
+// there and publishes the modem as the Euicc's Modem property. No PC/SC reader is used.
+class ModemEuiccTopupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!DaemonRig::sandboxed()) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
+    rig_ = std::make_unique<DaemonRig>(RigOptions{.card_seed = kSeed, .start = false});
+    device_ = rig_->dir().file("ttyUSB2");
+    rig_->start_card({"--modem", "at", "--pty-link", device_});
+    ASSERT_TRUE(eventually([&] { return access(device_.c_str(), F_OK) == 0; }, 5s)) << rig_->logs();
+    rig_->write_daemon_config("[Readers]\nDeny=*\n[Notifications]\nAutoProcess=no\n");
+  }
+
+  // ModemManager with the modem (whose SIM object reports `sim`, "" = none), then the daemon.
+  void start(const std::string& sim, const std::string& modem_json) {
+    rig_->start_modem_manager(R"({"modems": [{"sim": ")" + sim + R"(", "model": "EG25",
+        "ports": [[")" + device_ +
+                              R"(", 3]], "primary_port": ")" + device_ + "\", " + modem_json +
+                              "}]}");
+    rig_->start_daemon();
+    ASSERT_TRUE(rig_->wait_for_euicc(20s)) << rig_->logs();
+    ASSERT_EQ(rig_->get_path("/org/euiccd1/euicc/0", kEuiccIface, "Modem"), kModem0)
+        << rig_->logs();
+    rig_->allow({kCheckBalance, kTopup});
+  }
+
+  BusReply call(const char* path, const char* member, const char* voucher = nullptr) {
+    euiccd::sdbus::Message m = rig_->client().new_call(kEuiccdBus, path, kProfileIface, member);
+    if (voucher) sd_bus_message_append(m, "s", voucher);
+    return rig_->client().call_message(m, 30'000'000);
+  }
+
+  std::unique_ptr<DaemonRig> rig_;
+  std::string device_;
+};
+
+// ModemManager's SIM object still shows another profile (the modem has not re-read the SIM, or
+// reports it differently): balance and top-up go through the modem that holds the eUICC.
+TEST_F(ModemEuiccTopupTest, BalanceAndTopUpGoThroughItsModemWhateverItsSimReports) {
+  start("8949000000000000034", R"("ussd_script": {
+      "*122#": {"reply": "Balance 1500 AMD"},
+      "*123*987654321098#": {"reply": "Top-up accepted"}})");
+  BusReply balance = call(kPrepaid, "CheckBalance");
+  ASSERT_TRUE(balance.ok()) << balance.error_name() << ": " << balance.error_message()
+                            << rig_->logs();
+  EXPECT_EQ(balance.read_string(), "Balance 1500 AMD");
+  BusReply top_up = call(kPrepaid, "TopUp", "987654321098");
+  ASSERT_TRUE(top_up.ok()) << top_up.error_name() << ": " << top_up.error_message();
+  EXPECT_EQ(top_up.read_string(), "Top-up accepted");
+  EXPECT_EQ(rig_->modem_manager()->calls({"Initiate"}),
+            (std::vector<std::string>{"Initiate \"*122#\"", "Initiate \"*123*987654321098#\""}));
+  EXPECT_EQ(rig_->get_string(kPrepaid, kProfileIface, "Balance"), "Balance 1500 AMD");
+  // Only the enabled profile: the disabled one is refused before anything is sent.
+  BusReply spare = call(kSpare, "CheckBalance");
+  EXPECT_EQ(spare.error_name(), "org.euiccd1.Error.WrongState") << spare.error_message();
+  EXPECT_EQ(rig_->modem_manager()->calls({"Initiate"}).size(), 2u);
+}
+
+TEST_F(ModemEuiccTopupTest, ModemWithoutASimObjectStillCarriesIt) {
+  start("", R"("ussd_script": {"*122#": {"reply": "Balance 90 AMD"}})");
+  BusReply balance = call(kPrepaid, "CheckBalance");
+  ASSERT_TRUE(balance.ok()) << balance.error_name() << ": " << balance.error_message()
+                            << rig_->logs();
+  EXPECT_EQ(balance.read_string(), "Balance 90 AMD");
 }
 
 }  // namespace

@@ -215,6 +215,23 @@ class ModemManagerMock {
   }
   std::string output() const { return read_text_file(output_path_); }
 
+  // The texts of the SMS the modem at `path` holds (Messaging.List, then each Sms.Text), in
+  // the order ModemManager lists them.
+  std::vector<std::string> message_texts(const std::string& path) {
+    topup::Bus bus(address_);
+    sdbus::Message list =
+        bus.call("org.freedesktop.ModemManager1", path,
+                 "org.freedesktop.ModemManager1.Modem.Messaging", "List", std::chrono::seconds(5));
+    std::vector<std::string> texts;
+    sd_bus_message_enter_container(list.get(), 'a', "o");
+    for (const char* sms = nullptr; sd_bus_message_read(list.get(), "o", &sms) > 0;) {
+      texts.push_back(bus.get_string("org.freedesktop.ModemManager1", sms,
+                                     "org.freedesktop.ModemManager1.Sms", "Text",
+                                     std::chrono::seconds(5)));
+    }
+    return texts;
+  }
+
   // The mock's call log lines (without timestamps) whose method is one of `methods`, in order:
   // e.g. {"Cancel", "Initiate \"*100#\"", "Respond \"1\""}.
   std::vector<std::string> calls(const std::vector<std::string>& methods) const {

@@ -4,8 +4,10 @@ python-dbusmock has no ModemManager template, so this one builds the part of Mod
 D-Bus API that euiccd uses, with dbusmock's AddObject/AddMethod/AddProperties: modems under
 /org/freedesktop/ModemManager1 (ObjectManager), their SIM objects (Sim.SimIdentifier), the
 Modem.Modem3gpp.Ussd interface with ModemManager's session rules (Initiate refused while a
-session is open, Respond only while the network waits for input, Cancel), and
-Modem.Messaging + Sms (Create, Send, incoming messages announced with Messaging.Added).
+session is open, Respond only while the network waits for input, Cancel; the network's answer
+comes after its scripted delay without blocking the mock, and a modem removed meanwhile never
+answers), and Modem.Messaging + Sms (Create, Send, List, Delete, the Messages property,
+incoming messages announced with Messaging.Added, deletions with Messaging.Deleted).
 What the "network" answers is scripted by the test through the JSON parameters:
 
 {
@@ -27,6 +29,7 @@ What the "network" answers is scripted by the test through the JSON parameters:
       "18258": [{"from": "18258", "text": "Saldo 5,00 EUR", "delay": 0.2, "receiving": 0.3}]
     },
     "sms_send_error": "",             # a ModemManager error name Sms.Send fails with
+    "sms_delete_error": "",           # ... and Messaging.Delete
     # Which ports carry what (daemon/modem_manager_watch.h reads these; all optional):
     "ports": [["cdc-wdm0", 6], ["ttyUSB2", 3]],   # Ports a(su): name, MMModemPortType
     "primary_port": "cdc-wdm0", "plugin": "quectel", "drivers": ["qmi_wwan", "option"],
@@ -45,7 +48,6 @@ ModemManager restart is the process stopping and starting again (ModemManagerMoc
 '''
 
 import json
-import time
 
 import dbus
 from dbusmock import MOCK_IFACE
@@ -92,40 +94,68 @@ def _set_ussd_state(modem, state):
     modem.UpdateProperties(USSD_IFACE, {'State': dbus.UInt32(state)})
 
 
-def _ussd_step(modem, key):
+def _ussd_step(modem, key, reply, error):
+    '''The network's answer to the session so far (`key`), after the step's delay.'''
     step = modem.mm_ussd_script.get(key)
-    if step is None:
-        _set_ussd_state(modem, USSD_IDLE)
-        raise dbus.exceptions.DBusException(
-            'USSD request not understood by the network',
-            name='org.freedesktop.ModemManager1.Error.MobileEquipment.Unknown')
-    if step.get('delay'):
-        time.sleep(step['delay'])
-    if step.get('error'):
-        _set_ussd_state(modem, USSD_IDLE)
-        raise dbus.exceptions.DBusException(step.get('message', ''), name=step['error'])
-    _set_ussd_state(modem, step.get('state', USSD_IDLE))
-    return dbus.String(step.get('reply', ''))
+
+    def answer():
+        if _objects().get(modem.path) is not modem:
+            return False  # the modem went away: nobody answers
+        if step is None:
+            _set_ussd_state(modem, USSD_IDLE)
+            error(dbus.exceptions.DBusException(
+                'USSD request not understood by the network',
+                name='org.freedesktop.ModemManager1.Error.MobileEquipment.Unknown'))
+        elif step.get('error'):
+            _set_ussd_state(modem, USSD_IDLE)
+            error(dbus.exceptions.DBusException(step.get('message', ''), name=step['error']))
+        else:
+            _set_ussd_state(modem, step.get('state', USSD_IDLE))
+            reply(dbus.String(step.get('reply', '')))
+        return False
+
+    delay = float(step.get('delay', 0)) if step else 0
+    if delay:
+        _set_ussd_state(modem, USSD_ACTIVE)  # waiting for the network, as ModemManager shows it
+        GLib.timeout_add(int(delay * 1000), answer)
+    else:
+        answer()
 
 
-def _initiate(modem, command):
+def _initiate(modem, command, reply, error):
     if modem.props[USSD_IFACE]['State'] in (USSD_ACTIVE, USSD_USER_RESPONSE):
-        raise dbus.exceptions.DBusException(
-            'Cannot initiate USSD: a session is already active', name=WRONG_STATE)
+        error(dbus.exceptions.DBusException(
+            'Cannot initiate USSD: a session is already active', name=WRONG_STATE))
+        return
     modem.mm_ussd_path = [str(command)]
-    return _ussd_step(modem, str(command))
+    _ussd_step(modem, str(command), reply, error)
 
 
-def _respond(modem, response):
+def _respond(modem, response, reply, error):
     if modem.props[USSD_IFACE]['State'] != USSD_USER_RESPONSE:
-        raise dbus.exceptions.DBusException(
-            'Cannot respond USSD: no network request waiting', name=WRONG_STATE)
+        error(dbus.exceptions.DBusException(
+            'Cannot respond USSD: no network request waiting', name=WRONG_STATE))
+        return
     modem.mm_ussd_path.append(str(response))
-    return _ussd_step(modem, '>'.join(modem.mm_ussd_path))
+    _ussd_step(modem, '>'.join(modem.mm_ussd_path), reply, error)
 
 
 def _cancel(modem):
     _set_ussd_state(modem, USSD_IDLE)
+
+
+def _add_deferred_method(obj, interface, name, handler):
+    '''A method `s -> s` that answers when `handler(obj, text, reply, error)` calls one of the
+    two (dbus-python's async_callbacks), so a delayed answer does not stop the mock from
+    handling other calls meanwhile. The call goes to the mock's log as AddMethod's do.'''
+    def method(self, text, reply, error):
+        self.log(f'{name} "{text}"')
+        handler(self, text, reply, error)
+
+    dbus_method = dbus.service.method(interface, in_signature='s', out_signature='s',
+                                      async_callbacks=('reply', 'error'))(method)
+    dbus_method.__name__ = name
+    obj.methods.setdefault(interface, {})[name] = ('s', 's', '', dbus_method)
 
 
 def _new_sms(mock, modem, properties):
@@ -170,6 +200,20 @@ def _send(mock, modem, sms):
     for reply in modem.mm_sms_replies.get(number, []):
         GLib.timeout_add(int(float(reply.get('delay', 0)) * 1000),
                          lambda r=reply: _deliver(mock, modem, r))
+
+
+def _delete(mock, modem, path):
+    if modem.mm_sms_delete_error:
+        raise dbus.exceptions.DBusException('Cannot delete the SMS',
+                                            name=modem.mm_sms_delete_error)
+    messages = list(modem.props[MESSAGING_IFACE]['Messages'])
+    if path not in messages:
+        raise dbus.exceptions.DBusException(f'No SMS found with path {path}',
+                                            name='org.freedesktop.ModemManager1.Error.Core.NotFound')
+    messages.remove(path)
+    modem.UpdateProperties(MESSAGING_IFACE, {'Messages': dbus.Array(messages, signature='o')})
+    mock.RemoveObject(path)
+    modem.EmitSignal(MESSAGING_IFACE, 'Deleted', 'o', [dbus.ObjectPath(path)])
 
 
 def _create(mock, modem, properties):
@@ -226,14 +270,15 @@ def _add_modem(mock, index, spec):
     modem.mm_ussd_path = []
     modem.mm_sms_replies = spec.get('sms_replies', {})
     modem.mm_sms_send_error = spec.get('sms_send_error', '')
+    modem.mm_sms_delete_error = spec.get('sms_delete_error', '')
     if spec.get('ussd', True):
         modem.AddProperties(USSD_IFACE, {
             'State': dbus.UInt32(spec.get('ussd_state', USSD_IDLE)),
             'NetworkNotification': dbus.String(''),
             'NetworkRequest': dbus.String(''),
         })
-        modem.AddMethod(USSD_IFACE, 'Initiate', 's', 's', lambda self, c: _initiate(self, c))
-        modem.AddMethod(USSD_IFACE, 'Respond', 's', 's', lambda self, r: _respond(self, r))
+        _add_deferred_method(modem, USSD_IFACE, 'Initiate', _initiate)
+        _add_deferred_method(modem, USSD_IFACE, 'Respond', _respond)
         modem.AddMethod(USSD_IFACE, 'Cancel', '', '', lambda self: _cancel(self))
     if spec.get('messaging', True):
         modem.AddProperties(MESSAGING_IFACE, {
@@ -245,6 +290,8 @@ def _add_modem(mock, index, spec):
                         lambda self, props: _create(mock, self, props))
         modem.AddMethod(MESSAGING_IFACE, 'List', '', 'ao',
                         lambda self: self.props[MESSAGING_IFACE]['Messages'])
+        modem.AddMethod(MESSAGING_IFACE, 'Delete', 'o', '',
+                        lambda self, path: _delete(mock, self, path))
     mock.object_manager_emit_added(path)
     return path
 

@@ -67,6 +67,19 @@ TEST(DaemonCommandLine, ParsesEveryOption) {
   EXPECT_FALSE(cl.help);
 }
 
+// The configuration files in use: the options, else the packaged defaults; messages name them.
+TEST(DaemonCommandLine, ConfigFilesInUse) {
+  Argv given{"euiccd", "--config", "/x/e.conf", "--config-dir", "/x/e.d"};
+  const daemon::ConfigFiles files =
+      daemon::config_files(daemon::parse_command_line(given.argc(), given.argv()));
+  EXPECT_EQ(files.main_file, "/x/e.conf");
+  EXPECT_EQ(files.dropin_dir, "/x/e.d");
+  EXPECT_EQ(files.describe(), "/x/e.conf (or a drop-in in /x/e.d/)");
+  Argv none{"euiccd"};
+  EXPECT_EQ(daemon::config_files(daemon::parse_command_line(none.argc(), none.argv())).describe(),
+            "/etc/euiccd/euiccd.conf (or a drop-in in /etc/euiccd/euiccd.conf.d/)");
+}
+
 TEST(DaemonCommandLine, UsageErrorsSayWhat) {
   auto message = [](Argv args) {
     try {

@@ -109,8 +109,10 @@ TEST(PrepaidSettings, ConfigKeysReachTheTopupLibrary) {
   p.balance_check_interval = std::chrono::hours(6);
   p.plan_expiry_reminder_days = 2;
 
-  const PrepaidSettings s = prepaid_settings(config, "unix:path=/tmp/bus");
+  const PrepaidSettings s =
+      prepaid_settings(config, "unix:path=/tmp/bus", "/srv/euiccd.conf (or a drop-in in /srv/d/)");
   EXPECT_EQ(s.topup.provider_info_path, "/srv/serviceproviders.xml");
+  EXPECT_EQ(s.topup.config_files, "/srv/euiccd.conf (or a drop-in in /srv/d/)");
   EXPECT_EQ(s.topup.bus_address, "unix:path=/tmp/bus");
   EXPECT_EQ(s.topup.operators.at("42601").balance_ussd, "*141#");
   EXPECT_EQ(s.topup.operators.at("26201/0A").topup_ussd, "*103*CODE#");
@@ -134,7 +136,7 @@ TEST(PrepaidSettings, ConfigKeysReachTheTopupLibrary) {
   EXPECT_EQ(other.balance_check_interval.count(), 0);
   EXPECT_EQ(other.plan_expiry_reminder_days, 3U);
 
-  EXPECT_EQ(prepaid_settings(config, "system").topup.bus_address, "");
+  EXPECT_EQ(prepaid_settings(config, "system", "").topup.bus_address, "");
 }
 
 TEST(PrepaidSettings, BalanceAmountText) {

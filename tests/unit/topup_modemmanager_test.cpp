@@ -340,6 +340,198 @@ TEST_F(TopupModemManagerTest, SmsRefusedByTheNetwork) {
   EXPECT_THAT(error.what(), HasSubstr("NetworkFailure"));
 }
 
+// ---- the modem that holds the eUICC (issue 13) --------------------------------------------
+
+constexpr const char* kModem0 = "/org/freedesktop/ModemManager1/Modem/0";
+
+ProfileOperator in_modem(const std::string& mcc_mnc, const std::string& modem_object) {
+  ProfileOperator op = profile(mcc_mnc);
+  op.modem_object = modem_object;
+  return op;
+}
+
+// An eUICC inside a modem: the enabled profile goes through that modem, whatever ICCID
+// ModemManager's SIM object shows (still the previous profile, or no SIM object at all), even
+// when another modem's SIM reports the profile's ICCID.
+TEST_F(TopupModemManagerTest, TheModemHoldingTheEuiccIsUsedWithoutMatchingTheIccid) {
+  start_mock(R"({"modems": [
+      {"sim": ")" +
+             std::string(kOtherIccid) +
+             R"(", "model": "EG25", "ussd_script": {"*122#": {"reply": "Balance 3 AMD"}}},
+      {"sim": ")" +
+             kIccid + R"(", "ussd_script": {"*122#": {"reply": "wrong modem"}}},
+      {"sim": "", "model": "EM7455", "ussd_script": {"*122#": {"reply": "Balance 4 AMD"}}}]})");
+  TopupReply reply = service.check_balance(in_modem("28304", kModem0), settings);
+  EXPECT_EQ(reply.text, "Balance 3 AMD");
+  EXPECT_EQ(reply.modem, "modem 0 (Mock EG25)");
+  reply =
+      service.check_balance(in_modem("28304", "/org/freedesktop/ModemManager1/Modem/2"), settings);
+  EXPECT_EQ(reply.text, "Balance 4 AMD");
+  // Without a modem object the ICCID decides, as for an eUICC in a PC/SC reader.
+  EXPECT_EQ(service.check_balance(profile("28304"), settings).text, "wrong modem");
+}
+
+TEST_F(TopupModemManagerTest, TheModemHoldingTheEuiccGoneIsNoModem) {
+  start_mock(one_modem(R"("ussd_script": {"*122#": {"reply": "Balance 3 AMD"}})"));
+  const Error error = error_of([&] {
+    service.check_balance(in_modem("28304", "/org/freedesktop/ModemManager1/Modem/7"), settings);
+  });
+  EXPECT_EQ(error.code(), Errc::NoModem);
+  EXPECT_THAT(error.what(), HasSubstr("no longer lists /org/freedesktop/ModemManager1/Modem/7"));
+  EXPECT_TRUE(mm->calls({"Initiate"}).empty());
+}
+
+// "Enabled" still means the card's state: a disabled profile on a modem's eUICC is refused,
+// and so is one whose ICCID the modem reports in a slot it is not using.
+TEST_F(TopupModemManagerTest, TheModemHoldingTheEuiccServesOnlyTheEnabledProfile) {
+  start_mock(R"({"modems": [{"sim": ")" + std::string(kOtherIccid) + R"(", "other_slots": [")" +
+             kIccid + R"("], "ussd_script": {"*122#": {"reply": "other line"}}}]})");
+  ProfileOperator disabled = in_modem("28304", kModem0);
+  disabled.enabled = false;
+  EXPECT_EQ(error_of([&] { service.check_balance(disabled, settings); }).code(), Errc::WrongState);
+  const Error inactive =
+      error_of([&] { service.check_balance(in_modem("28304", kModem0), settings); });
+  EXPECT_EQ(inactive.code(), Errc::WrongState);
+  EXPECT_THAT(inactive.what(), HasSubstr("SIM slot 2"));
+  EXPECT_TRUE(mm->calls({"Initiate"}).empty());
+}
+
+TEST_F(TopupModemManagerTest, TheModemHoldingTheEuiccMustBeReady) {
+  start_mock(R"({"modems": [{"sim": "", "state": 2}]})");
+  const Error error =
+      error_of([&] { service.check_balance(in_modem("28304", kModem0), settings); });
+  EXPECT_EQ(error.code(), Errc::WrongState);
+  EXPECT_THAT(error.what(), HasSubstr("locked"));
+}
+
+// ---- what is left on the modem; modems that leave ------------------------------------------
+
+// The SMS euiccd sent and the operator's answer are deleted once read; the unrelated SMS that
+// came meanwhile stays.
+TEST_F(TopupModemManagerTest, SmsSentAndItsAnswerAreDeletedFromTheModem) {
+  start_mock(one_modem(R"("sms_replies": {"18258": [
+      {"from": "+358401234567", "text": "Hi, dinner at 8?", "delay": 0.1},
+      {"from": "18258", "text": "Saldo 5,20 EUR", "delay": 0.3}]})"));
+  EXPECT_EQ(service.check_balance(profile("24405", "Elisa"), settings).text, "Saldo 5,20 EUR");
+  EXPECT_EQ(mm->message_texts(kModem0), std::vector<std::string>{"Hi, dinner at 8?"});
+  EXPECT_EQ(mm->calls({"Delete"}).size(), 2u);
+}
+
+// A top-up SMS holds the voucher: it goes also when no answer comes.
+TEST_F(TopupModemManagerTest, SmsSentIsDeletedAlsoWhenNoAnswerComes) {
+  start_mock(one_modem(R"("ussd": false)"));
+  settings.operators["24405"].topup_sms_number = "5555";
+  settings.operators["24405"].topup_sms_text = "LOAD CODE";
+  settings.sms_reply_timeout = 300ms;
+  const Error error = error_of([&] { service.top_up(profile("24405"), "987654", settings); });
+  EXPECT_EQ(error.code(), Errc::Timeout);
+  EXPECT_TRUE(mm->message_texts(kModem0).empty());
+}
+
+TEST_F(TopupModemManagerTest, SmsThatCannotBeDeletedIsAWarningNotAFailure) {
+  start_mock(one_modem(R"("sms_delete_error": "org.freedesktop.ModemManager1.Error.Core.Failed",
+      "sms_replies": {"18258": [{"from": "18258", "text": "Saldo 5,20 EUR", "delay": 0.1}]})"));
+  std::vector<std::string> warnings;
+  TopupService warned([&](const std::string& message) { warnings.push_back(message); });
+  EXPECT_EQ(warned.check_balance(profile("24405", "Elisa"), settings).text, "Saldo 5,20 EUR");
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_THAT(warnings[0], HasSubstr("could not delete SMS"));
+  EXPECT_THAT(warnings[0], HasSubstr("Core.Failed"));
+  EXPECT_EQ(mm->message_texts(kModem0).size(), 2u);
+}
+
+// Runs `action` on this thread while another removes `modem` once the mock has seen `call`;
+// returns the error and how long after the removal it came.
+template <typename Action>
+std::pair<Error, std::chrono::steady_clock::duration> error_after_removal(ModemManagerMock& mm,
+                                                                          const std::string& call,
+                                                                          const std::string& modem,
+                                                                          Action&& action) {
+  std::chrono::steady_clock::time_point removed_at{};
+  std::thread remover([&] {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (mm.calls({call}).empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(100ms);
+    removed_at = std::chrono::steady_clock::now();
+    mm.remove_modem(modem);
+  });
+  Error error(Errc::Internal, "no error thrown");
+  try {
+    action();
+  } catch (const Error& e) {
+    error = e;
+  }
+  const auto ended = std::chrono::steady_clock::now();
+  remover.join();
+  return {error, ended - removed_at};
+}
+
+TEST_F(TopupModemManagerTest, ModemRemovedDuringAUssdCallEndsTheWaitAtOnce) {
+  start_mock(one_modem(R"("ussd_script": {"*122#": {"reply": "late", "delay": 30}})"));
+  settings.ussd_timeout = 5s;
+  const auto [error, after_removal] = error_after_removal(
+      *mm, "Initiate", kModem0, [&] { service.check_balance(profile("28304"), settings); });
+  EXPECT_EQ(error.code(), Errc::NoModem) << error.what();
+  EXPECT_THAT(error.what(), HasSubstr("went away"));
+  EXPECT_THAT(error.what(), HasSubstr("USSD *122#"));
+  EXPECT_LT(after_removal, 2s);
+}
+
+TEST_F(TopupModemManagerTest, ModemRemovedWhileWaitingForAnSmsAnswerEndsTheWait) {
+  start_mock(one_modem());
+  settings.sms_reply_timeout = 5s;
+  const auto [error, after_removal] = error_after_removal(
+      *mm, "Send", kModem0, [&] { service.check_balance(profile("24405"), settings); });
+  EXPECT_EQ(error.code(), Errc::NoModem) << error.what();
+  EXPECT_THAT(error.what(), HasSubstr("it was sent"));
+  EXPECT_LT(after_removal, 2s);
+}
+
+TEST_F(TopupModemManagerTest, ModemManagerLeavingDuringAUssdCallEndsTheWait) {
+  start_mock(one_modem(R"("ussd_script": {"*122#": {"reply": "late", "delay": 30}})"));
+  settings.ussd_timeout = 5s;
+  std::thread stopper([&] {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (mm->calls({"Initiate"}).empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    mm->stop();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const Error error = error_of([&] { service.check_balance(profile("28304"), settings); });
+  stopper.join();
+  EXPECT_EQ(error.code(), Errc::NoModem) << error.what();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
+// A top-up whose answer never came may still have used the voucher: the error says so, and
+// how to check.
+TEST_F(TopupModemManagerTest, TimedOutTopUpSaysTheVoucherMayBeUsed) {
+  start_mock(one_modem(R"("ussd_script": {"*123*55512345#": {"reply": "late", "delay": 3}})"));
+  settings.ussd_timeout = 300ms;
+  const Error error = error_of([&] { service.top_up(profile("28304"), "55512345", settings); });
+  EXPECT_EQ(error.code(), Errc::Timeout);
+  EXPECT_THAT(error.what(), HasSubstr("voucher may already have been used"));
+  EXPECT_THAT(error.what(), HasSubstr("CheckBalance"));
+  EXPECT_THAT(error.what(), Not(HasSubstr("55512345")));
+  // A balance check that timed out has no voucher to speak of.
+  const Error balance = error_of([&] {
+    settings.profiles[kIccid].balance_ussd = "*123*55512345#";
+    service.check_balance(profile("28304"), settings);
+  });
+  EXPECT_EQ(balance.code(), Errc::Timeout);
+  EXPECT_THAT(balance.what(), Not(HasSubstr("voucher")));
+}
+
+TEST_F(TopupModemManagerTest, NoMethodKnownNamesTheConfigurationInUse) {
+  start_mock(one_modem());
+  settings.config_files = "/run/test/euiccd.conf (or a drop-in in /run/test/euiccd.conf.d/)";
+  const Error error = error_of([&] { service.check_balance(profile("42601"), settings); });
+  EXPECT_THAT(error.what(), HasSubstr("Add one in /run/test/euiccd.conf (or a drop-in in "
+                                      "/run/test/euiccd.conf.d/): a [TopUp:42601] section"));
+  EXPECT_THAT(error.what(), Not(HasSubstr("/etc/euiccd")));
+}
+
 TEST(TopupModemManagerMatching, Iccids) {
   EXPECT_TRUE(same_iccid("8937404000000000012", "8937404000000000012F"));
   EXPECT_TRUE(same_iccid("8937404000000000012f", "8937404000000000012"));
