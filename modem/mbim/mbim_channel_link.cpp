@@ -300,6 +300,25 @@ void MbimChannelLink::close() noexcept {
   impl_->close_device(bound);
 }
 
+void MbimChannelLink::restart_sim() {
+  glib::ContextScope scope(impl_->context());
+  Impl& m = *impl_;
+  m.close_channel(std::min(m.options.timeout, kCloseStepBound));
+  m.connect();
+  const Message done = m.command(kServiceMsUiccLowLevel, kCidReset, kSet, encode(ResetRequest{}),
+                                 "UICC Reset", m.options.timeout);
+  if (done.status != kStatusNone) throw error_for("UICC Reset", done.status, std::nullopt);
+  // The card was reset: every channel on it is gone.
+  ++m.resets;
+  const ResetResponse rsp = decode_reset_response(done.information);
+  if (rsp.pass_through_status != kPassThroughDisabled) {
+    throw Error(Errc::CardError, "the MBIM modem at " + m.options.device_path +
+                                     " reset the SIM but left it in pass-through mode (status " +
+                                     std::to_string(rsp.pass_through_status) +
+                                     "): it will not attach with it; restart the modem");
+  }
+}
+
 void MbimChannelLink::reattach() {
   impl_->channel.reset();
   ++impl_->resets;

@@ -2,7 +2,8 @@
 // mbim-proxy, as ModemManager does (MBIM_DEVICE_OPEN_FLAGS_PROXY), and carries MS UICC Low
 // Level Access Open Channel / APDU / Close Channel, whose information buffers our codec
 // (modem/mbim/services.h) builds and reads; libmbim only moves the bytes
-// (docs/modem-research.md section 4).
+// (docs/modem-research.md section 4). Its SIM restart (issue 13) is MS UICC Low Level Access
+// Reset with pass-through off.
 //
 // GLib runs on a GMainContext of the link's own, pushed as the thread default on the calling
 // thread (the card's worker) for each call and iterated only until the reply or the deadline,
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "apdu/channel_link.h"
+#include "modem/modem_link.h"
 
 namespace euiccd::modem::mbim {
 
@@ -30,7 +32,7 @@ struct MbimLinkOptions {
   std::chrono::milliseconds timeout{10000};
 };
 
-class MbimChannelLink final : public apdu::ChannelLink {
+class MbimChannelLink final : public ModemLink {
  public:
   explicit MbimChannelLink(MbimLinkOptions options);
   ~MbimChannelLink() override;  // close(): never throws
@@ -47,6 +49,9 @@ class MbimChannelLink final : public apdu::ChannelLink {
   void reattach() override;
   apdu::Protocol protocol() const override { return apdu::Protocol::T1; }
   uint64_t reset_count() const override;
+  // Closes the channel, then UICC Reset (set, pass-through action disable): the modem resets
+  // the card and reads it again as a telecom UICC. Bounded by the timeout.
+  void restart_sim() override;
 
   // MBIM command/response round trips made so far (OPEN/CLOSE of libmbim not counted).
   uint64_t round_trips() const;

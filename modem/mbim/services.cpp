@@ -226,6 +226,21 @@ Bytes encode_atr_response(const Bytes& atr) {
   return Builder().size_offset(atr).build();
 }
 
+Bytes encode(const ResetRequest& r) {
+  return Builder().u32(r.pass_through_action).build();
+}
+ResetRequest decode_reset_request(ByteView info) {
+  exact(info, 4, "UICC Reset request");
+  return {get_u32(info, 0)};
+}
+Bytes encode(const ResetResponse& r) {
+  return Builder().u32(r.pass_through_status).build();
+}
+ResetResponse decode_reset_response(ByteView info) {
+  exact(info, 4, "UICC Reset response");
+  return {get_u32(info, 0)};
+}
+
 Bytes encode(const DeviceCaps& c) {
   return Builder()
       .u32(c.device_type)

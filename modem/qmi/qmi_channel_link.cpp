@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "apdu/card.h"
 #include "modem/glib/device_session.h"
@@ -273,6 +274,28 @@ void QmiChannelLink::close() noexcept {
   const auto bound = std::min(impl_->options.timeout, kCloseStepBound);
   impl_->close_channel(bound);
   impl_->release_client(bound);
+}
+
+void QmiChannelLink::restart_sim() {
+  glib::ContextScope scope(impl_->context());
+  Impl& m = *impl_;
+  m.close_channel(std::min(m.options.timeout, kCloseStepBound));
+  m.connect();
+  const SimPowerRequest req{m.options.slot};
+  const Result off = decode_result(
+      m.request(kUimPowerOffSim, encode(req), "Power Off SIM", m.options.timeout));
+  if (!off.ok()) throw error_for("Power Off SIM", off.error, std::nullopt);
+  // The card is off: every channel on it is gone.
+  ++m.resets;
+  std::this_thread::sleep_for(m.options.sim_off_time);
+  const Result on =
+      decode_result(m.request(kUimPowerOnSim, encode(req), "Power On SIM", m.options.timeout));
+  if (!on.ok()) {
+    const Error e = error_for("Power On SIM", on.error, std::nullopt);
+    throw Error(e.code(), std::string(e.what()) + "; the SIM in slot " +
+                              std::to_string(m.options.slot) +
+                              " stays off until it is powered on (or the modem restarts)");
+  }
 }
 
 void QmiChannelLink::reattach() {

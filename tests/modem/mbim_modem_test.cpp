@@ -382,6 +382,66 @@ TEST_F(MbimModem, SimRefreshAfterEnableIsACountedResetAndTheNextCommandGoesThrou
   EXPECT_EQ(state_profile(kTravel)["state"], "enabled");
 }
 
+// ---- SIM restart (issue 13) ------------------------------------------------------------------
+
+// An Enable without REFRESH leaves the modem on the profile it read at power-up; the link's
+// UICC Reset makes it read the card again. The channel went with the reset (a counted reset),
+// and the same link opens a new one on its next command, without being rebuilt.
+TEST_F(MbimModem, UiccResetMakesTheModemReadTheNewProfileAndTheLinkCarriesOn) {
+  start_modem();
+  Stack& s = stack(1000ms);
+  std::string out;
+  auto mbimcli = [&](const std::string& option) {
+    EXPECT_EQ(euiccd::testing::run_command({kMbimcli, "-p", "-d", device(), option}, &out, 10s), 0)
+        << option << ": " << out;
+    return out;
+  };
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  s.es10.enable_profile(ProfileIdentifier::from_iccid(kTravel), /*refresh=*/false);
+  EXPECT_NE(mbimcli("--query-subscriber-ready-status").find(kHome), std::string::npos) << out;
+
+  const uint64_t trips = s.link.round_trips();
+  const auto t0 = Clock::now();
+  s.link.restart_sim();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  std::printf("  UICC reset: %llu MBIM round trips, %lld ms\n",
+              static_cast<unsigned long long>(s.link.round_trips() - trips),
+              static_cast<long long>(took.count()));
+  EXPECT_EQ(s.link.round_trips() - trips, 2u);  // close the channel, reset
+  EXPECT_LT(took, 1s);
+  EXPECT_EQ(s.link.reset_count(), 1u);
+  EXPECT_FALSE(s.channel.is_open());
+
+  EXPECT_NE(mbimcli("--query-subscriber-ready-status").find(kTravel), std::string::npos) << out;
+  const auto list = s.es10.get_profiles_info();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].state, ProfileState::Disabled);
+  EXPECT_EQ(list[1].iccid, kTravel);
+  EXPECT_EQ(list[1].state, ProfileState::Enabled);
+  EXPECT_TRUE(s.channel.is_open());
+}
+
+// Debian's mbimcli drives the same emulated reset: the link's channel is gone afterwards (a
+// counted reset, then a new channel), and the pass-through status reads back as set.
+TEST_F(MbimModem, MbimcliResetsTheUicc) {
+  start_modem();
+  Stack& s = stack(1000ms);
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  std::string out;
+  ASSERT_EQ(euiccd::testing::run_command(
+                {kMbimcli, "-p", "-d", device(), "--ms-set-uicc-reset=disable"}, &out, 10s),
+            0)
+      << out;
+  std::printf("%s", out.c_str());
+  ASSERT_EQ(euiccd::testing::run_command({kMbimcli, "-p", "-d", device(), "--ms-query-uicc-reset"},
+                                         &out, 10s),
+            0)
+      << out;
+  EXPECT_NE(out.find("disabled"), std::string::npos) << out;
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  EXPECT_EQ(s.link.reset_count(), 1u);
+}
+
 TEST_F(MbimModem, NoDeviceIsANamedErrorNotAHang) {
   modem::mbim::MbimLinkOptions o;
   o.device_path = work_.file("no-such-modem");

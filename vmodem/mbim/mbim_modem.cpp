@@ -60,7 +60,17 @@ MbimFaultPlan parse_mbim_fault(const std::string& spec) {
 
 MbimModem::MbimModem(veuicc::Card& card, std::function<std::string()> enabled_iccid,
                      MbimFaultPlan faults)
-    : card_(card), enabled_iccid_(std::move(enabled_iccid)), faults_(faults) {}
+    : card_(card),
+      enabled_iccid_(std::move(enabled_iccid)),
+      faults_(faults),
+      sim_iccid_(enabled_iccid_()) {}
+
+void MbimModem::restart_card() {
+  groups_.clear();
+  pending_.clear();
+  card_.reset();
+  sim_iccid_ = enabled_iccid_();
+}
 
 MessageModem MbimModem::message_modem() {
   return {[](ByteView b) { return euiccd::modem::mbim::message_size(b); },
@@ -68,10 +78,9 @@ MessageModem MbimModem::message_modem() {
 }
 
 void MbimModem::reset() {
-  groups_.clear();
-  pending_.clear();
+  pass_through_ = kPassThroughDisabled;
   active_slot_ = 0;
-  card_.reset();
+  restart_card();
 }
 
 void MbimModem::close_all() {
@@ -120,6 +129,9 @@ MbimAction MbimModem::command(const Message& request) {
         if (active_slot_ != 0) return reply({kStatusSimNotInserted, {}});
         return reply({kStatusNone, encode_atr_response(card_.atr())});
       }
+      if (request.service == kServiceMsUiccLowLevel && request.cid == kCidReset) {
+        return reply({kStatusNone, encode(ResetResponse{pass_through_})});
+      }
       return reply({kStatusNoDeviceSupport, {}});
     }
     if (active_slot_ != 0) return reply({kStatusSimNotInserted, {}});
@@ -134,6 +146,7 @@ MbimAction MbimModem::command(const Message& request) {
         return reply(open_channel(request));
       }
       case kCidCloseChannel: return reply(close_channel(request));
+      case kCidReset: return reply(uicc_reset(request));
       case kCidApdu: {
         const ApduRequest req = decode_apdu_request(request.information);
         if (groups_.count(req.channel) == 0) return reply({kStatusMsInvalidLogicalChannel, {}});
@@ -147,9 +160,7 @@ MbimAction MbimModem::command(const Message& request) {
         if (card_.take_refresh_request()) {
           // A profile switch with REFRESH: the modem restarts the UICC after answering, and
           // every channel is gone (an APDU on one answers MsInvalidLogicalChannel).
-          groups_.clear();
-          pending_.clear();
-          card_.reset();
+          restart_card();
         }
         if (fire && faults_.fault == MbimFault::Garbled) {
           // The Response array points far past the end of the buffer.
@@ -169,7 +180,7 @@ MbimAction MbimModem::command(const Message& request) {
 }
 
 std::pair<uint32_t, Bytes> MbimModem::basic_connect(const Message& request) {
-  const std::string iccid = enabled_iccid_();
+  const std::string& iccid = sim_iccid_;
   switch (request.cid) {
     case kCidDeviceCaps: {
       DeviceCaps caps;
@@ -205,7 +216,7 @@ std::pair<uint32_t, Bytes> MbimModem::slots(const Message& request) {
       if (slot >= kSlots) return {kStatusInvalidParameters, {}};
       SlotInfo info{slot, kSlotEmpty};
       if (slot == 0)
-        info.state = enabled_iccid_().empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
+        info.state = sim_iccid_.empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
       return {kStatusNone, encode(info)};
     }
     case kCidDeviceSlotMappings: {
@@ -214,8 +225,7 @@ std::pair<uint32_t, Bytes> MbimModem::slots(const Message& request) {
         if (map.size() != 1 || map[0] >= kSlots) return {kStatusInvalidParameters, {}};
         if (map[0] != active_slot_) {
           // The executor switches SIMs: the card it leaves is reset.
-          close_all();
-          card_.reset();
+          restart_card();
           active_slot_ = map[0];
         }
       }
@@ -247,6 +257,15 @@ std::pair<uint32_t, Bytes> MbimModem::open_channel(const Message& request) {
   rsp.channel = channel;
   rsp.response = selected.response;
   return {kStatusNone, encode(rsp)};
+}
+
+std::pair<uint32_t, Bytes> MbimModem::uicc_reset(const Message& request) {
+  const ResetRequest req = decode_reset_request(request.information);
+  if (req.pass_through_action > kPassThroughEnabled) return {kStatusInvalidParameters, {}};
+  // The modem resets the card: every logical channel is gone, the card starts over (ATR).
+  restart_card();
+  pass_through_ = req.pass_through_action;
+  return {kStatusNone, encode(ResetResponse{pass_through_})};
 }
 
 std::pair<uint32_t, Bytes> MbimModem::close_channel(const Message& request) {

@@ -56,7 +56,9 @@ class MbimModem {
  public:
   static constexpr uint32_t kSlots = 2;
 
-  // `enabled_iccid` gives the enabled profile's ICCID (decimal), empty when none.
+  // `enabled_iccid` gives the enabled profile's ICCID (decimal), empty when none. Like a real
+  // modem, this one reads it when the card starts (power-up, REFRESH, UICC Reset) and reports
+  // that in Subscriber Ready Status and Slot Info Status.
   MbimModem(veuicc::Card& card, std::function<std::string()> enabled_iccid, MbimFaultPlan faults);
 
   // One whole MBIM message from the host. Messages that do not parse get nothing back.
@@ -78,7 +80,9 @@ class MbimModem {
   std::pair<uint32_t, Bytes> open_channel(const modem::mbim::Message& request);
   std::pair<uint32_t, Bytes> close_channel(const modem::mbim::Message& request);
   std::pair<uint32_t, Bytes> apdu(uint32_t channel, const Bytes& command);
+  std::pair<uint32_t, Bytes> uicc_reset(const modem::mbim::Message& request);
   void close_all();
+  void restart_card();  // the card starts again: channels gone, its profile read anew
 
   veuicc::Card& card_;
   std::function<std::string()> enabled_iccid_;
@@ -89,6 +93,8 @@ class MbimModem {
   std::map<uint32_t, Bytes> pending_;    // channel → answer data beyond 256 bytes
   uint64_t opens_ = 0;
   uint64_t apdus_ = 0;
+  uint32_t pass_through_ = 0;  // UICC Reset's pass-through status
+  std::string sim_iccid_;      // the enabled profile's ICCID when the card last started
 };
 
 }  // namespace euiccd::vmodem::mbim

@@ -42,7 +42,16 @@ QmiFaultPlan parse_qmi_fault(const std::string& spec) {
 
 QmiModem::QmiModem(veuicc::Card& card, std::function<std::string()> enabled_iccid,
                    QmiFaultPlan faults)
-    : card_(card), enabled_iccid_(std::move(enabled_iccid)), faults_(faults) {}
+    : card_(card),
+      enabled_iccid_(std::move(enabled_iccid)),
+      faults_(faults),
+      sim_iccid_(enabled_iccid_()) {}
+
+void QmiModem::restart_card() {
+  channel_owner_.clear();
+  card_.reset();
+  sim_iccid_ = enabled_iccid_();
+}
 
 MessageModem QmiModem::message_modem() {
   return {[](ByteView b) { return euiccd::modem::qmi::frame_size(b); },
@@ -51,8 +60,21 @@ MessageModem QmiModem::message_modem() {
 
 void QmiModem::reset() {
   next_cid_.clear();
-  channel_owner_.clear();
-  card_.reset();
+  sim_on_ = true;  // a restarted modem powers its SIM up
+  restart_card();
+}
+
+std::vector<Tlv> QmiModem::power(const Sdu& request) {
+  (void)decode_sim_power_request(request);
+  if (request.message == kUimPowerOffSim) {
+    // The card loses power: its logical channels with it; it answers nothing until powered on.
+    channel_owner_.clear();
+    sim_on_ = false;
+  } else if (!sim_on_) {
+    restart_card();  // a cold start
+    sim_on_ = true;
+  }
+  return encode_plain_response(kErrNone);
 }
 
 QmiAction QmiModem::handle(ByteView bytes) {
@@ -120,7 +142,8 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
     switch (request.message) {
       case kUimGetCardStatus: {
         CardStatus status;
-        if (!enabled_iccid_().empty()) {
+        status.present = sim_on_;
+        if (sim_on_ && !sim_iccid_.empty()) {
           // The enabled profile's USIM (3GPP RID A000000087, application 1002).
           status.applications.push_back({2, 7, from_hex("A0000000871002FF49FF0589")});
         }
@@ -128,9 +151,10 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
       }
       case kUimGetSlotStatus: {
         SlotStatus status;
-        const std::string iccid = enabled_iccid_();
+        status.card_present = sim_on_;
+        const std::string iccid = sim_on_ ? sim_iccid_ : std::string();
         if (!iccid.empty()) status.iccid = iccid_to_bcd(iccid);
-        status.atr = card_.atr();
+        if (sim_on_) status.atr = card_.atr();
         status.eid = card_.config().eid;
         return reply(encode(status), latency);
       }
@@ -139,11 +163,16 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
         if (const Tlv* mask = request.find(0x01)) tlvs.push_back({0x10, mask->value});
         return reply(std::move(tlvs), latency);
       }
-      case 0x0030:  // Power Off SIM
-      case 0x0031:  // Power On SIM
-        channel_owner_.clear();
-        card_.reset();
-        return reply(encode_plain_response(kErrNone), latency);
+      case kUimPowerOffSim:
+      case kUimPowerOnSim: return reply(power(request), latency);
+      case kUimOpenLogicalChannel:
+      case kUimLogicalChannel:
+      case kUimSendApdu:
+        if (!sim_on_) return reply(encode_plain_response(kErrDeviceNotReady), latency);
+        break;
+      default: break;
+    }
+    switch (request.message) {
       case kUimOpenLogicalChannel: {
         ++opens_;
         if (faults_.fault == QmiFault::AccessDenied && !fault_fired_ && opens_ == faults_.at) {
@@ -170,8 +199,7 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
         if (card_.take_refresh_request()) {
           // A profile switch with REFRESH: the modem restarts the UICC after answering, and
           // every logical channel is gone (a Send APDU on one answers InvalidArgument).
-          channel_owner_.clear();
-          card_.reset();
+          restart_card();
         }
         std::vector<Tlv> tlvs = encode(rsp);
         if (fire && faults_.fault == QmiFault::Garbled) {

@@ -2,7 +2,9 @@
 // qmi-proxy) in, the frames to answer with out. It answers CTL Get Version Info / Allocate CID
 // / Release CID / Sync and UIM Get Card Status, Get Slot Status, Register Events, Power Off /
 // On, Open Logical Channel, Send APDU and Logical Channel (close) from the virtual eUICC, and
-// InvalidQmiCommand (71) for everything else (docs/modem-research.md section 9).
+// InvalidQmiCommand (71) for everything else (docs/modem-research.md section 9). Power Off SIM
+// closes every logical channel and leaves the card unpowered (Get Card Status: absent; channel
+// requests: DeviceNotReady) until Power On SIM, which resets it.
 #pragma once
 
 #include <chrono>
@@ -38,7 +40,9 @@ using QmiAction = PtyAction;
 
 class QmiModem {
  public:
-  // `enabled_iccid` gives the enabled profile's ICCID (decimal), empty when none.
+  // `enabled_iccid` gives the enabled profile's ICCID (decimal), empty when none. Like a real
+  // modem, this one reads it when the card starts (power-up, REFRESH, Power On SIM) and
+  // reports that in Get Card/Slot Status: an Enable without REFRESH shows only after a restart.
   QmiModem(veuicc::Card& card, std::function<std::string()> enabled_iccid, QmiFaultPlan faults);
 
   // One whole QMUX frame from the host. Malformed frames are answered with nothing.
@@ -51,6 +55,7 @@ class QmiModem {
   void reset();
 
   uint64_t apdus() const { return apdus_; }
+  bool sim_powered() const { return sim_on_; }
 
  private:
   std::vector<modem::qmi::Tlv> ctl(const modem::qmi::Sdu& request);
@@ -58,6 +63,8 @@ class QmiModem {
   std::vector<modem::qmi::Tlv> open_channel(uint8_t cid, const modem::qmi::Sdu& request);
   std::vector<modem::qmi::Tlv> close_channel(uint8_t cid, const modem::qmi::Sdu& request);
   void close_channels_of(uint8_t cid);
+  void restart_card();  // the card starts again: ATR, basic channel only, its profile read anew
+  std::vector<modem::qmi::Tlv> power(const modem::qmi::Sdu& request);
 
   veuicc::Card& card_;
   std::function<std::string()> enabled_iccid_;
@@ -67,6 +74,8 @@ class QmiModem {
   std::map<uint8_t, uint8_t> channel_owner_;  // logical channel → UIM CID
   uint64_t opens_ = 0;
   uint64_t apdus_ = 0;
+  bool sim_on_ = true;     // Power Off SIM / Power On SIM
+  std::string sim_iccid_;  // the enabled profile's ICCID when the card last started
 };
 
 }  // namespace euiccd::vmodem::qmi
