@@ -534,9 +534,7 @@ const KeyRule<ModemOverrideConfig> kModemOverrideKeys[] = {
     {"Ignore",
      [](ModemOverrideConfig& m, std::string_view v) { return set_bool(m.ignore, v, false); }},
     {"SimRestart",
-     [](ModemOverrideConfig& m, std::string_view v) {
-       return set_sim_restart(m.sim_restart, v);
-     }},
+     [](ModemOverrideConfig& m, std::string_view v) { return set_sim_restart(m.sim_restart, v); }},
 };
 
 const KeyRule<ModemConfig> kModemKeys[] = {

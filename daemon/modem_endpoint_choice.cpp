@@ -233,8 +233,7 @@ EndpointChoice choose_modem_endpoint(const ModemFacts& modem,
       reason += "; SimRestart=" + std::string(sim_restart_name(how)) + " is not a way of " +
                 std::string(transport_name(endpoint.transport)) + " modems (" +
                 sim_restart_choices(endpoint.transport) + "), its default " +
-                std::string(sim_restart_name(default_sim_restart(endpoint.transport))) +
-                " applies";
+                std::string(sim_restart_name(default_sim_restart(endpoint.transport))) + " applies";
     }
   }
   return {std::move(endpoint), reason + "; " + hardware(modem)};

@@ -5,9 +5,9 @@
 // daemon_memory_test's load against its 8 MB bound; docs/performance.md, "Memory").
 #include <memory>
 
-#include "modem/modem_link.h"
 #include "base/error.h"
 #include "daemon/modem_backend.h"
+#include "modem/modem_link.h"
 #ifdef EUICCD_HAVE_MODEM_QMI
 #include "modem/qmi/qmi_channel_link.h"
 #endif

@@ -15,8 +15,8 @@ constexpr std::array<std::pair<SimRestart, std::string_view>, 4> kNames{{
 
 struct TransportWays {
   ModemTransport transport;
-  SimRestart own;           // what its link sends (modem::ModemLink::restart_sim)
-  SimRestart default_way;   // docs/modem-research.md section 12
+  SimRestart own;          // what its link sends (modem::ModemLink::restart_sim)
+  SimRestart default_way;  // docs/modem-research.md section 12
 };
 
 constexpr std::array<TransportWays, 3> kWays{{

@@ -32,8 +32,8 @@ struct AtLinkOptions {
   std::chrono::milliseconds command_timeout{5000};
   // AT+CSIM with MANAGE CHANNEL + SELECT when the modem refuses AT+CCHO altogether.
   bool csim_fallback = true;
-  // How long AT+CFUN=0 and AT+CFUN=1 may each take (a modem turning its radio off or on
-  // answers in seconds, not milliseconds: Quectel documents up to 15 s).
+  // How long AT+CFUN=0 and AT+CFUN=1 may each take: a modem turning its radio off or on
+  // answers in seconds, not milliseconds (15 s is a generous bound, not a vendor's figure).
   std::chrono::milliseconds cfun_timeout{15000};
 };
 

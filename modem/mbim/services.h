@@ -1,8 +1,9 @@
 // The information buffers of the MBIM commands euiccd and its emulated modem use, both ways
 // (the link encodes requests and decodes responses, the emulated modem the other way round):
 //  - MS UICC Low Level Access (docs/modem-research.md 4.1): Open Channel 2, Close Channel 3,
-//    APDU 4, ATR 1, and Reset 6 (the SIM restart after a profile switch, issue 13). Their Status u32 is the card's SW1 | SW2<<8 (9000 reads as 144) and their
-//    Response arrays carry no status word. Byte arrays here are size first, then offset.
+//    APDU 4, ATR 1, and Reset 6 (the SIM restart after a profile switch, issue 13). Their Status
+//    u32 is the card's SW1 | SW2<<8 (9000 reads as 144) and their Response arrays carry no status
+//    word. Byte arrays here are size first, then offset.
 //  - Basic Connect Device Caps 1 and Subscriber Ready Status 2, MS Basic Connect Extensions
 //    Device Slot Mappings 7 and Slot Info Status 8: what mbim-proxy and mbimcli ask a device.
 // Offsets count from the start of the information buffer; data is padded to 4 bytes.

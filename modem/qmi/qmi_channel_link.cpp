@@ -282,8 +282,8 @@ void QmiChannelLink::restart_sim() {
   m.close_channel(std::min(m.options.timeout, kCloseStepBound));
   m.connect();
   const SimPowerRequest req{m.options.slot};
-  const Result off = decode_result(
-      m.request(kUimPowerOffSim, encode(req), "Power Off SIM", m.options.timeout));
+  const Result off =
+      decode_result(m.request(kUimPowerOffSim, encode(req), "Power Off SIM", m.options.timeout));
   if (!off.ok()) throw error_for("Power Off SIM", off.error, std::nullopt);
   // The card is off: every channel on it is gone.
   ++m.resets;

@@ -385,7 +385,8 @@ TEST_F(AtModem, CfunRefusedIsANamedErrorAndTheLinkCarriesOn) {
   link_ = std::make_unique<AtChannelLink>(AtLinkOptions{port(), 500ms, true, 300ms});
   open_card(500ms);
   EXPECT_EQ(es10().get_eid(), kEid);
-  expect_named_error(Errc::NotAllowed, [&] { link().restart_sim(); }, 1s);
+  expect_named_error(
+      Errc::NotAllowed, [&] { link().restart_sim(); }, 1s);
   EXPECT_EQ(es10().get_eid(), kEid);
 }
 

@@ -269,8 +269,7 @@ TEST_F(ConfigTest, SimRestartIsCheckedAgainstTheTransportAtItsLine) {
   // Without Transport= the override is checked against the port ModemManager's modem gets.
   EXPECT_EQ(loaded.config.modem_overrides.at("/sys/devices/usb1/1-1").sim_restart,
             SimRestart::Cfun);
-  EXPECT_EQ(loaded.config.modem_overrides.at("861234567890123").sim_restart,
-            SimRestart::UiccReset);
+  EXPECT_EQ(loaded.config.modem_overrides.at("861234567890123").sim_restart, SimRestart::UiccReset);
 
   // A drop-in that changes the transport makes the way possible; an empty value unsets it.
   dropin("50-router.conf", "[Modem:router]\nTransport=mbim\n[Modem:wwan]\nSimRestart=\n");
@@ -279,8 +278,7 @@ TEST_F(ConfigTest, SimRestartIsCheckedAgainstTheTransportAtItsLine) {
   EXPECT_EQ(loaded.config.modems.at("router").endpoint()->sim_restart, SimRestart::UiccReset);
   EXPECT_EQ(loaded.config.modems.at("wwan").sim_restart, std::nullopt);
 
-  EXPECT_THAT(single_problem("[Modem:m]\nTransport=at\nDevice=/dev/ttyUSB2\nSimRestart=reboot\n",
-                             4)
+  EXPECT_THAT(single_problem("[Modem:m]\nTransport=at\nDevice=/dev/ttyUSB2\nSimRestart=reboot\n", 4)
                   .message,
               HasSubstr("'reboot' is not a way to restart a SIM (refresh, power-cycle, "
                         "uicc-reset or cfun)"));

@@ -220,8 +220,8 @@ TEST(ModemSimRestart, EachTransportHasItsOwnWayAndADefault) {
     EXPECT_TRUE(can_restart_sim(t, SimRestart::Refresh));
     EXPECT_TRUE(can_restart_sim(t, default_sim_restart(t)));
   }
-  for (auto how : {SimRestart::Refresh, SimRestart::PowerCycle, SimRestart::UiccReset,
-                   SimRestart::Cfun})
+  for (auto how :
+       {SimRestart::Refresh, SimRestart::PowerCycle, SimRestart::UiccReset, SimRestart::Cfun})
     EXPECT_EQ(parse_sim_restart(sim_restart_name(how)), how);
   EXPECT_EQ(parse_sim_restart("Refresh"), std::nullopt);
 }

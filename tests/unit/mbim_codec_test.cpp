@@ -255,8 +255,8 @@ TEST(MbimEmulatedModem, UiccResetResetsTheCardAndClosesItsChannels) {
   veuicc::testing::CardHarness harness;
   vmodem::mbim::MbimModem modem(harness.card(), [] { return std::string(); }, {});
   auto exchange = [&](uint32_t cid, uint32_t type, Bytes info) {
-    const auto action =
-        modem.handle(encode_message(command(5, kServiceMsUiccLowLevel, cid, type, std::move(info))));
+    const auto action = modem.handle(
+        encode_message(command(5, kServiceMsUiccLowLevel, cid, type, std::move(info))));
     EXPECT_EQ(action.replies.size(), 1u);
     return decode_message(action.replies.at(0).first);
   };

@@ -135,8 +135,7 @@ TEST_F(VmodemAt, CfunTurnsTheSimOffAndBackOnAsAResetCard) {
   EXPECT_FALSE(modem.sim_powered());
   EXPECT_EQ(send(modem, "AT+CFUN?"), "\r\n+CFUN: 0\r\n\r\nOK\r\n");
   EXPECT_EQ(send(modem, "AT+CGLA=1,22,\"80E2910006BF3E035C015A\""), "\r\n+CME ERROR: 10\r\n");
-  EXPECT_EQ(send(modem, "AT+CCHO=\"A0000005591010FFFFFFFF8900000100\""),
-            "\r\n+CME ERROR: 10\r\n");
+  EXPECT_EQ(send(modem, "AT+CCHO=\"A0000005591010FFFFFFFF8900000100\""), "\r\n+CME ERROR: 10\r\n");
   EXPECT_EQ(send(modem, "AT+CSIM=10,\"80F2000000\""), "\r\n+CME ERROR: 10\r\n");
   EXPECT_EQ(send(modem, "AT+CFUN=1"), "\r\nOK\r\n");
   EXPECT_TRUE(modem.sim_powered());

@@ -305,8 +305,8 @@ std::string AtModem::execute(std::string_view body) {
   if (name == "+CFUN") return functionality(rest, args);
   // Test commands of the channel commands fail, as on Fibocom FG132 and Sierra EM7590.
   if (rest == "=?") return line("ERROR");
-  const bool channel_command = name == "+CCHO" || name == "+CCHC" || name == "+CGLA" ||
-                               name == "+CSIM";
+  const bool channel_command =
+      name == "+CCHO" || name == "+CCHC" || name == "+CGLA" || name == "+CSIM";
   if (channel_command && set && fun_ == 0) return error(10);  // the SIM is off
   if (name == "+CCHO" && set) return open_channel(args);
   if (name == "+CCHC" && set) return close_channel(args);

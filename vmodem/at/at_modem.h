@@ -2,8 +2,9 @@
 // interpreter answers to AT, ATE0/1, AT+CMEE, AT+CGMI/+CGMM/+CGSN/+CGMR, ATI and the
 // UICC logical channel commands +CCHO/+CGLA/+CCHC/+CSIM (3GPP TS 27.007), each backed by
 // veuicc's Card::transmit, and AT+CFUN: 0 turns radio and SIM off (every session gone; the
-// channel commands answer +CME ERROR: 10, SIM not inserted), 1 powers the SIM up again, reset. No I/O here: bytes in, answers out (the pty runner in
-// pty_modem.h moves them), so tests can drive it directly.
+// channel commands answer +CME ERROR: 10, SIM not inserted), 1 powers the SIM up again, reset.
+// No I/O here: bytes in, answers out (the pty runner in pty_modem.h moves them), so tests can
+// drive it directly.
 #pragma once
 
 #include <cstdint>
@@ -25,17 +26,17 @@ enum class SessionIds { Small, Sierra, Bare };
 
 // Faults of the AT layer, on the APDU commands (+CGLA/+CSIM) numbered from 1.
 enum class AtFault {
-  CmeError,   // +CME ERROR: 13 (SIM failure) instead of the answer; the card sees nothing
-  Silent,     // no answer at all; the card sees nothing
-  Garbled,    // the card runs it; the answer is noise bytes and a +CGLA line that lies
-  Truncated,  // the card runs it; the answer stops half way through its +CGLA line
-  UrcStorm,   // the card runs it; 200 unsolicited lines around and inside the answer
-  Urc,        // a few unsolicited lines before and inside the answer (realistic background)
-  Slow,       // the answer comes after delay_ms
-  NoCcho,     // +CCHO answers "operation not supported" (the +CSIM fallback is used)
+  CmeError,     // +CME ERROR: 13 (SIM failure) instead of the answer; the card sees nothing
+  Silent,       // no answer at all; the card sees nothing
+  Garbled,      // the card runs it; the answer is noise bytes and a +CGLA line that lies
+  Truncated,    // the card runs it; the answer stops half way through its +CGLA line
+  UrcStorm,     // the card runs it; 200 unsolicited lines around and inside the answer
+  Urc,          // a few unsolicited lines before and inside the answer (realistic background)
+  Slow,         // the answer comes after delay_ms
+  NoCcho,       // +CCHO answers "operation not supported" (the +CSIM fallback is used)
   CfunRefused,  // AT+CFUN=<n> answers +CME ERROR: 3 (operation not allowed); nothing changes
-  Reset,      // the modem restarts its SIM before the command: the card is reset, every
-              // session forgotten, and the command answers +CME ERROR: 21 (invalid index)
+  Reset,        // the modem restarts its SIM before the command: the card is reset, every
+                // session forgotten, and the command answers +CME ERROR: 21 (invalid index)
 };
 
 struct AtFaultRule {

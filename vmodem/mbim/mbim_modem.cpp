@@ -215,8 +215,7 @@ std::pair<uint32_t, Bytes> MbimModem::slots(const Message& request) {
       const uint32_t slot = decode_slot_info_request(request.information);
       if (slot >= kSlots) return {kStatusInvalidParameters, {}};
       SlotInfo info{slot, kSlotEmpty};
-      if (slot == 0)
-        info.state = sim_iccid_.empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
+      if (slot == 0) info.state = sim_iccid_.empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
       return {kStatusNone, encode(info)};
     }
     case kCidDeviceSlotMappings: {
