@@ -33,7 +33,16 @@ class ModemConnection : public CardConnection {
                                           std::string(sim_restart_name(how)) + " (only " +
                                           sim_restart_choices(transport_) + ")");
     }
-    link_->restart_sim();
+    try {
+      link_->restart_sim();
+    } catch (const Error& e) {
+      if (e.code() != Errc::NotSupported) throw;
+      throw Error(Errc::NotSupported,
+                  std::string(e.what()) + "; this modem cannot restart its SIM by " +
+                      std::string(sim_restart_name(how)) +
+                      ": set SimRestart=refresh for it (docs/configuration.md, \"Restarting the "
+                      "SIM\")");
+    }
   }
 
  private:

@@ -1,17 +1,12 @@
 #include "daemon/modem_sim_restart.h"
 
 #include <array>
-#include <utility>
 
 namespace euiccd::daemon {
 namespace {
 
-constexpr std::array<std::pair<SimRestart, std::string_view>, 4> kNames{{
-    {SimRestart::Refresh, "refresh"},
-    {SimRestart::PowerCycle, "power-cycle"},
-    {SimRestart::UiccReset, "uicc-reset"},
-    {SimRestart::Cfun, "cfun"},
-}};
+constexpr SimRestart kAllWays[] = {SimRestart::Refresh, SimRestart::PowerCycle,
+                                   SimRestart::UiccReset, SimRestart::Cfun};
 
 struct TransportWays {
   ModemTransport transport;
@@ -40,14 +35,18 @@ const TransportWays& ways_of(ModemTransport transport) {
 }  // namespace
 
 std::string_view sim_restart_name(SimRestart how) {
-  for (const auto& [way, name] : kNames)
-    if (way == how) return name;
+  switch (how) {
+    case SimRestart::Refresh: return "refresh";
+    case SimRestart::PowerCycle: return "power-cycle";
+    case SimRestart::UiccReset: return "uicc-reset";
+    case SimRestart::Cfun: return "cfun";
+  }
   return "?";
 }
 
 std::optional<SimRestart> parse_sim_restart(std::string_view name) {
-  for (const auto& [way, n] : kNames)
-    if (n == name) return way;
+  for (SimRestart how : kAllWays)
+    if (sim_restart_name(how) == name) return how;
   return std::nullopt;
 }
 

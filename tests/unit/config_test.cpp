@@ -252,18 +252,15 @@ TEST_F(ConfigTest, AModemWithoutTransportOrDeviceIsDroppedWithAReason) {
 // transport cannot do is reported at the key's own line, once every file is read (a drop-in
 // may change the transport), and the transport's default applies.
 TEST_F(ConfigTest, SimRestartIsCheckedAgainstTheTransportAtItsLine) {
-  write(main_,
-        "[Modem:wwan]\nTransport=qmi\nDevice=/dev/cdc-wdm0\nSimRestart=refresh\n"
-        "[Modem:router]\nTransport=at\nDevice=/dev/ttyUSB2\nSimRestart=uicc-reset\n"
-        "[ModemOverride:/sys/devices/usb1/1-1]\nSimRestart=cfun\n"
-        "[ModemOverride:861234567890123]\nTransport=mbim\nSimRestart=uicc-reset\n");
-  LoadedConfig loaded = load();
-  ASSERT_EQ(loaded.diagnostics.size(), 1u);
-  const ConfigDiagnostic& d = loaded.diagnostics[0];
-  EXPECT_EQ(d.file, main_.string());
-  EXPECT_EQ(d.line, 8u);
+  const ConfigDiagnostic d = single_problem(
+      "[Modem:wwan]\nTransport=qmi\nDevice=/dev/cdc-wdm0\nSimRestart=refresh\n"
+      "[Modem:router]\nTransport=at\nDevice=/dev/ttyUSB2\nSimRestart=uicc-reset\n"
+      "[ModemOverride:/sys/devices/usb1/1-1]\nSimRestart=cfun\n"
+      "[ModemOverride:861234567890123]\nTransport=mbim\nSimRestart=uicc-reset\n",
+      8);
   EXPECT_THAT(d.message, HasSubstr("SimRestart=uicc-reset in [Modem:router] is not a way of at "
                                    "modems (refresh or cfun); the default cfun applies"));
+  LoadedConfig loaded = load();
   EXPECT_EQ(loaded.config.modems.at("wwan").endpoint()->sim_restart, SimRestart::Refresh);
   EXPECT_EQ(loaded.config.modems.at("router").endpoint()->sim_restart, std::nullopt);
   // Without Transport= the override is checked against the port ModemManager's modem gets.

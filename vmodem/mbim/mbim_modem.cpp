@@ -60,16 +60,12 @@ MbimFaultPlan parse_mbim_fault(const std::string& spec) {
 
 MbimModem::MbimModem(veuicc::Card& card, std::function<std::string()> enabled_iccid,
                      MbimFaultPlan faults)
-    : card_(card),
-      enabled_iccid_(std::move(enabled_iccid)),
-      faults_(faults),
-      sim_iccid_(enabled_iccid_()) {}
+    : card_(card), started_(card, std::move(enabled_iccid)), faults_(faults) {}
 
 void MbimModem::restart_card() {
   groups_.clear();
   pending_.clear();
-  card_.reset();
-  sim_iccid_ = enabled_iccid_();
+  started_.restart();
 }
 
 MessageModem MbimModem::message_modem() {
@@ -180,7 +176,7 @@ MbimAction MbimModem::command(const Message& request) {
 }
 
 std::pair<uint32_t, Bytes> MbimModem::basic_connect(const Message& request) {
-  const std::string& iccid = sim_iccid_;
+  const std::string& iccid = started_.iccid();
   switch (request.cid) {
     case kCidDeviceCaps: {
       DeviceCaps caps;
@@ -215,7 +211,8 @@ std::pair<uint32_t, Bytes> MbimModem::slots(const Message& request) {
       const uint32_t slot = decode_slot_info_request(request.information);
       if (slot >= kSlots) return {kStatusInvalidParameters, {}};
       SlotInfo info{slot, kSlotEmpty};
-      if (slot == 0) info.state = sim_iccid_.empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
+      if (slot == 0)
+        info.state = started_.iccid().empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
       return {kStatusNone, encode(info)};
     }
     case kCidDeviceSlotMappings: {

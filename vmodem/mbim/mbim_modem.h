@@ -19,6 +19,7 @@
 #include "modem/mbim/message.h"
 #include "veuicc/card.h"
 #include "vmodem/pty/message_pty.h"
+#include "vmodem/uim/uim_task.h"
 
 namespace euiccd::vmodem::mbim {
 
@@ -85,7 +86,7 @@ class MbimModem {
   void restart_card();  // the card starts again: channels gone, its profile read anew
 
   veuicc::Card& card_;
-  std::function<std::string()> enabled_iccid_;
+  StartedCard started_;  // what the modem read when the card last started
   MbimFaultPlan faults_;
   bool fault_fired_ = false;
   uint32_t active_slot_ = 0;             // executor 0's slot
@@ -94,7 +95,6 @@ class MbimModem {
   uint64_t opens_ = 0;
   uint64_t apdus_ = 0;
   uint32_t pass_through_ = 0;  // UICC Reset's pass-through status
-  std::string sim_iccid_;      // the enabled profile's ICCID when the card last started
 };
 
 }  // namespace euiccd::vmodem::mbim

@@ -42,15 +42,11 @@ QmiFaultPlan parse_qmi_fault(const std::string& spec) {
 
 QmiModem::QmiModem(veuicc::Card& card, std::function<std::string()> enabled_iccid,
                    QmiFaultPlan faults)
-    : card_(card),
-      enabled_iccid_(std::move(enabled_iccid)),
-      faults_(faults),
-      sim_iccid_(enabled_iccid_()) {}
+    : card_(card), started_(card, std::move(enabled_iccid)), faults_(faults) {}
 
 void QmiModem::restart_card() {
   channel_owner_.clear();
-  card_.reset();
-  sim_iccid_ = enabled_iccid_();
+  started_.restart();
 }
 
 MessageModem QmiModem::message_modem() {
@@ -143,7 +139,7 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
       case kUimGetCardStatus: {
         CardStatus status;
         status.present = sim_on_;
-        if (sim_on_ && !sim_iccid_.empty()) {
+        if (sim_on_ && !started_.iccid().empty()) {
           // The enabled profile's USIM (3GPP RID A000000087, application 1002).
           status.applications.push_back({2, 7, from_hex("A0000000871002FF49FF0589")});
         }
@@ -152,7 +148,7 @@ QmiAction QmiModem::uim(uint8_t cid, const Sdu& request) {
       case kUimGetSlotStatus: {
         SlotStatus status;
         status.card_present = sim_on_;
-        const std::string iccid = sim_on_ ? sim_iccid_ : std::string();
+        const std::string iccid = sim_on_ ? started_.iccid() : std::string();
         if (!iccid.empty()) status.iccid = iccid_to_bcd(iccid);
         if (sim_on_) status.atr = card_.atr();
         status.eid = card_.config().eid;

@@ -18,6 +18,7 @@
 #include "modem/qmi/qmux.h"
 #include "veuicc/card.h"
 #include "vmodem/pty/message_pty.h"
+#include "vmodem/uim/uim_task.h"
 
 namespace euiccd::vmodem::qmi {
 
@@ -67,15 +68,14 @@ class QmiModem {
   std::vector<modem::qmi::Tlv> power(const modem::qmi::Sdu& request);
 
   veuicc::Card& card_;
-  std::function<std::string()> enabled_iccid_;
+  StartedCard started_;  // what the modem read when the card last started
   QmiFaultPlan faults_;
   bool fault_fired_ = false;
   std::map<uint8_t, uint8_t> next_cid_;       // service → last CID handed out
   std::map<uint8_t, uint8_t> channel_owner_;  // logical channel → UIM CID
   uint64_t opens_ = 0;
   uint64_t apdus_ = 0;
-  bool sim_on_ = true;     // Power Off SIM / Power On SIM
-  std::string sim_iccid_;  // the enabled profile's ICCID when the card last started
+  bool sim_on_ = true;  // Power Off SIM / Power On SIM
 };
 
 }  // namespace euiccd::vmodem::qmi

@@ -1,9 +1,11 @@
 // What the emulated QMI and MBIM modems share of a real modem's UIM task and of their setup:
 // the card's status word, the class byte of a logical channel, the 61xx pieces the modem
-// fetches from the card itself, and the --qmi-fault / --mbim-fault "KIND@N" syntax.
+// fetches from the card itself, the profile the modem read when the card last started, and the
+// --qmi-fault / --mbim-fault "KIND@N" syntax.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -25,6 +27,28 @@ Bytes select_by_aid(uint32_t channel, uint8_t p2, const Bytes& aid);
 // Sends `command` to the card and, like a modem's UIM task, fetches the 61xx pieces with GET
 // RESPONSE itself (64 at most), so the host gets one whole answer: all data + the last SW.
 Bytes transmit_whole(veuicc::Card& card, const Bytes& command);
+
+// The card as a modem's UIM task starts it: at power-up, after a REFRESH, a SIM power cycle or
+// a UICC reset the card is reset and the modem reads the enabled profile's ICCID anew, which it
+// reports (card/slot status, subscriber ready status) until the next start. So an Enable
+// without REFRESH shows only after a SIM restart, as on a real modem.
+class StartedCard {
+ public:
+  // `enabled_iccid` gives the enabled profile's ICCID (decimal), empty when none.
+  StartedCard(veuicc::Card& card, std::function<std::string()> enabled_iccid)
+      : card_(card), enabled_iccid_(std::move(enabled_iccid)), iccid_(enabled_iccid_()) {}
+
+  void restart() {
+    card_.reset();
+    iccid_ = enabled_iccid_();
+  }
+  const std::string& iccid() const { return iccid_; }
+
+ private:
+  veuicc::Card& card_;
+  std::function<std::string()> enabled_iccid_;
+  std::string iccid_;
+};
 
 // Parses `spec`, "KIND" or "KIND@N" (N ≥ 1, default 1), into a fault plan with the members
 // `fault` (one of `kinds`) and `at`. Throws InvalidArgument: "<option> KIND@N wants N ≥ 1…",
