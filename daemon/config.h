@@ -120,8 +120,8 @@ struct ModemOverrideConfig {
   bool ignore = false;           // `Ignore=yes`: euiccd leaves this modem alone
   // `SimRestart=refresh|power-cycle|uicc-reset|cfun`: how a profile switch makes the modem
   // re-read its SIM; unset: the transport's default (daemon/modem_sim_restart.h).
-  std::optional<SimRestart> sim_restart;
-  ConfigPlace sim_restart_place;  // where SimRestart= was last set
+  std::optional<SimRestart> sim_restart = std::nullopt;
+  ConfigPlace sim_restart_place{};  // where SimRestart= was last set
 
   bool operator==(const ModemOverrideConfig&) const = default;
 };
@@ -137,8 +137,8 @@ struct ModemConfig {
   std::optional<std::chrono::milliseconds> timeout;
   // `SimRestart=`: as in [ModemOverride:]; a way the transport cannot do is reported at this
   // key's line once every file is read, and the transport's default applies.
-  std::optional<SimRestart> sim_restart;
-  ConfigPlace sim_restart_place;
+  std::optional<SimRestart> sim_restart = std::nullopt;
+  ConfigPlace sim_restart_place{};
   // Where the section was last opened, for the diagnostic when a required key is missing.
   std::string file;
   unsigned line = 0;

@@ -34,7 +34,9 @@ struct ModemEndpoint {
   std::string modem_object;
   // How a profile switch makes this modem re-read its SIM, as the configuration says
   // (`SimRestart=`); nullopt: the transport's default (daemon/modem_sim_restart.h).
-  std::optional<SimRestart> sim_restart;
+  // (A default member initializer, so that aggregate initialisations without it stay
+  // -Wmissing-field-initializers clean.)
+  std::optional<SimRestart> sim_restart = std::nullopt;
 
   // "<transport>:<device>#<slot>", e.g. "qmi:/dev/cdc-wdm0#1": what a modem backend's
   // CardSlot::device holds, unique among all endpoints.
