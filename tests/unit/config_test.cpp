@@ -275,6 +275,7 @@ TEST_F(ConfigTest, SimRestartIsCheckedAgainstTheTransportAtItsLine) {
   EXPECT_EQ(loaded.config.modems.at("router").endpoint()->sim_restart, SimRestart::UiccReset);
   EXPECT_EQ(loaded.config.modems.at("wwan").sim_restart, std::nullopt);
 
+  fs::remove(dropins_ / "50-router.conf");
   EXPECT_THAT(single_problem("[Modem:m]\nTransport=at\nDevice=/dev/ttyUSB2\nSimRestart=reboot\n", 4)
                   .message,
               HasSubstr("'reboot' is not a way to restart a SIM (refresh, power-cycle, "
