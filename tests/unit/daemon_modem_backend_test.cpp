@@ -1,20 +1,28 @@
 // The modem backends (daemon/modem_backend.h): the union of the endpoint sources as CardSlots,
 // hot-plug by a source forgetting an endpoint, which source's details win, the per-carrier
-// card settings, and the refusal to reach a proxied modem as a non-root user.
+// card settings, the refusal to reach a proxied modem as a non-root user, and the SIM restart
+// of a switch (issue 13) through a connection.
 #include <gtest/gtest.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "apdu/channel_link.h"
+#include "apdu/es10_channel.h"
+#include "apdu/logical_channel.h"
 #include "base/error.h"
 #include "daemon/modem_backend.h"
 #include "daemon/modem_sim_restart.h"
+#include "lpa/es10_client.h"
 #include "modem/at/at_channel_link.h"
 #include "sdbus/sdbus.h"
+#include "tests/unit/veuicc_fixture.h"
+#include "vmodem/at/pty_modem.h"
 
 namespace {
 
@@ -207,6 +215,41 @@ TEST_F(ModemBackendTest, SimRestartIsTheConfiguredWayElseTheTransportsDefault) {
       EXPECT_NE(std::string(e.what()).find("only refresh or cfun"), std::string::npos) << e.what();
     }
   }
+}
+
+// The seam as a switch uses it, on the card worker: connection.restart_sim(
+// *backend.sim_restart(device)), here on a real AT link to the emulated AT modem (in-process,
+// on a pty): AT+CFUN=0/1 reach the modem, the session is gone (a counted reset), and the same
+// connection's link opens a new one on the next command.
+TEST_F(ModemBackendTest, AConnectionRestartsTheSimTheWayTheBackendSays) {
+  veuicc::testing::CardHarness harness;
+  const std::string port = dir_ + "/ttyAT0";
+  std::atomic<bool> stop{false};
+  vmodem::at::AtModemOptions modem_options;
+  std::thread modem([&] { vmodem::at::run_pty_modem(harness.card(), modem_options, port, stop); });
+  for (int i = 0; i < 500 && access(port.c_str(), F_OK) != 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(access(port.c_str(), F_OK), 0) << "the emulated AT modem made no port";
+
+  ModemBackend backend(at_carrier());
+  backend.set_endpoints("config", {{at(port), 2000ms}});
+  const std::string device = at(port).key();
+  {
+    std::unique_ptr<CardConnection> c = backend.connect(device);
+    apdu::LogicalChannel channel(c->link());
+    apdu::Es10Channel es10_channel(channel);
+    lpa::Es10Client es10(es10_channel);
+    EXPECT_EQ(es10.get_eid(), veuicc::testing::kEid);
+    const std::optional<SimRestart> how = backend.sim_restart(device);
+    ASSERT_EQ(how, SimRestart::Cfun);
+    c->restart_sim(*how);
+    EXPECT_EQ(c->link().reset_count(), 1u);
+    EXPECT_EQ(es10.get_eid(), veuicc::testing::kEid);  // a new session on the same link
+    EXPECT_EQ(c->link().reset_count(), 1u);
+  }
+  stop = true;
+  modem.join();
+  unlink(port.c_str());
 }
 
 TEST(ModemSimRestart, EachTransportHasItsOwnWayAndADefault) {
