@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "base/error.h"
+#include "daemon/modem_sim_restart.h"
 #include "lpa/iccid.h"
 #include "lpa/imei.h"
 #include "lpa/nickname.h"
@@ -319,6 +320,18 @@ Apply set_transport(std::optional<ModemTransport>& out, std::string_view v) {
   });
 }
 
+Apply set_sim_restart(std::optional<SimRestart>& out, std::string_view v) {
+  return set_optional(out, v, [](SimRestart& how, std::string_view text) -> Apply {
+    auto parsed = parse_sim_restart(text);
+    if (!parsed) {
+      return in_quotes(text) + " is not a way to restart a SIM (refresh, power-cycle, " +
+             "uicc-reset or cfun)";
+    }
+    how = *parsed;
+    return {};
+  });
+}
+
 Apply set_device(std::string& out, std::string_view v) {
   if (!v.empty() && !v.starts_with('/')) {
     return in_quotes(v) + " is not a device path (e.g. /dev/cdc-wdm0 or /dev/ttyUSB2)";
@@ -515,6 +528,8 @@ const KeyRule<ModemOverrideConfig> kModemOverrideKeys[] = {
      [](ModemOverrideConfig& m, std::string_view v) { return set_optional(m.slot, v, set_slot); }},
     {"Ignore",
      [](ModemOverrideConfig& m, std::string_view v) { return set_bool(m.ignore, v, false); }},
+    {"SimRestart",
+     [](ModemOverrideConfig& m, std::string_view v) { return set_sim_restart(m.sim_restart, v); }},
 };
 
 const KeyRule<ModemConfig> kModemKeys[] = {
@@ -523,6 +538,8 @@ const KeyRule<ModemConfig> kModemKeys[] = {
     {"Slot", [](ModemConfig& m, std::string_view v) { return set_slot(m.slot, v); }},
     {"TimeoutSec",
      [](ModemConfig& m, std::string_view v) { return set_modem_timeout(m.timeout, v); }},
+    {"SimRestart",
+     [](ModemConfig& m, std::string_view v) { return set_sim_restart(m.sim_restart, v); }},
 };
 
 std::string lowercase(std::string_view s) {
@@ -734,10 +751,18 @@ class FileParser {
       case Section::Operator:
         apply(kOperatorKeys, config.topup.operators[section_key_], name, value);
         return;
-      case Section::ModemOverride:
-        apply(kModemOverrideKeys, config.modem_overrides[section_key_], name, value);
+      case Section::ModemOverride: {
+        ModemOverrideConfig& modem = config.modem_overrides[section_key_];
+        apply(kModemOverrideKeys, modem, name, value);
+        if (name == "SimRestart") modem.sim_restart_place = {file_name_, line_};
         return;
-      case Section::Modem: apply(kModemKeys, config.modems[section_key_], name, value); return;
+      }
+      case Section::Modem: {
+        ModemConfig& modem = config.modems[section_key_];
+        apply(kModemKeys, modem, name, value);
+        if (name == "SimRestart") modem.sim_restart_place = {file_name_, line_};
+        return;
+      }
       case Section::Profile: {
         ProfileConfig& profile = config.profiles[section_key_];
         if (find_rule(kOperatorKeys, name) != nullptr) {
@@ -869,6 +894,32 @@ void drop_incomplete_modems(LoadedConfig& loaded) {
   }
 }
 
+// SimRestart= against the section's Transport=, once every file is read (a drop-in may change
+// either): a way the transport cannot do is reported where it was written and dropped, so the
+// transport's default applies. An override without Transport= is checked when ModemManager's
+// modem shows which transport it gets (daemon/modem_endpoint_choice.cpp).
+void check_sim_restart(const std::string& section, const std::optional<ModemTransport>& transport,
+                       std::optional<SimRestart>& how, const ConfigPlace& place,
+                       LoadedConfig& loaded) {
+  if (!transport || !how || can_restart_sim(*transport, *how)) return;
+  loaded.diagnostics.push_back(
+      {place.file, place.line,
+       "SimRestart=" + std::string(sim_restart_name(*how)) + " in [" + section + "] is not a way " +
+           "of " + std::string(transport_name(*transport)) + " modems (" +
+           sim_restart_choices(*transport) + "); the default " +
+           std::string(sim_restart_name(default_sim_restart(*transport))) + " applies"});
+  how.reset();
+}
+
+void check_sim_restarts(LoadedConfig& loaded) {
+  for (auto& [name, m] : loaded.config.modems)
+    check_sim_restart("Modem:" + name, m.transport, m.sim_restart, m.sim_restart_place, loaded);
+  for (auto& [match, m] : loaded.config.modem_overrides) {
+    check_sim_restart("ModemOverride:" + match, m.transport, m.sim_restart, m.sim_restart_place,
+                      loaded);
+  }
+}
+
 LoadedConfig load_files(const fs::path& main_file, const fs::path& dropin_dir) {
   LoadedConfig loaded;
   if (!main_file.empty()) load_config_file(main_file, loaded);
@@ -901,12 +952,13 @@ LoadedConfig load_files(const fs::path& main_file, const fs::path& dropin_dir) {
 
 std::optional<ModemEndpoint> ModemConfig::endpoint() const {
   if (!transport || device.empty()) return std::nullopt;
-  return ModemEndpoint{*transport, device, slot, {}};
+  return ModemEndpoint{*transport, device, slot, {}, sim_restart};
 }
 
 LoadedConfig load_config(const fs::path& main_file, const fs::path& dropin_dir) {
   LoadedConfig loaded = load_files(main_file, dropin_dir);
   drop_incomplete_modems(loaded);
+  check_sim_restarts(loaded);
   return loaded;
 }
 

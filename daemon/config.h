@@ -99,6 +99,14 @@ struct ProfileConfig {
   bool operator==(const ProfileConfig&) const = default;
 };
 
+// Where a key was written, for a diagnostic made only once every file is read.
+struct ConfigPlace {
+  std::string file;
+  unsigned line = 0;
+
+  bool operator==(const ConfigPlace&) const = default;
+};
+
 // [ModemOverride:<match>]: for a modem ModemManager manages, what euiccd would otherwise pick
 // from its ports (daemon/modem_endpoint_choice.h). <match> is the modem's ModemManager `Device`
 // (its sysfs path, e.g. /sys/devices/pci0000:00/0000:00:14.0/usb2/2-3) or its
@@ -110,6 +118,10 @@ struct ModemOverrideConfig {
   std::optional<std::string> port;
   std::optional<unsigned> slot;  // `Slot=`: the SIM slot, 1-based
   bool ignore = false;           // `Ignore=yes`: euiccd leaves this modem alone
+  // `SimRestart=refresh|power-cycle|uicc-reset|cfun`: how a profile switch makes the modem
+  // re-read its SIM; unset: the transport's default (daemon/modem_sim_restart.h).
+  std::optional<SimRestart> sim_restart = std::nullopt;
+  ConfigPlace sim_restart_place{};  // where SimRestart= was last set
 
   bool operator==(const ModemOverrideConfig&) const = default;
 };
@@ -123,6 +135,10 @@ struct ModemConfig {
   unsigned slot = 1;                        // `Slot=`: the SIM slot, 1..16
   // `TimeoutSec=`: how long one modem command may take; unset: the carrier's default.
   std::optional<std::chrono::milliseconds> timeout;
+  // `SimRestart=`: as in [ModemOverride:]; a way the transport cannot do is reported at this
+  // key's line once every file is read, and the transport's default applies.
+  std::optional<SimRestart> sim_restart = std::nullopt;
+  ConfigPlace sim_restart_place{};
   // Where the section was last opened, for the diagnostic when a required key is missing.
   std::string file;
   unsigned line = 0;

@@ -8,21 +8,46 @@
 #include "apdu/channel_link.h"
 #include "base/error.h"
 #include "daemon/log.h"
+#include "daemon/modem_sim_restart.h"
 
 namespace euiccd::daemon {
 namespace {
 
 class ModemConnection : public CardConnection {
  public:
-  explicit ModemConnection(std::unique_ptr<apdu::ChannelLink> link) : link_(std::move(link)) {}
+  ModemConnection(ModemTransport transport, std::unique_ptr<modem::ModemLink> link)
+      : transport_(transport), link_(std::move(link)) {}
 
   apdu::ChannelLink& link() override { return *link_; }
   // The modem owns the logical channel: no other program can send on it, and there is
   // nothing like a PC/SC transaction to take.
   std::unique_ptr<CardHold> hold() override { return nullptr; }
 
+  // Refresh: the modem already did it on the card's request. The transport's own way: its
+  // link sends it (and reopens the channel on the next command).
+  void restart_sim(SimRestart how) override {
+    if (how == SimRestart::Refresh) return;
+    if (!can_restart_sim(transport_, how)) {
+      throw Error(Errc::NotSupported, "a " + std::string(transport_name(transport_)) +
+                                          " modem cannot restart its SIM by " +
+                                          std::string(sim_restart_name(how)) + " (only " +
+                                          sim_restart_choices(transport_) + ")");
+    }
+    try {
+      link_->restart_sim();
+    } catch (const Error& e) {
+      if (e.code() != Errc::NotSupported) throw;
+      throw Error(Errc::NotSupported,
+                  std::string(e.what()) + "; this modem cannot restart its SIM by " +
+                      std::string(sim_restart_name(how)) +
+                      ": set SimRestart=refresh for it (docs/configuration.md, \"Restarting the "
+                      "SIM\")");
+    }
+  }
+
  private:
-  std::unique_ptr<apdu::ChannelLink> link_;
+  ModemTransport transport_;
+  std::unique_ptr<modem::ModemLink> link_;
 };
 
 // The device node's identity (st_rdev, st_dev, st_ino), or nullopt when it does not exist.
@@ -92,7 +117,7 @@ std::unique_ptr<CardConnection> ModemBackend::connect(const std::string& device)
       throw Error(Errc::NotAllowed,
                   "cannot reach the modem at " + setup.endpoint.device + ": " + problem);
   }
-  return std::make_unique<ModemConnection>(carrier_.make_link(setup));
+  return std::make_unique<ModemConnection>(carrier_.transport, carrier_.make_link(setup));
 }
 
 std::unique_ptr<DeviceWatch> ModemBackend::watch(LoopQueue&, SlotsChanged changed) {
@@ -114,8 +139,15 @@ std::string ModemBackend::modem_object(const std::string& device) const {
   return it == served_.end() ? std::string() : it->second.endpoint.modem_object;
 }
 
-std::optional<SimRestart> ModemBackend::sim_restart(const std::string& /*device*/) const {
-  return SimRestart::Refresh;
+std::optional<SimRestart> ModemBackend::sim_restart(const std::string& device) const {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = served_.find(device);
+    if (it != served_.end() && it->second.endpoint.sim_restart &&
+        can_restart_sim(carrier_.transport, *it->second.endpoint.sim_restart))
+      return it->second.endpoint.sim_restart;
+  }
+  return default_sim_restart(carrier_.transport);
 }
 
 void ModemBackend::set_endpoints(const std::string& source, const std::vector<ModemSetup>& setups) {
@@ -142,6 +174,7 @@ std::map<std::string, ModemSetup> ModemBackend::union_of_sources() const {
       ModemSetup& kept = it->second;
       if (kept.endpoint.modem_object.empty()) kept.endpoint.modem_object = s.endpoint.modem_object;
       if (!kept.timeout) kept.timeout = s.timeout;
+      if (!kept.endpoint.sim_restart) kept.endpoint.sim_restart = s.endpoint.sim_restart;
     }
   }
   return all;

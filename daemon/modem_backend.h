@@ -4,7 +4,9 @@
 // device is the endpoint's key, and an endpoint that no source names any more leaves the bus
 // like a reader unplugged. A connection is the carrier's apdu::ChannelLink, built on the card's
 // worker thread by the carrier's entry (daemon/modem_carriers.h); modems have no exclusive hold
-// (the modem keeps the logical channel to itself), so hold() is nullptr.
+// (the modem keeps the logical channel to itself), so hold() is nullptr. A connection restarts
+// the SIM (issue 13) through its link, the way the endpoint's configuration or the transport's
+// default says (daemon/modem_sim_restart.h).
 //
 // This file knows no carrier library: the links come in through ModemCarrier::make_link.
 #pragma once
@@ -20,10 +22,7 @@
 
 #include "daemon/card_backend.h"
 #include "daemon/modem_endpoint.h"
-
-namespace euiccd::apdu {
-class ChannelLink;
-}
+#include "modem/modem_link.h"
 
 namespace euiccd::daemon {
 
@@ -39,7 +38,7 @@ struct ModemCarrier {
   ModemTransport transport = ModemTransport::Qmi;
   // Builds the link for `setup` on the calling thread (the card's worker); it connects on its
   // first open(). Throws euiccd::Error for an endpoint the carrier cannot serve.
-  std::function<std::unique_ptr<apdu::ChannelLink>(const ModemSetup& setup)> make_link;
+  std::function<std::unique_ptr<modem::ModemLink>(const ModemSetup& setup)> make_link;
   // STORE DATA segment to start at (a carrier with a short command line wants less than 255).
   size_t segment_size = 255;
   // Reached through qmi-proxy / mbim-proxy, which Debian builds to serve root clients only.
@@ -61,7 +60,7 @@ class ModemBackend : public CardBackend {
   std::unique_ptr<DeviceWatch> watch(LoopQueue& loop, SlotsChanged changed) override;
   CardSettings card_settings(CardSettings configured) const override;
   std::string modem_object(const std::string& device) const override;
-  // Refresh for now: the modems euiccd drives carry out the eUICC's REFRESH themselves.
+  // The endpoint's configured way (`SimRestart=`), else the transport's default.
   std::optional<SimRestart> sim_restart(const std::string& device) const override;
 
   // Loop thread: every endpoint `source` names now (endpoints of other transports are left
@@ -75,7 +74,8 @@ class ModemBackend : public CardBackend {
  private:
   class Watch;
   // The setup a key stands for now: ModemManager's (which knows the modem object) wins over
-  // the configuration's for the same key, the configuration's timeout is kept.
+  // the configuration's for the same key, the configuration's timeout and SIM restart are
+  // kept when ModemManager's has none.
   std::map<std::string, ModemSetup> union_of_sources() const;
   void report();
 

@@ -19,7 +19,7 @@
 namespace euiccd::daemon {
 namespace {
 
-std::unique_ptr<apdu::ChannelLink> make_at_link(const ModemSetup& setup) {
+std::unique_ptr<modem::ModemLink> make_at_link(const ModemSetup& setup) {
   // +CCHO/+CGLA carry no slot: the modem uses the SIM it has selected itself.
   if (setup.endpoint.slot != 1)
     throw Error(Errc::NotSupported, "the AT modem at " + setup.endpoint.device + " has no slot " +
@@ -34,7 +34,7 @@ std::unique_ptr<apdu::ChannelLink> make_at_link(const ModemSetup& setup) {
 #if defined(EUICCD_HAVE_MODEM_QMI) || defined(EUICCD_HAVE_MODEM_MBIM)
 // QMI and MBIM links live in a module (daemon/modem_glib_module.cpp) loaded on the first such
 // connect, next to the daemon's executable as installed (and in the build tree alike).
-using MakeLink = apdu::ChannelLink* (*)(const ModemSetup&);
+using MakeLink = modem::ModemLink* (*)(const ModemSetup&);
 
 std::string module_path() {
   std::error_code ec;
@@ -61,8 +61,8 @@ MakeLink load_glib_module() {
   return make;
 }
 
-std::unique_ptr<apdu::ChannelLink> make_glib_link(const ModemSetup& setup) {
-  return std::unique_ptr<apdu::ChannelLink>(load_glib_module()(setup));
+std::unique_ptr<modem::ModemLink> make_glib_link(const ModemSetup& setup) {
+  return std::unique_ptr<modem::ModemLink>(load_glib_module()(setup));
 }
 #endif
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/card_backend.h"
+
 namespace euiccd::daemon {
 
 enum class ModemTransport { Qmi, Mbim, At };
@@ -30,6 +32,11 @@ struct ModemEndpoint {
   // ModemManager's modem object path, empty when the endpoint comes from the configuration
   // alone (the D-Bus Modem property is "/" then).
   std::string modem_object;
+  // How a profile switch makes this modem re-read its SIM, as the configuration says
+  // (`SimRestart=`); nullopt: the transport's default (daemon/modem_sim_restart.h).
+  // (A default member initializer, so that aggregate initialisations without it stay
+  // -Wmissing-field-initializers clean.)
+  std::optional<SimRestart> sim_restart = std::nullopt;
 
   // "<transport>:<device>#<slot>", e.g. "qmi:/dev/cdc-wdm0#1": what a modem backend's
   // CardSlot::device holds, unique among all endpoints.

@@ -20,6 +20,7 @@
 #include <algorithm>
 
 #include "base/text_case.h"
+#include "daemon/modem_sim_restart.h"
 
 namespace euiccd::daemon {
 namespace {
@@ -216,6 +217,19 @@ EndpointChoice choose_modem_endpoint(const ModemFacts& modem,
   }
   std::string reason = port->why + ", slot " + std::to_string(endpoint.slot);
   if (!slot_why.empty()) reason += " (" + slot_why + ")";
+  if (override_config != nullptr && override_config->sim_restart) {
+    // Checked against Transport= when the configuration was read; a transport chosen here may
+    // still lack the way, and then its default applies.
+    const SimRestart how = *override_config->sim_restart;
+    if (can_restart_sim(endpoint.transport, how)) {
+      endpoint.sim_restart = how;
+    } else {
+      reason += "; SimRestart=" + std::string(sim_restart_name(how)) + " is not a way of " +
+                std::string(transport_name(endpoint.transport)) + " modems (" +
+                sim_restart_choices(endpoint.transport) + "), its default " +
+                std::string(sim_restart_name(default_sim_restart(endpoint.transport))) + " applies";
+    }
+  }
   return {std::move(endpoint), reason + "; " + hardware(modem)};
 }
 

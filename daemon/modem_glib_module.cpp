@@ -5,9 +5,9 @@
 // daemon_memory_test's load against its 8 MB bound; docs/performance.md, "Memory").
 #include <memory>
 
-#include "apdu/channel_link.h"
 #include "base/error.h"
 #include "daemon/modem_backend.h"
+#include "modem/modem_link.h"
 #ifdef EUICCD_HAVE_MODEM_QMI
 #include "modem/qmi/qmi_channel_link.h"
 #endif
@@ -22,7 +22,7 @@ using euiccd::Error;
 using euiccd::daemon::ModemSetup;
 using euiccd::daemon::ModemTransport;
 
-std::unique_ptr<euiccd::apdu::ChannelLink> make_link(const ModemSetup& setup) {
+std::unique_ptr<euiccd::modem::ModemLink> make_link(const ModemSetup& setup) {
   switch (setup.endpoint.transport) {
 #ifdef EUICCD_HAVE_MODEM_QMI
     case ModemTransport::Qmi: {
@@ -55,7 +55,7 @@ std::unique_ptr<euiccd::apdu::ChannelLink> make_link(const ModemSetup& setup) {
 
 // The module's one entry point (daemon/modem_carriers.cpp looks it up by this name). The
 // caller owns the link; errors come as euiccd::Error like any carrier's.
-extern "C" __attribute__((visibility("default"))) euiccd::apdu::ChannelLink*
+extern "C" __attribute__((visibility("default"))) euiccd::modem::ModemLink*
 euiccd_modem_glib_make_link(const ModemSetup& setup) {
   return make_link(setup).release();
 }

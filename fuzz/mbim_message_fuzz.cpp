@@ -58,6 +58,10 @@ void responses(ByteView info) {
     check(status_of_sw(sw_of_status(apdu.status)) == (apdu.status & 0xFFFF));
   });
   guarded([&] { (void)decode_close_channel_response(info); });
+  guarded([&] {
+    const auto reset = decode_reset_response(info);
+    check(decode_reset_response(encode(reset)).pass_through_status == reset.pass_through_status);
+  });
   guarded([&] { (void)decode_slot_info(info); });
   guarded([&] { check(decode_slot_mappings(info).size() <= 16); });
 }
@@ -75,6 +79,7 @@ void requests(ByteView info) {
     check(decode_apdu_request(encode(apdu)).command == apdu.command);
   });
   guarded([&] { (void)decode_close_channel_request(info); });
+  guarded([&] { (void)decode_reset_request(info); });
   guarded([&] { (void)decode_slot_info_request(info); });
 }
 

@@ -79,6 +79,11 @@ void uim_response(ByteView bytes) {
   } catch (const Error& e) {
     expected(e);
   }
+  try {
+    named("Power Off SIM", decode_result(sdu), std::nullopt);  // Power Off / On SIM answers
+  } catch (const Error& e) {
+    expected(e);
+  }
 }
 
 void uim_request(ByteView bytes) {
@@ -100,6 +105,12 @@ void uim_request(ByteView bytes) {
   }
   try {
     (void)decode_close_logical_channel_request(sdu);
+  } catch (const Error& e) {
+    expected(e);
+  }
+  try {
+    const auto power = decode_sim_power_request(sdu);
+    check(power.slot >= 1 && encode(power).size() == 1);
   } catch (const Error& e) {
     expected(e);
   }

@@ -51,7 +51,7 @@ const char kUsage[] =
     "  --modem at            be a modem's SIM instead of a vpcd card: an AT modem on a pty\n"
     "  --pty-link PATH       symlink to the modem's pty (what the host opens as its port)\n"
     "  --at-fault F[@N]      cme-error|silent|garbled|truncated|urc-storm|urc|slow|reset|\n"
-    "                        no-ccho, on\n"
+    "                        no-ccho|cfun-refused, on\n"
     "                        every +CGLA/+CSIM or only the Nth (repeatable)\n"
     "  --at-session-ids K    +CCHO ids: small (default), sierra (long hex) or bare (Fibocom)\n"
     "  --at-delay-ms N       the slow fault's delay (default 3000)\n"

@@ -134,14 +134,16 @@ void AtChannelLink::ensure_port() {
   }
 }
 
-Reply AtChannelLink::command(const std::string& line, std::string_view prefix, Expect::Bare bare) {
+Reply AtChannelLink::command(const std::string& line, std::string_view prefix, Expect::Bare bare,
+                             std::optional<std::chrono::milliseconds> bound) {
+  const std::chrono::milliseconds timeout = bound.value_or(options_.command_timeout);
   if (!port_) {
     throw CardResetError("the modem port " + options_.port + " is closed (the modem went away)");
   }
   try {
     if (dirty_) resync();
     stats_.stale_bytes += port_->discard_pending();
-    const auto deadline = Clock::now() + options_.command_timeout;
+    const auto deadline = Clock::now() + timeout;
     port_->write_all(line, deadline);
     ++stats_.commands;
     stats_.bytes_out += line.size();
@@ -155,7 +157,7 @@ Reply AtChannelLink::command(const std::string& line, std::string_view prefix, E
         throw Error(
             Errc::Timeout,
             "the modem on " + options_.port + " did not finish its answer to " + shown(line) +
-                " within " + std::to_string(options_.command_timeout.count()) + " ms" +
+                " within " + std::to_string(timeout.count()) + " ms" +
                 (reader.bytes_seen() == 0
                      ? std::string(" (it sent nothing)")
                      : " (it stopped after " + std::to_string(reader.bytes_seen()) + " bytes" +
@@ -345,6 +347,26 @@ void AtChannelLink::close() noexcept {
     }
   } catch (...) {
     // Closing is best effort: a channel the modem keeps is freed when the modem resets.
+  }
+}
+
+void AtChannelLink::restart_sim() {
+  close();  // best effort: the SIM's power-down closes the channel anyway
+  ensure_port();
+  for (const int fun : {0, 1}) {
+    const std::string line = functionality_command(fun);
+    const Reply reply = command(line, "", Expect::Bare::None, options_.cfun_timeout);
+    if (fun == 0) {
+      // From here on the SIM may be off: whatever the modem had open on it is gone.
+      forget_channel();
+      ++reset_count_;
+    }
+    if (reply.final.kind != FinalKind::Ok) {
+      throw error_for(reply.final, std::string(fun == 0 ? "turning the radio and SIM off with "
+                                                        : "turning the modem on again with ") +
+                                       shown(line) + " on " + options_.port +
+                                       (fun == 0 ? "" : " (the SIM stays off until it succeeds)"));
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // apdu::ChannelLink over a modem's AT port: AT+CCHO / +CGLA / +CCHC (3GPP TS 27.007 §8.45,
 // §8.43, §8.46), and AT+CSIM with MANAGE CHANNEL + SELECT passed through when the modem
-// refuses logical channels (Dell DW5821e / Telit LN960 have only +CSIM).
+// refuses logical channels (Dell DW5821e / Telit LN960 have only +CSIM). Its SIM restart
+// (issue 13) is AT+CFUN=0 then AT+CFUN=1.
 //
 // Every command has a deadline. A modem that stays silent gives Errc::Timeout naming the
 // command and the port; a reply that does not parse gives Malformed; +CME ERROR codes map to
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "apdu/channel_link.h"
 #include "modem/at/at_codec.h"
 #include "modem/at/serial_port.h"
+#include "modem/modem_link.h"
 
 namespace euiccd::modem::at {
 
@@ -29,6 +32,9 @@ struct AtLinkOptions {
   std::chrono::milliseconds command_timeout{5000};
   // AT+CSIM with MANAGE CHANNEL + SELECT when the modem refuses AT+CCHO altogether.
   bool csim_fallback = true;
+  // How long AT+CFUN=0 and AT+CFUN=1 may each take: a modem turning its radio off or on
+  // answers in seconds, not milliseconds (15 s is a generous bound, not a vendor's figure).
+  std::chrono::milliseconds cfun_timeout{15000};
 };
 
 // What went over the wire, for the performance figures and the tests.
@@ -41,7 +47,7 @@ struct AtWireStats {
   uint64_t stale_bytes = 0;  // bytes waiting before a command: URCs, a late answer
 };
 
-class AtChannelLink : public apdu::ChannelLink {
+class AtChannelLink : public ModemLink {
  public:
   enum class Mode { Closed, LogicalChannel, Csim };
 
@@ -55,6 +61,10 @@ class AtChannelLink : public apdu::ChannelLink {
   void reattach() override;
   apdu::Protocol protocol() const override { return apdu::Protocol::T1; }
   uint64_t reset_count() const override { return reset_count_; }
+  // AT+CFUN=0 (minimum functionality: radio and SIM off), then AT+CFUN=1 (full functionality:
+  // the modem powers the SIM up again and reads it anew), each bounded by cfun_timeout. The
+  // radio is off in between: only while ModemManager is inhibited on the modem.
+  void restart_sim() override;
 
   Mode mode() const { return mode_; }
   const std::string& session_id() const { return session_; }  // +CCHO's answer, opaque
@@ -71,8 +81,10 @@ class AtChannelLink : public apdu::ChannelLink {
   static constexpr size_t kSegmentSize = 120;
 
  private:
+  // Sends one command line and reads its reply within `bound` (default: command_timeout).
   Reply command(const std::string& line, std::string_view prefix,
-                Expect::Bare bare = Expect::Bare::None);
+                Expect::Bare bare = Expect::Bare::None,
+                std::optional<std::chrono::milliseconds> bound = std::nullopt);
   void ensure_port();
   void lose_port();
   void resync();

@@ -141,6 +141,11 @@ std::string sim_apdu_command(ByteView apdu) {
   return "AT+CSIM=" + std::to_string(apdu.size() * 2) + ",\"" + to_hex(apdu) + "\"\r";
 }
 
+std::string functionality_command(int fun) {
+  if (fun < 0 || fun > 1) throw Error(Errc::InvalidArgument, "AT+CFUN takes 0 or 1 here");
+  return "AT+CFUN=" + std::to_string(fun) + "\r";
+}
+
 Expect expect_for(std::string_view command_line, std::string_view prefix, Expect::Bare bare) {
   Expect e;
   e.echo = std::string(command_line);

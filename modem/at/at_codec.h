@@ -41,6 +41,8 @@ std::string open_channel_command(ByteView aid);  // AT+CCHO="<AID hex>"\r
 std::string channel_apdu_command(std::string_view session, ByteView apdu);
 std::string close_channel_command(std::string_view session);  // AT+CCHC=<session>\r
 std::string sim_apdu_command(ByteView apdu);                  // AT+CSIM=<hex chars>,"<hex>"\r
+// AT+CFUN=<fun>\r (27.007 §8.2): 0 minimum functionality (radio and SIM off), 1 full.
+std::string functionality_command(int fun);
 
 // A session id as +CCHO returns it: 1..kMaxSessionIdChars hex digits (decimal ids are hex
 // digits too; Sierra answers 000000000385a7cf). Opaque: never a channel number.

@@ -126,6 +126,11 @@ class DeviceSession {
   virtual void close_channel(uint8_t number, std::chrono::milliseconds bound) = 0;
   virtual void close_device(std::chrono::milliseconds bound) = 0;
   virtual void drop_device() noexcept = 0;
+  // Has the modem restart the card in the protocol's way (issue 13), the device open and no
+  // channel on it; calls channel_lost() as soon as the card is off or reset, so that a later
+  // step's failure still leaves the channel forgotten and the reset counted. Throws as
+  // ModemLink::restart_sim says.
+  virtual void restart_card() = 0;
 
   // How open_channel() ends when the channel did not open with `refusal`: nullopt (try the next
   // AID) when it says the card has no such application (NotSupported), unless

@@ -92,6 +92,14 @@ void PortChannelLink::close() noexcept {
   close_device(s, bound);
 }
 
+void PortChannelLink::restart_sim() {
+  DeviceSession& s = *session_;
+  ContextScope scope(s.context());
+  close_channel(s, close_step(s));
+  connect(s);
+  s.restart_card();
+}
+
 void PortChannelLink::reattach() {
   // The card no longer knows our channel (6881): it was reset without the modem saying so.
   session_->channel_lost();

@@ -1,6 +1,7 @@
 // The outline the QMI and MBIM links share (issue 12): connect when needed, try the ISD-R AIDs
-// in order, keep the one logical channel, send APDUs on it, count resets, and close in steps
-// that are each bounded and never throw. The protocol (which requests, which answers mean what)
+// in order, keep the one logical channel, send APDUs on it, count resets, close in steps that
+// are each bounded and never throw, and restart the SIM (issue 13: close the channel, connect,
+// the protocol's restart). The protocol (which requests, which answers mean what)
 // is a link's DeviceSession (modem/glib/device_session.h), whose hooks this outline calls.
 //
 // GLib runs on a GMainContext of the link's own, pushed as the thread default on the calling
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "apdu/channel_link.h"
+#include "modem/modem_link.h"
 
 namespace euiccd::modem::glib {
 
@@ -34,7 +36,7 @@ struct PortLinkOptions {
   std::chrono::milliseconds timeout{10000};
 };
 
-class PortChannelLink : public apdu::ChannelLink {
+class PortChannelLink : public ModemLink {
  public:
   ~PortChannelLink() override;  // close(): never throws
   PortChannelLink(const PortChannelLink&) = delete;
@@ -51,6 +53,9 @@ class PortChannelLink : public apdu::ChannelLink {
   void reattach() final;
   apdu::Protocol protocol() const final { return apdu::Protocol::T1; }
   uint64_t reset_count() const final;
+  // Closes the channel, connects when needed, then the protocol's restart
+  // (DeviceSession::restart_card); ModemLink says the rest.
+  void restart_sim() final;
 
   // The protocol's request/response round trips made so far (the library's own control
   // traffic, such as QMI CTL or MBIM OPEN/CLOSE, not counted).

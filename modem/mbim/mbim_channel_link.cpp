@@ -184,6 +184,21 @@ struct MbimSession final : glib::DeviceSession {
     out.push_back(static_cast<uint8_t>(sw));
     return out;
   }
+
+  // UICC Reset (set, pass-through action disable).
+  void restart_card() override {
+    const Message done = command(kServiceMsUiccLowLevel, kCidReset, kSet, encode(ResetRequest{}),
+                                 "UICC Reset", options.timeout);
+    if (done.status != kStatusNone) throw error_for("UICC Reset", done.status, std::nullopt);
+    channel_lost();  // the card was reset: every channel on it is gone
+    const ResetResponse rsp = decode_reset_response(done.information);
+    if (rsp.pass_through_status != kPassThroughDisabled) {
+      throw Error(Errc::CardError, "the MBIM modem at " + options.device_path +
+                                       " reset the SIM but left it in pass-through mode (status " +
+                                       std::to_string(rsp.pass_through_status) +
+                                       "): it will not attach with it; restart the modem");
+    }
+  }
 };
 
 }  // namespace

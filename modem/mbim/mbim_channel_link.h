@@ -4,7 +4,9 @@
 // (modem/mbim/services.h) builds and reads; libmbim only moves the bytes
 // (docs/modem-research.md section 4). LLA reaches only the SIM slot the modem's executor uses:
 // when another slot is configured, the link maps it (MS Basic Connect Extensions Device Slot
-// Mappings), which switches the modem's active SIM, as lpac does.
+// Mappings), which switches the modem's active SIM, as lpac does. Its SIM restart (issue 13) is
+// MS UICC Low Level Access Reset with pass-through off (the modem resets the card and reads it
+// again as a telecom UICC), bounded by the timeout.
 // The outline and how GLib runs: modem/glib/port_channel_link.h.
 #pragma once
 

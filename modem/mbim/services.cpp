@@ -112,6 +112,12 @@ void exact(ByteView info, size_t want, const char* what) {
   }
 }
 
+// A buffer of one u32 and nothing else.
+uint32_t single_u32(ByteView info, const char* what) {
+  exact(info, 4, what);
+  return get_u32(info, 0);
+}
+
 void check_channel(uint32_t channel, const char* what) {
   if (channel == 0 || channel > kMaxChannel) {
     malformed(std::string("the ") + what + " names channel " + std::to_string(channel));
@@ -182,8 +188,7 @@ Bytes encode(const CloseChannelResponse& r) {
   return Builder().u32(r.status).build();
 }
 CloseChannelResponse decode_close_channel_response(ByteView info) {
-  exact(info, 4, "UICC Close Channel response");
-  return {get_u32(info, 0)};
+  return {single_u32(info, "UICC Close Channel response")};
 }
 
 Bytes encode(const ApduRequest& r) {
@@ -226,6 +231,19 @@ Bytes encode_atr_response(const Bytes& atr) {
   return Builder().size_offset(atr).build();
 }
 
+Bytes encode(const ResetRequest& r) {
+  return Builder().u32(r.pass_through_action).build();
+}
+ResetRequest decode_reset_request(ByteView info) {
+  return {single_u32(info, "UICC Reset request")};
+}
+Bytes encode(const ResetResponse& r) {
+  return Builder().u32(r.pass_through_status).build();
+}
+ResetResponse decode_reset_response(ByteView info) {
+  return {single_u32(info, "UICC Reset response")};
+}
+
 Bytes encode(const DeviceCaps& c) {
   return Builder()
       .u32(c.device_type)
@@ -257,8 +275,7 @@ Bytes encode_slot_info_request(uint32_t slot_index) {
   return Builder().u32(slot_index).build();
 }
 uint32_t decode_slot_info_request(ByteView info) {
-  exact(info, 4, "Slot Info Status request");
-  return get_u32(info, 0);
+  return single_u32(info, "Slot Info Status request");
 }
 Bytes encode(const SlotInfo& s) {
   return Builder().u32(s.slot_index).u32(s.state).build();

@@ -1,8 +1,9 @@
 // The information buffers of the MBIM commands euiccd and its emulated modem use, both ways
 // (the link encodes requests and decodes responses, the emulated modem the other way round):
 //  - MS UICC Low Level Access (docs/modem-research.md 4.1): Open Channel 2, Close Channel 3,
-//    APDU 4, ATR 1. Their Status u32 is the card's SW1 | SW2<<8 (9000 reads as 144) and their
-//    Response arrays carry no status word. Byte arrays here are size first, then offset.
+//    APDU 4, ATR 1, and Reset 6 (the SIM restart after a profile switch, issue 13). Their Status
+//    u32 is the card's SW1 | SW2<<8 (9000 reads as 144) and their Response arrays carry no status
+//    word. Byte arrays here are size first, then offset.
 //  - Basic Connect Device Caps 1 and Subscriber Ready Status 2, MS Basic Connect Extensions
 //    Device Slot Mappings 7 and Slot Info Status 8: what mbim-proxy and mbimcli ask a device.
 // Offsets count from the start of the information buffer; data is padded to 4 bytes.
@@ -24,6 +25,7 @@ enum UiccLowLevelCid : uint32_t {
   kCidOpenChannel = 2,
   kCidCloseChannel = 3,
   kCidApdu = 4,
+  kCidReset = 6,
 };
 
 // AID and command APDU bounds: modem/apdu_limits.h (Qualcomm's firmware takes AIDs up to 32).
@@ -76,6 +78,22 @@ CloseChannelResponse decode_close_channel_response(ByteView info);
 ApduRequest decode_apdu_request(ByteView info);
 ApduResponse decode_apdu_response(ByteView info);
 Bytes encode_atr_response(const Bytes& atr);
+
+// UICC Reset (MBIM_CID_MS_UICC_RESET): set with the pass-through action, answered (set and
+// query) with the pass-through status, both one u32. Action 0 (disable pass-through) resets
+// the card and has the modem treat it as a telecom UICC again, reading its new profile; 1
+// would leave the card to the host alone, and the modem would not attach.
+enum PassThrough : uint32_t { kPassThroughDisabled = 0, kPassThroughEnabled = 1 };
+struct ResetRequest {
+  uint32_t pass_through_action = kPassThroughDisabled;
+};
+struct ResetResponse {
+  uint32_t pass_through_status = kPassThroughDisabled;
+};
+Bytes encode(const ResetRequest& r);
+Bytes encode(const ResetResponse& r);
+ResetRequest decode_reset_request(ByteView info);
+ResetResponse decode_reset_response(ByteView info);
 
 struct DeviceCaps {
   uint32_t device_type = 1;     // embedded

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "apdu/card.h"
 #include "modem/glib/device_session.h"
@@ -166,6 +167,24 @@ struct QmiSession final : glib::DeviceSession {
     }
     if (!rsp.result.ok()) throw error_for("Send APDU", rsp.result.error, std::nullopt);
     return *rsp.apdu_response;
+  }
+
+  // Power Off SIM, sim_off_time, Power On SIM.
+  void restart_card() override {
+    const SimPowerRequest req{uim_slot};
+    const Result off =
+        decode_result(request(kUimPowerOffSim, encode(req), "Power Off SIM", options.timeout));
+    if (!off.ok()) throw error_for("Power Off SIM", off.error, std::nullopt);
+    channel_lost();  // the card is off: every channel on it is gone
+    std::this_thread::sleep_for(options.sim_off_time);
+    const Result on =
+        decode_result(request(kUimPowerOnSim, encode(req), "Power On SIM", options.timeout));
+    if (!on.ok()) {
+      const Error e = error_for("Power On SIM", on.error, std::nullopt);
+      throw Error(e.code(), std::string(e.what()) + "; the SIM in slot " +
+                                std::to_string(uim_slot) +
+                                " stays off until it is powered on (or the modem restarts)");
+    }
   }
 };
 

@@ -118,6 +118,10 @@ std::vector<Tlv> encode(const CloseLogicalChannelRequest& request) {
   return tlvs;
 }
 
+std::vector<Tlv> encode(const SimPowerRequest& request) {
+  return {u8_tlv(kSlotTlv, request.slot)};
+}
+
 OpenLogicalChannelRequest decode_open_logical_channel_request(const Sdu& request) {
   OpenLogicalChannelRequest out;
   out.slot = slot_of(request);
@@ -154,6 +158,10 @@ CloseLogicalChannelRequest decode_close_logical_channel_request(const Sdu& reque
     out.terminate_application = read_u8_tlv(*t, "the terminate application TLV") != 0;
   }
   return out;
+}
+
+SimPowerRequest decode_sim_power_request(const Sdu& request) {
+  return {slot_of(request)};
 }
 
 // ---- responses -----------------------------------------------------------------------------

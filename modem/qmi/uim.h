@@ -1,8 +1,9 @@
 // QMI UIM (service 0x0B) messages for the ISD-R channel: Open Logical Channel 0x0042, Send
 // APDU 0x003B and Logical Channel 0x003F (close form), which Debian 12's libqmi 1.32 lacks, so
 // euiccd encodes them itself and sends them through libqmi's generic message API
-// (docs/modem-research.md 1.2); plus Get Card Status 0x002F and Get Slot Status 0x0047 as far
-// as the emulated modem answers qmicli. Requests and responses both ways: the link encodes
+// (docs/modem-research.md 1.2); Power Off SIM 0x0030 / Power On SIM 0x0031, which restart the
+// SIM after a profile switch (issue 13); plus Get Card Status 0x002F and Get Slot Status 0x0047
+// as far as the emulated modem answers qmicli. Requests and responses both ways: the link encodes
 // requests and decodes responses, the emulated modem the other way round.
 #pragma once
 
@@ -18,6 +19,8 @@ namespace euiccd::modem::qmi {
 
 enum UimMessage : uint16_t {
   kUimGetCardStatus = 0x002F,
+  kUimPowerOffSim = 0x0030,
+  kUimPowerOnSim = 0x0031,
   kUimSendApdu = 0x003B,
   kUimLogicalChannel = 0x003F,
   kUimOpenLogicalChannel = 0x0042,
@@ -61,6 +64,13 @@ struct CloseLogicalChannelResponse {
   std::optional<uint16_t> card_sw;  // TLV 0x11
 };
 
+// Power Off SIM / Power On SIM (libqmi 1.32 has them typed, qmicli --uim-sim-power-off=N and
+// --uim-sim-power-on=N; the same TLV here so that one codec serves link and emulated modem).
+// The response is the Result TLV alone.
+struct SimPowerRequest {
+  uint8_t slot = 1;  // TLV 0x01, logical slot (1-based)
+};
+
 // What Get Card Status reports (minimal: one card, its applications).
 struct CardStatus {
   struct Application {
@@ -87,6 +97,7 @@ struct SlotStatus {
 std::vector<Tlv> encode(const OpenLogicalChannelRequest& request);
 std::vector<Tlv> encode(const SendApduRequest& request);
 std::vector<Tlv> encode(const CloseLogicalChannelRequest& request);
+std::vector<Tlv> encode(const SimPowerRequest& request);
 
 // Responses (the link): strict bounds; throw Malformed.
 OpenLogicalChannelResponse decode_open_logical_channel_response(const Sdu& response);
@@ -98,6 +109,7 @@ CloseLogicalChannelResponse decode_close_logical_channel_response(const Sdu& res
 OpenLogicalChannelRequest decode_open_logical_channel_request(const Sdu& request);
 SendApduRequest decode_send_apdu_request(const Sdu& request);
 CloseLogicalChannelRequest decode_close_logical_channel_request(const Sdu& request);
+SimPowerRequest decode_sim_power_request(const Sdu& request);
 // The slot TLV 0x01 shared by the UIM requests that have one (nullopt when absent).
 std::optional<uint8_t> decode_slot(const Sdu& request);
 

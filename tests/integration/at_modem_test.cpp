@@ -352,6 +352,43 @@ TEST_F(AtModem, SimRefreshAfterEnableIsACountedResetAndTheNextCommandGoesThrough
   }
 }
 
+// The SIM restart of issue 13 over AT: after an Enable without REFRESH, AT+CFUN=0 then
+// AT+CFUN=1. The session went with the SIM's power (a counted reset), and the same link opens
+// a new one on its next command, without being rebuilt; the card reports the new profile.
+TEST_F(AtModem, CfunCycleRestartsTheSimAndTheLinkCarriesOn) {
+  start_modem();
+  open_card();
+  EXPECT_EQ(es10().get_eid(), kEid);
+  es10().enable_profile(ProfileIdentifier::from_iccid(kTravel), /*refresh=*/false);
+  const uint64_t resets = link().reset_count();
+  const uint64_t commands = link().stats().commands;
+  const auto t0 = Clock::now();
+  link().restart_sim();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  std::printf("  CFUN cycle: %llu AT commands, %lld ms\n",
+              static_cast<unsigned long long>(link().stats().commands - commands),
+              static_cast<long long>(took.count()));
+  EXPECT_EQ(link().stats().commands - commands, 3u);  // AT+CCHC, AT+CFUN=0, AT+CFUN=1
+  EXPECT_EQ(link().reset_count(), resets + 1);
+  EXPECT_EQ(link().mode(), AtChannelLink::Mode::Closed);
+  EXPECT_EQ(card_profile(kTravel)->state, ProfileState::Enabled);
+  EXPECT_EQ(card_profile(kHome)->state, ProfileState::Disabled);
+  EXPECT_TRUE(channel_->is_open());
+  EXPECT_EQ(link().reset_count(), resets + 1);
+}
+
+// A modem that refuses AT+CFUN (+CME ERROR: 3, operation not allowed) is a named error, and the
+// link keeps working.
+TEST_F(AtModem, CfunRefusedIsANamedErrorAndTheLinkCarriesOn) {
+  start_modem({"--at-fault", "cfun-refused"});
+  link_ = std::make_unique<AtChannelLink>(AtLinkOptions{port(), 500ms, true, 300ms});
+  open_card(500ms);
+  EXPECT_EQ(es10().get_eid(), kEid);
+  expect_named_error(
+      Errc::NotAllowed, [&] { link().restart_sim(); }, 1s);
+  EXPECT_EQ(es10().get_eid(), kEid);
+}
+
 // ---- faults: a named error within a bounded time, then a usable card -------------------------
 
 TEST_F(AtModem, CmeErrorIsACardError) {

@@ -22,6 +22,7 @@
 #include "base/error.h"
 #include "lpa/es10_client.h"
 #include "modem/mbim/mbim_channel_link.h"
+#include "tests/modem/sim_restart_checks.h"
 #include "tests/support/subprocess.h"
 
 using namespace euiccd;
@@ -380,6 +381,53 @@ TEST_F(MbimModem, SimRefreshAfterEnableIsACountedResetAndTheNextCommandGoesThrou
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[1].state, ProfileState::Enabled);
   EXPECT_EQ(state_profile(kTravel)["state"], "enabled");
+}
+
+// ---- SIM restart (issue 13) ------------------------------------------------------------------
+
+// An Enable without REFRESH leaves the modem on the profile it read at power-up; the link's
+// UICC Reset makes it read the card again. The channel went with the reset (a counted reset),
+// and the same link opens a new one on its next command, without being rebuilt.
+TEST_F(MbimModem, UiccResetMakesTheModemReadTheNewProfileAndTheLinkCarriesOn) {
+  start_modem();
+  Stack& s = stack(1000ms);
+  std::string out;
+  auto mbimcli = [&](const std::string& option) {
+    EXPECT_EQ(euiccd::testing::run_command({kMbimcli, "-p", "-d", device(), option}, &out, 10s), 0)
+        << option << ": " << out;
+    return out;
+  };
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  s.es10.enable_profile(ProfileIdentifier::from_iccid(kTravel), /*refresh=*/false);
+  EXPECT_NE(mbimcli("--query-subscriber-ready-status").find(kHome), std::string::npos) << out;
+
+  // Close the channel, reset.
+  EXPECT_EQ(euiccd::testing::measured_restart(s.link, "MBIM UICC reset", 1s), 2u);
+  EXPECT_EQ(s.link.reset_count(), 1u);
+
+  EXPECT_NE(mbimcli("--query-subscriber-ready-status").find(kTravel), std::string::npos) << out;
+  euiccd::testing::expect_switched_on_the_same_stack(s, kHome, kTravel);
+}
+
+// Debian's mbimcli drives the same emulated reset: the link's channel is gone afterwards (a
+// counted reset, then a new channel), and the pass-through status reads back as set.
+TEST_F(MbimModem, MbimcliResetsTheUicc) {
+  start_modem();
+  Stack& s = stack(1000ms);
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  std::string out;
+  ASSERT_EQ(euiccd::testing::run_command(
+                {kMbimcli, "-p", "-d", device(), "--ms-set-uicc-reset=disable"}, &out, 10s),
+            0)
+      << out;
+  std::printf("%s", out.c_str());
+  ASSERT_EQ(euiccd::testing::run_command({kMbimcli, "-p", "-d", device(), "--ms-query-uicc-reset"},
+                                         &out, 10s),
+            0)
+      << out;
+  EXPECT_NE(out.find("disabled"), std::string::npos) << out;
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  EXPECT_EQ(s.link.reset_count(), 1u);
 }
 
 TEST_F(MbimModem, NoDeviceIsANamedErrorNotAHang) {

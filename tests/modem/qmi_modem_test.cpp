@@ -22,6 +22,7 @@
 #include "base/error.h"
 #include "lpa/es10_client.h"
 #include "modem/qmi/qmi_channel_link.h"
+#include "tests/modem/sim_restart_checks.h"
 #include "tests/support/subprocess.h"
 
 using namespace euiccd;
@@ -367,6 +368,66 @@ TEST_F(QmiModem, SimRefreshAfterEnableIsACountedResetAndTheNextCommandGoesThroug
   EXPECT_TRUE(s.channel.is_open());
   std::printf("  refresh after Enable: channel %u -> %u, 1 reset counted\n", before,
               s.channel.number());
+}
+
+// ---- SIM restart (issue 13) ------------------------------------------------------------------
+
+std::string qmicli(const std::string& device, const std::string& option) {
+  std::string out;
+  const int rc = euiccd::testing::run_command(
+      {"/usr/bin/qmicli", "-p", "--device-open-qmi", "-d", device, option}, &out, 10s);
+  EXPECT_EQ(rc, 0) << option << ": " << out;
+  return out;
+}
+
+// An Enable without REFRESH leaves the modem on the profile it read at power-up; the link's
+// power cycle (UIM Power Off SIM, Power On SIM) makes it read the card again. The channel went
+// with the card's power (a counted reset), and the same link opens a new one on its next
+// command, without being rebuilt.
+TEST_F(QmiModem, PowerCycleMakesTheModemReadTheNewProfileAndTheLinkCarriesOn) {
+  start_modem();
+  modem::qmi::QmiLinkOptions o;
+  o.device_path = device();
+  o.timeout = 1000ms;
+  o.sim_off_time = 20ms;
+  stack_ = std::make_unique<Stack>(o);
+  Stack& s = *stack_;
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  s.es10.enable_profile(ProfileIdentifier::from_iccid(kTravel), /*refresh=*/false);
+  EXPECT_NE(qmicli(device(), "--uim-get-slot-status").find(std::string("ICCID: ") + kHome),
+            std::string::npos);
+
+  // Close the channel, power off, power on.
+  EXPECT_EQ(euiccd::testing::measured_restart(s.link, "QMI power cycle (20 ms off)", 1s), 3u);
+  EXPECT_EQ(s.link.reset_count(), 1u);
+
+  EXPECT_NE(qmicli(device(), "--uim-get-slot-status").find(std::string("ICCID: ") + kTravel),
+            std::string::npos);
+  euiccd::testing::expect_switched_on_the_same_stack(s, kHome, kTravel);
+}
+
+// Debian's qmicli drives the same emulated power switch: off, the card is absent and the link's
+// channel requests are refused (the SIM is not ready) instead of reaching it; on again, the card
+// is back, reset (the link's old channel is gone: a counted reset, then a new channel).
+TEST_F(QmiModem, QmicliPowersTheSimOffAndOn) {
+  start_modem();
+  Stack& s = stack(1000ms);
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  EXPECT_NE(qmicli(device(), "--uim-sim-power-off=1").find("Successfully"), std::string::npos);
+  EXPECT_NE(qmicli(device(), "--uim-get-card-status").find("Card state: 'absent'"),
+            std::string::npos);
+  try {
+    s.es10.get_eid();
+    ADD_FAILURE() << "the card answered while powered off";
+  } catch (const Error& e) {
+    std::printf("  SIM off -> %s: %s\n", errc_name(e.code()), e.what());
+    EXPECT_EQ(e.code(), Errc::Busy) << e.what();
+  }
+  EXPECT_NE(qmicli(device(), "--uim-sim-power-on=1").find("Successfully"), std::string::npos);
+  EXPECT_NE(qmicli(device(), "--uim-get-card-status").find("Card state: 'present'"),
+            std::string::npos);
+  EXPECT_EQ(s.es10.get_eid(), kEid);
+  EXPECT_EQ(s.link.reset_count(), 1u);
 }
 
 TEST_F(QmiModem, NoDeviceIsANamedErrorNotAHang) {

@@ -248,6 +248,40 @@ TEST_F(ConfigTest, AModemWithoutTransportOrDeviceIsDroppedWithAReason) {
   EXPECT_EQ(loaded.config.modems.size(), 1u);
 }
 
+// SimRestart= (issue 13): per [Modem:] and [ModemOverride:] section; a way the section's
+// transport cannot do is reported at the key's own line, once every file is read (a drop-in
+// may change the transport), and the transport's default applies.
+TEST_F(ConfigTest, SimRestartIsCheckedAgainstTheTransportAtItsLine) {
+  const ConfigDiagnostic d = single_problem(
+      "[Modem:wwan]\nTransport=qmi\nDevice=/dev/cdc-wdm0\nSimRestart=refresh\n"
+      "[Modem:router]\nTransport=at\nDevice=/dev/ttyUSB2\nSimRestart=uicc-reset\n"
+      "[ModemOverride:/sys/devices/usb1/1-1]\nSimRestart=cfun\n"
+      "[ModemOverride:861234567890123]\nTransport=mbim\nSimRestart=uicc-reset\n",
+      8);
+  EXPECT_THAT(d.message, HasSubstr("SimRestart=uicc-reset in [Modem:router] is not a way of at "
+                                   "modems (refresh or cfun); the default cfun applies"));
+  LoadedConfig loaded = load();
+  EXPECT_EQ(loaded.config.modems.at("wwan").endpoint()->sim_restart, SimRestart::Refresh);
+  EXPECT_EQ(loaded.config.modems.at("router").endpoint()->sim_restart, std::nullopt);
+  // Without Transport= the override is checked against the port ModemManager's modem gets.
+  EXPECT_EQ(loaded.config.modem_overrides.at("/sys/devices/usb1/1-1").sim_restart,
+            SimRestart::Cfun);
+  EXPECT_EQ(loaded.config.modem_overrides.at("861234567890123").sim_restart, SimRestart::UiccReset);
+
+  // A drop-in that changes the transport makes the way possible; an empty value unsets it.
+  dropin("50-router.conf", "[Modem:router]\nTransport=mbim\n[Modem:wwan]\nSimRestart=\n");
+  loaded = load();
+  ASSERT_THAT(loaded.diagnostics, IsEmpty()) << loaded.diagnostics[0].to_string();
+  EXPECT_EQ(loaded.config.modems.at("router").endpoint()->sim_restart, SimRestart::UiccReset);
+  EXPECT_EQ(loaded.config.modems.at("wwan").sim_restart, std::nullopt);
+
+  fs::remove(dropins_ / "50-router.conf");
+  EXPECT_THAT(single_problem("[Modem:m]\nTransport=at\nDevice=/dev/ttyUSB2\nSimRestart=reboot\n", 4)
+                  .message,
+              HasSubstr("'reboot' is not a way to restart a SIM (refresh, power-cycle, "
+                        "uicc-reset or cfun)"));
+}
+
 TEST_F(ConfigTest, ReaderPatterns) {
   ReadersConfig readers;
   EXPECT_TRUE(readers.reader_allowed("Anything 00 00"));

@@ -1,19 +1,28 @@
 // The modem backends (daemon/modem_backend.h): the union of the endpoint sources as CardSlots,
 // hot-plug by a source forgetting an endpoint, which source's details win, the per-carrier
-// card settings, and the refusal to reach a proxied modem as a non-root user.
+// card settings, the refusal to reach a proxied modem as a non-root user, and the SIM restart
+// of a switch (issue 13) through a connection.
 #include <gtest/gtest.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "apdu/channel_link.h"
+#include "apdu/es10_channel.h"
+#include "apdu/logical_channel.h"
 #include "base/error.h"
 #include "daemon/modem_backend.h"
+#include "daemon/modem_sim_restart.h"
+#include "lpa/es10_client.h"
 #include "modem/at/at_channel_link.h"
 #include "sdbus/sdbus.h"
+#include "tests/unit/veuicc_fixture.h"
+#include "vmodem/at/pty_modem.h"
 
 namespace {
 
@@ -24,7 +33,7 @@ using namespace std::chrono_literals;
 // A real AT link; it touches its port only on open(), which these tests never call.
 ModemCarrier at_carrier(std::vector<ModemSetup>* built = nullptr) {
   return {ModemTransport::At,
-          [built](const ModemSetup& setup) -> std::unique_ptr<apdu::ChannelLink> {
+          [built](const ModemSetup& setup) -> std::unique_ptr<modem::ModemLink> {
             if (built) built->push_back(setup);
             return std::make_unique<modem::at::AtChannelLink>(
                 modem::at::AtLinkOptions{setup.endpoint.device, setup.timeout.value_or(5000ms)});
@@ -177,6 +186,87 @@ TEST_F(ModemBackendTest, SwitchesAskTheModemForARefresh) {
   CardSettings configured;  // PC/SC's default: no refreshFlag (no terminal to carry it out)
   ASSERT_FALSE(configured.refresh_on_switch);
   EXPECT_TRUE(backend.card_settings(configured).refresh_on_switch);
+}
+
+// The SIM restart of a switch (issue 13): the endpoint's configured way (`SimRestart=`, from
+// the configuration or a [ModemOverride:] through ModemManager's source), else the transport's
+// default; a connection refuses a way its transport has not, and Refresh needs nothing.
+TEST_F(ModemBackendTest, SimRestartIsTheConfiguredWayElseTheTransportsDefault) {
+  ModemBackend backend(at_carrier());
+  auto w = watch(backend);
+  ModemEndpoint refreshing = at(port_b());
+  refreshing.sim_restart = SimRestart::Refresh;
+  backend.set_endpoints("config", {{at(port_a()), std::nullopt}, {refreshing, std::nullopt}});
+  EXPECT_EQ(backend.sim_restart(at(port_a()).key()), SimRestart::Cfun);
+  EXPECT_EQ(backend.sim_restart(refreshing.key()), SimRestart::Refresh);
+  // ModemManager's picture of the same modem keeps the configuration's way.
+  backend.set_endpoints("mm", {{at(port_b(), "/org/freedesktop/ModemManager1/Modem/1"), {}}});
+  EXPECT_EQ(backend.sim_restart(refreshing.key()), SimRestart::Refresh);
+  EXPECT_EQ(backend.sim_restart("at:/dev/ttyUSB9#1"), SimRestart::Cfun);  // not served (yet)
+
+  std::unique_ptr<CardConnection> c = backend.connect(at(port_a()).key());
+  EXPECT_NO_THROW(c->restart_sim(SimRestart::Refresh));  // the modem did it on the card's word
+  for (SimRestart other : {SimRestart::PowerCycle, SimRestart::UiccReset}) {
+    try {
+      c->restart_sim(other);
+      ADD_FAILURE() << "an AT modem restarted its SIM by " << sim_restart_name(other);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Errc::NotSupported) << e.what();
+      EXPECT_NE(std::string(e.what()).find("only refresh or cfun"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// The seam as a switch uses it, on the card worker: connection.restart_sim(
+// *backend.sim_restart(device)), here on a real AT link to the emulated AT modem (in-process,
+// on a pty): AT+CFUN=0/1 reach the modem, the session is gone (a counted reset), and the same
+// connection's link opens a new one on the next command.
+TEST_F(ModemBackendTest, AConnectionRestartsTheSimTheWayTheBackendSays) {
+  veuicc::testing::CardHarness harness;
+  const std::string port = dir_ + "/ttyAT0";
+  std::atomic<bool> stop{false};
+  vmodem::at::AtModemOptions modem_options;
+  std::thread modem([&] { vmodem::at::run_pty_modem(harness.card(), modem_options, port, stop); });
+  for (int i = 0; i < 500 && access(port.c_str(), F_OK) != 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(access(port.c_str(), F_OK), 0) << "the emulated AT modem made no port";
+
+  ModemBackend backend(at_carrier());
+  backend.set_endpoints("config", {{at(port), 2000ms}});
+  const std::string device = at(port).key();
+  {
+    std::unique_ptr<CardConnection> c = backend.connect(device);
+    apdu::LogicalChannel channel(c->link());
+    apdu::Es10Channel es10_channel(channel);
+    lpa::Es10Client es10(es10_channel);
+    EXPECT_EQ(es10.get_eid(), veuicc::testing::kEid);
+    const std::optional<SimRestart> how = backend.sim_restart(device);
+    ASSERT_EQ(how, SimRestart::Cfun);
+    c->restart_sim(*how);
+    EXPECT_EQ(c->link().reset_count(), 1u);
+    EXPECT_EQ(es10.get_eid(), veuicc::testing::kEid);  // a new session on the same link
+    EXPECT_EQ(c->link().reset_count(), 1u);
+  }
+  stop = true;
+  modem.join();
+  unlink(port.c_str());
+}
+
+TEST(ModemSimRestart, EachTransportHasItsOwnWayAndADefault) {
+  EXPECT_EQ(default_sim_restart(ModemTransport::Qmi), SimRestart::PowerCycle);
+  EXPECT_EQ(default_sim_restart(ModemTransport::Mbim), SimRestart::Refresh);
+  EXPECT_EQ(default_sim_restart(ModemTransport::At), SimRestart::Cfun);
+  EXPECT_TRUE(can_restart_sim(ModemTransport::Mbim, SimRestart::UiccReset));
+  EXPECT_FALSE(can_restart_sim(ModemTransport::Mbim, SimRestart::Cfun));
+  EXPECT_FALSE(can_restart_sim(ModemTransport::Qmi, SimRestart::UiccReset));
+  for (auto t : {ModemTransport::Qmi, ModemTransport::Mbim, ModemTransport::At}) {
+    EXPECT_TRUE(can_restart_sim(t, SimRestart::Refresh));
+    EXPECT_TRUE(can_restart_sim(t, default_sim_restart(t)));
+  }
+  for (auto how :
+       {SimRestart::Refresh, SimRestart::PowerCycle, SimRestart::UiccReset, SimRestart::Cfun})
+    EXPECT_EQ(parse_sim_restart(sim_restart_name(how)), how);
+  EXPECT_EQ(parse_sim_restart("Refresh"), std::nullopt);
 }
 
 TEST(ModemProxyAccess, TheProxiesServeRootOnlyAndTheMessageSaysWhatToDo) {

@@ -243,4 +243,39 @@ TEST(MbimEmulatedModem, LongAnswersComeIn256BytePiecesWithGetResponse) {
   EXPECT_EQ(all[1], 0x2D);
 }
 
+// UICC Reset, the SIM restart after a profile switch (issue 13): one u32 each way, as
+// libmbim's mbim_message_ms_uicc_low_level_access_reset_set_new builds it; the emulated modem
+// resets the card, so the channel it had is gone and the next open gets channel 1 again.
+TEST(MbimEmulatedModem, UiccResetResetsTheCardAndClosesItsChannels) {
+  EXPECT_EQ(to_hex(encode(ResetRequest{})), "00000000");
+  EXPECT_EQ(decode_reset_response(hex("01000000")).pass_through_status, kPassThroughEnabled);
+  EXPECT_THROW(decode_reset_response(hex("010000")), Error);
+  EXPECT_THROW(decode_reset_request(hex("0000000000")), Error);
+
+  veuicc::testing::CardHarness harness;
+  vmodem::mbim::MbimModem modem(harness.card(), [] { return std::string(); }, {});
+  auto exchange = [&](uint32_t cid, uint32_t type, Bytes info) {
+    const auto action = modem.handle(
+        encode_message(command(5, kServiceMsUiccLowLevel, cid, type, std::move(info))));
+    EXPECT_EQ(action.replies.size(), 1u);
+    return decode_message(action.replies.at(0).first);
+  };
+  OpenChannelRequest open;
+  open.app_id = from_hex(kIsdR);
+  EXPECT_EQ(decode_open_channel_response(exchange(kCidOpenChannel, kSet, encode(open)).information)
+                .channel,
+            1u);
+  const Message reset = exchange(kCidReset, kSet, encode(ResetRequest{}));
+  EXPECT_EQ(reset.status, kStatusNone);
+  EXPECT_EQ(decode_reset_response(reset.information).pass_through_status, kPassThroughDisabled);
+  ApduRequest eid{1, 0, 0, hex("81E2910006BF3E035C015A")};
+  EXPECT_EQ(exchange(kCidApdu, kSet, encode(eid)).status, kStatusMsInvalidLogicalChannel);
+  EXPECT_EQ(decode_open_channel_response(exchange(kCidOpenChannel, kSet, encode(open)).information)
+                .channel,
+            1u);
+  const Message query = exchange(kCidReset, kQuery, {});
+  EXPECT_EQ(query.status, kStatusNone);
+  EXPECT_EQ(decode_reset_response(query.information).pass_through_status, kPassThroughDisabled);
+}
+
 }  // namespace

@@ -182,6 +182,22 @@ TEST(ModemEndpointChoice, OverrideSlot) {
             "qmi:/dev/cdc-wdm0#2");
 }
 
+// SimRestart= of an override goes with the endpoint when the chosen transport can do it; a
+// way it cannot (the override has no Transport= to check it against when the file is read)
+// leaves the transport's default, and the journal's reason says so.
+TEST(ModemEndpointChoice, OverrideSimRestartFollowsTheChosenTransport) {
+  ModemOverrideConfig power;
+  power.sim_restart = SimRestart::PowerCycle;
+  const EndpointChoice qmi = choose_modem_endpoint(quectel_em12(), &power);
+  EXPECT_EQ(expect_endpoint(qmi).sim_restart, SimRestart::PowerCycle);
+  const EndpointChoice mbim = choose_modem_endpoint(intel_mbim_laptop(), &power);
+  EXPECT_EQ(expect_endpoint(mbim).sim_restart, std::nullopt);
+  EXPECT_THAT(mbim.reason, HasSubstr("SimRestart=power-cycle is not a way of mbim modems "
+                                     "(refresh or uicc-reset), its default refresh applies"));
+  EXPECT_EQ(expect_endpoint(choose_modem_endpoint(quectel_em12(), nullptr)).sim_restart,
+            std::nullopt);
+}
+
 TEST(ModemEndpointChoice, IgnoreYesIsNoEndpoint) {
   ModemOverrideConfig ignore;
   ignore.ignore = true;

@@ -121,4 +121,32 @@ TEST_F(VmodemAt, OptionsAreChecked) {
   }
 }
 
+// AT+CFUN=0 takes the SIM's power away (issue 13's SIM restart): the sessions are gone and
+// the channel commands answer "SIM not inserted" until AT+CFUN=1, which powers up a reset card
+// (the channel the old session had is free again).
+TEST_F(VmodemAt, CfunTurnsTheSimOffAndBackOnAsAResetCard) {
+  AtModem modem(harness_.card(), {});
+  send(modem, "ATE0");
+  send(modem, "AT+CMEE=1");
+  EXPECT_EQ(send(modem, "AT+CFUN?"), "\r\n+CFUN: 1\r\n\r\nOK\r\n");
+  EXPECT_EQ(send(modem, "AT+CCHO=\"A0000005591010FFFFFFFF8900000100\""),
+            "\r\n+CCHO: 1\r\n\r\nOK\r\n");
+  EXPECT_EQ(send(modem, "AT+CFUN=0"), "\r\nOK\r\n");
+  EXPECT_FALSE(modem.sim_powered());
+  EXPECT_EQ(send(modem, "AT+CFUN?"), "\r\n+CFUN: 0\r\n\r\nOK\r\n");
+  EXPECT_EQ(send(modem, "AT+CGLA=1,22,\"80E2910006BF3E035C015A\""), "\r\n+CME ERROR: 10\r\n");
+  EXPECT_EQ(send(modem, "AT+CCHO=\"A0000005591010FFFFFFFF8900000100\""), "\r\n+CME ERROR: 10\r\n");
+  EXPECT_EQ(send(modem, "AT+CSIM=10,\"80F2000000\""), "\r\n+CME ERROR: 10\r\n");
+  EXPECT_EQ(send(modem, "AT+CFUN=1"), "\r\nOK\r\n");
+  EXPECT_TRUE(modem.sim_powered());
+  EXPECT_EQ(send(modem, "AT+CGLA=1,22,\"80E2910006BF3E035C015A\""), "\r\n+CME ERROR: 21\r\n");
+  // Channel 1 again: the card was reset, nothing held it open.
+  EXPECT_EQ(send(modem, "AT+CCHO=\"A0000005591010FFFFFFFF8900000100\""),
+            "\r\n+CCHO: 1\r\n\r\nOK\r\n");
+  EXPECT_EQ(send(modem, "AT+CFUN=7"), "\r\n+CME ERROR: 50\r\n");
+  send(modem, "AT+CMEE=2");
+  send(modem, "AT+CFUN=0");
+  EXPECT_EQ(send(modem, "AT+CCHC=1"), "\r\n+CME ERROR: SIM not inserted\r\n");
+}
+
 }  // namespace

@@ -20,6 +20,7 @@ const char* cme_text(int code) {
   switch (code) {
     case 3: return "operation not allowed";
     case 4: return "operation not supported";
+    case 10: return "SIM not inserted";
     case 13: return "SIM failure";
     case 21: return "invalid index";
     case 50: return "incorrect parameters";
@@ -75,10 +76,11 @@ AtFault parse_fault(std::string_view name) {
   if (name == "urc") return AtFault::Urc;
   if (name == "slow") return AtFault::Slow;
   if (name == "no-ccho") return AtFault::NoCcho;
+  if (name == "cfun-refused") return AtFault::CfunRefused;
   if (name == "reset") return AtFault::Reset;
   throw Error(Errc::InvalidArgument,
               "--at-fault wants cme-error, silent, garbled, truncated, urc-storm, urc, slow, "
-              "reset or no-ccho (optionally @N: only the Nth +CGLA/+CSIM), not \"" +
+              "reset, no-ccho or cfun-refused (optionally @N: only the Nth +CGLA/+CSIM), not \"" +
                   std::string(name) + "\"");
 }
 
@@ -149,7 +151,7 @@ std::vector<Answer> AtModem::feed(std::string_view bytes) {
 
 const AtFaultRule* AtModem::fault_for(uint64_t n) const {
   for (const auto& rule : options_.faults) {
-    if (rule.kind == AtFault::NoCcho) continue;
+    if (rule.kind == AtFault::NoCcho || rule.kind == AtFault::CfunRefused) continue;
     if (rule.at == 0 || rule.at == n) return &rule;
   }
   return nullptr;
@@ -253,6 +255,23 @@ std::string AtModem::sim_apdu(std::string_view args) {
   return apdu_reply("+CSIM", card_transmit(*apdu));
 }
 
+std::string AtModem::functionality(std::string_view rest, std::string_view args) {
+  if (rest == "?") return line("+CFUN: " + std::to_string(fun_)) + kOk;
+  if (rest == "=?") return line("+CFUN: (0-1)") + kOk;
+  if (args != "0" && args != "1") return error(50);
+  for (const auto& rule : options_.faults) {
+    if (rule.kind == AtFault::CfunRefused) return error(3);
+  }
+  const int fun = args[0] - '0';
+  if (fun == 0 && fun_ != 0) {
+    sessions_.clear();  // the SIM loses power, and every channel on it
+  } else if (fun == 1 && fun_ == 0) {
+    card_.reset();  // powered up again: ATR, only the basic channel
+  }
+  fun_ = fun;
+  return kOk;
+}
+
 std::string AtModem::execute(std::string_view body) {
   const size_t split = body.find_first_of("=?");
   const std::string name = to_upper(trim(body.substr(0, split)));
@@ -277,8 +296,12 @@ std::string AtModem::execute(std::string_view body) {
     }
     return error(50);
   }
+  if (name == "+CFUN") return functionality(rest, args);
   // Test commands of the channel commands fail, as on Fibocom FG132 and Sierra EM7590.
   if (rest == "=?") return line("ERROR");
+  const bool channel_command =
+      name == "+CCHO" || name == "+CCHC" || name == "+CGLA" || name == "+CSIM";
+  if (channel_command && set && fun_ == 0) return error(10);  // the SIM is off
   if (name == "+CCHO" && set) return open_channel(args);
   if (name == "+CCHC" && set) return close_channel(args);
   if ((name == "+CGLA" || name == "+CSIM") && set) {
@@ -323,6 +346,7 @@ std::vector<Answer> AtModem::run(const std::string& command_line) {
   switch (kind) {
     case AtFault::CmeError:
     case AtFault::NoCcho:
+    case AtFault::CfunRefused:
     case AtFault::Reset: break;
     case AtFault::Silent: return {{echo, 0}};
     case AtFault::Garbled:

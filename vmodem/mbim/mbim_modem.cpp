@@ -53,19 +53,22 @@ std::optional<size_t> MbimModem::message_size(ByteView bytes) const {
   return euiccd::modem::mbim::message_size(bytes);
 }
 
-void MbimModem::reset() {
+void MbimModem::forget_channels() {
   groups_.clear();
   pending_.clear();
+}
+
+void MbimModem::reset() {
+  pass_through_ = kPassThroughDisabled;
   active_slot_ = 0;
-  card_.reset();
+  restart_card();
 }
 
 void MbimModem::close_all() {
   for (const auto& [channel, group] : groups_) {
     card_.transmit(Bytes{0x00, 0x70, 0x80, static_cast<uint8_t>(channel), 0x00});
   }
-  groups_.clear();
-  pending_.clear();
+  forget_channels();
 }
 
 PtyAction MbimModem::handle(ByteView bytes) {
@@ -103,6 +106,9 @@ PtyAction MbimModem::command(const Message& request) {
         if (active_slot_ != 0) return reply({kStatusSimNotInserted, {}});
         return reply({kStatusNone, encode_atr_response(card_.atr())});
       }
+      if (request.service == kServiceMsUiccLowLevel && request.cid == kCidReset) {
+        return reply({kStatusNone, encode(ResetResponse{pass_through_})});
+      }
       return reply({kStatusNoDeviceSupport, {}});
     }
     if (active_slot_ != 0) return reply({kStatusSimNotInserted, {}});
@@ -112,6 +118,7 @@ PtyAction MbimModem::command(const Message& request) {
         return reply(open_channel(request));
       }
       case kCidCloseChannel: return reply(close_channel(request));
+      case kCidReset: return reply(uicc_reset(request));
       case kCidApdu: {
         const ApduRequest req = decode_apdu_request(request.information);
         if (groups_.count(req.channel) == 0) return reply({kStatusMsInvalidLogicalChannel, {}});
@@ -122,9 +129,7 @@ PtyAction MbimModem::command(const Message& request) {
         if (card_.take_refresh_request()) {
           // A profile switch with REFRESH: the modem restarts the UICC after answering, and
           // every channel is gone (an APDU on one answers MsInvalidLogicalChannel).
-          groups_.clear();
-          pending_.clear();
-          card_.reset();
+          restart_card();
         }
         if (fired == ModemFault::Garbled) {
           // The Response array points far past the end of the buffer.
@@ -142,7 +147,7 @@ PtyAction MbimModem::command(const Message& request) {
 }
 
 std::pair<uint32_t, Bytes> MbimModem::basic_connect(const Message& request) {
-  const std::string iccid = enabled_iccid_();
+  const std::string& iccid = started_iccid();
   switch (request.cid) {
     case kCidDeviceCaps: {
       DeviceCaps caps;
@@ -178,7 +183,7 @@ std::pair<uint32_t, Bytes> MbimModem::slots(const Message& request) {
       if (slot >= kSlots) return {kStatusInvalidParameters, {}};
       SlotInfo info{slot, kSlotEmpty};
       if (slot == 0)
-        info.state = enabled_iccid_().empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
+        info.state = started_iccid().empty() ? kSlotActiveEsimNoProfiles : kSlotActiveEsim;
       return {kStatusNone, encode(info)};
     }
     case kCidDeviceSlotMappings: {
@@ -187,8 +192,7 @@ std::pair<uint32_t, Bytes> MbimModem::slots(const Message& request) {
         if (map.size() != 1 || map[0] >= kSlots) return {kStatusInvalidParameters, {}};
         if (map[0] != active_slot_) {
           // The executor switches SIMs: the card it leaves is reset.
-          close_all();
-          card_.reset();
+          restart_card();
           active_slot_ = map[0];
         }
       }
@@ -220,6 +224,15 @@ std::pair<uint32_t, Bytes> MbimModem::open_channel(const Message& request) {
   rsp.channel = channel;
   rsp.response = selected.response;
   return {kStatusNone, encode(rsp)};
+}
+
+std::pair<uint32_t, Bytes> MbimModem::uicc_reset(const Message& request) {
+  const ResetRequest req = decode_reset_request(request.information);
+  if (req.pass_through_action > kPassThroughEnabled) return {kStatusInvalidParameters, {}};
+  // The modem resets the card: every logical channel is gone, the card starts over (ATR).
+  restart_card();
+  pass_through_ = req.pass_through_action;
+  return {kStatusNone, encode(ResetResponse{pass_through_})};
 }
 
 std::pair<uint32_t, Bytes> MbimModem::close_channel(const Message& request) {

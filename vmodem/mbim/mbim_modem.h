@@ -4,6 +4,8 @@
 // Extensions Device Slot Mappings / Slot Info Status (two slots: the eUICC in slot 0, slot 1
 // empty) and MS UICC Low Level Access ATR / Open Channel / APDU / Close Channel from the
 // virtual eUICC, and NoDeviceSupport for everything else (docs/modem-research.md section 9).
+// MS UICC Low Level Access Reset restarts the card (its profile read anew) and sets the
+// pass-through status it answers with.
 // Like Qualcomm's firmware (QBI), an APDU answer carries at most 256 bytes of data; the rest
 // waits for the host's GET RESPONSE (61xx).
 #pragma once
@@ -46,11 +48,14 @@ class MbimModem final : public UimModem {
   std::pair<uint32_t, Bytes> open_channel(const modem::mbim::Message& request);
   std::pair<uint32_t, Bytes> close_channel(const modem::mbim::Message& request);
   std::pair<uint32_t, Bytes> apdu(uint32_t channel, const Bytes& command);
+  std::pair<uint32_t, Bytes> uicc_reset(const modem::mbim::Message& request);
   void close_all();
+  void forget_channels() override;
 
   uint32_t active_slot_ = 0;             // executor 0's slot
   std::map<uint32_t, uint32_t> groups_;  // open logical channel → channel group
   std::map<uint32_t, Bytes> pending_;    // channel → answer data beyond 256 bytes
+  uint32_t pass_through_ = 0;            // UICC Reset's pass-through status
 };
 
 }  // namespace euiccd::vmodem::mbim

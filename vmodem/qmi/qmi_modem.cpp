@@ -38,10 +38,27 @@ std::optional<size_t> QmiModem::message_size(ByteView bytes) const {
   return frame_size(bytes);
 }
 
+void QmiModem::forget_channels() {
+  channel_owner_.clear();
+}
+
 void QmiModem::reset() {
   next_cid_.clear();
-  channel_owner_.clear();
-  card_.reset();
+  sim_on_ = true;  // a restarted modem powers its SIM up
+  restart_card();
+}
+
+std::vector<Tlv> QmiModem::power(const Sdu& request) {
+  (void)decode_sim_power_request(request);
+  if (request.message == kUimPowerOffSim) {
+    // The card loses power: its logical channels with it; it answers nothing until powered on.
+    forget_channels();
+    sim_on_ = false;
+  } else if (!sim_on_) {
+    restart_card();  // a cold start
+    sim_on_ = true;
+  }
+  return encode_plain_response(kErrNone);
 }
 
 PtyAction QmiModem::handle(ByteView bytes) {
@@ -106,7 +123,8 @@ PtyAction QmiModem::uim(uint8_t cid, const Sdu& request) {
     switch (request.message) {
       case kUimGetCardStatus: {
         CardStatus status;
-        if (!enabled_iccid_().empty()) {
+        status.present = sim_on_;
+        if (sim_on_ && !started_iccid().empty()) {
           // The enabled profile's USIM (3GPP RID A000000087, application 1002).
           status.applications.push_back({2, 7, from_hex("A0000000871002FF49FF0589")});
         }
@@ -114,9 +132,10 @@ PtyAction QmiModem::uim(uint8_t cid, const Sdu& request) {
       }
       case kUimGetSlotStatus: {
         SlotStatus status;
-        const std::string iccid = enabled_iccid_();
+        status.card_present = sim_on_;
+        const std::string iccid = sim_on_ ? started_iccid() : std::string();
         if (!iccid.empty()) status.iccid = iccid_to_bcd(iccid);
-        status.atr = card_.atr();
+        if (sim_on_) status.atr = card_.atr();
         status.eid = card_.config().eid;
         return reply(encode(status), latency);
       }
@@ -125,11 +144,16 @@ PtyAction QmiModem::uim(uint8_t cid, const Sdu& request) {
         if (const Tlv* mask = request.find(0x01)) tlvs.push_back({0x10, mask->value});
         return reply(std::move(tlvs), latency);
       }
-      case 0x0030:  // Power Off SIM
-      case 0x0031:  // Power On SIM
-        channel_owner_.clear();
-        card_.reset();
-        return reply(encode_plain_response(kErrNone), latency);
+      case kUimPowerOffSim:
+      case kUimPowerOnSim: return reply(power(request), latency);
+      case kUimOpenLogicalChannel:
+      case kUimLogicalChannel:
+      case kUimSendApdu:
+        if (!sim_on_) return reply(encode_plain_response(kErrDeviceNotReady), latency);
+        break;
+      default: break;
+    }
+    switch (request.message) {
       case kUimOpenLogicalChannel: {
         if (open_fault() == ModemFault::AccessDenied) {
           return reply(encode_plain_response(kErrAccessDenied), latency);
@@ -150,8 +174,7 @@ PtyAction QmiModem::uim(uint8_t cid, const Sdu& request) {
         if (card_.take_refresh_request()) {
           // A profile switch with REFRESH: the modem restarts the UICC after answering, and
           // every logical channel is gone (a Send APDU on one answers InvalidArgument).
-          channel_owner_.clear();
-          card_.reset();
+          restart_card();
         }
         std::vector<Tlv> tlvs = encode(rsp);
         if (fired == ModemFault::Garbled) {

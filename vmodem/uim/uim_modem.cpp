@@ -58,11 +58,20 @@ FaultPlan parse_modem_fault(const std::string& spec, const std::string& option,
 }
 
 UimModem::UimModem(veuicc::Card& card, std::function<std::string()> enabled_iccid, FaultPlan faults)
-    : card_(card), enabled_iccid_(std::move(enabled_iccid)), faults_(faults) {}
+    : card_(card),
+      faults_(faults),
+      enabled_iccid_(std::move(enabled_iccid)),
+      started_iccid_(enabled_iccid_()) {}
 
 MessageModem UimModem::message_modem() {
   return {[this](ByteView b) { return message_size(b); }, [this](ByteView m) { return handle(m); },
           [this] { reset(); }};
+}
+
+void UimModem::restart_card() {
+  forget_channels();
+  card_.reset();
+  started_iccid_ = enabled_iccid_();
 }
 
 ModemFault UimModem::open_fault() {

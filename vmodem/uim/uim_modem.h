@@ -1,7 +1,9 @@
 // What the emulated QMI and MBIM modems share around their protocol: the virtual eUICC and the
-// enabled profile's ICCID they report, the fault plan (each fault fired once, at the `at`-th
-// request of its kind), the request counters, and how the pty loop (vmodem/pty/message_pty.h)
-// drives them. Each modem keeps only its protocol: handle(), reset(), message_size().
+// enabled profile's ICCID they report (read, like a real modem's UIM task does, when the card
+// starts: so an Enable without REFRESH shows only after a SIM restart), the fault plan (each fault
+// fired once, at the `at`-th request of its kind), the request counters, and how the pty loop
+// (vmodem/pty/message_pty.h) drives them. Each modem keeps only its protocol: handle(), reset(),
+// message_size().
 #pragma once
 
 #include <chrono>
@@ -50,7 +52,8 @@ FaultPlan parse_modem_fault(const std::string& spec, const std::string& option,
 
 class UimModem {
  public:
-  // `enabled_iccid` gives the enabled profile's ICCID (decimal), empty when none.
+  // `enabled_iccid` gives the enabled profile's ICCID (decimal), empty when none; the modem
+  // reads it now and whenever the card starts again (restart_card()).
   UimModem(veuicc::Card& card, std::function<std::string()> enabled_iccid, FaultPlan faults);
   virtual ~UimModem() = default;
   UimModem(const UimModem&) = delete;
@@ -90,11 +93,21 @@ class UimModem {
   // How late an APDU answer goes out: the latency, plus the slow delay when Slow `fired`.
   std::chrono::milliseconds answer_delay(ModemFault fired) const;
 
+  // The card starts again (power-up, REFRESH, SIM power cycle, UICC reset, another slot):
+  // the protocol's channels are forgotten (forget_channels()), the card is reset (ATR, only
+  // the basic channel), and the enabled profile's ICCID is read anew.
+  void restart_card();
+  // The protocol forgets every logical channel it had on the card (which is being reset).
+  virtual void forget_channels() = 0;
+  // The enabled profile's ICCID as read when the card last started; empty when none.
+  const std::string& started_iccid() const { return started_iccid_; }
+
   veuicc::Card& card_;
-  std::function<std::string()> enabled_iccid_;
   FaultPlan faults_;
 
  private:
+  std::function<std::string()> enabled_iccid_;
+  std::string started_iccid_;
   bool fault_fired_ = false;
   uint64_t opens_ = 0;
   uint64_t apdus_ = 0;
