@@ -59,6 +59,7 @@ class EuiccObject {
   static int refresh(sd_bus_message* m, void* userdata, sd_bus_error*);
 
   void snapshot_changed(const daemon::EuiccSnapshot& before);
+  void active_job_changed();
   void add_profile(const std::string& iccid, bool announce);
   void remove_profile(const std::string& iccid);
 
