@@ -224,17 +224,15 @@ void Euicc::start_switch(bool enable, const std::string& iccid, Done done) {
     return done(Error(Errc::NotFound, "profile " + iccid + " is not on the eUICC"));
   SwitchTarget target{transport_, endpoint_port(reader_), modem_object_, *modem_switch_};
   SwitchRequest request{enable, iccid};
+  // Busy while a job (another switch, a download) holds the card, as for any change.
+  if (active_job_) return done(busy_error());
   auto job = std::make_shared<Job>(next_job_id(), "switch", index_, std::string());
-  try {
-    start_job(
-        job,
-        [target, request](CardSession& session, JobContext& context) {
-          run_profile_switch(session, context, target, request, context.settings().switching);
-        },
-        std::move(done));
-  } catch (const Error& e) {
-    done(e);  // Busy: a job (another switch, a download) holds the card
-  }
+  start_job(
+      job,
+      [target, request](CardSession& session, JobContext& context) {
+        run_profile_switch(session, context, target, request, context.settings().switching);
+      },
+      std::move(done));
 }
 
 std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body, Done after) {
