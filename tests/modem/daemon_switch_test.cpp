@@ -296,4 +296,32 @@ TEST_F(DaemonSwitch, ASecondSwitchWhileOneRunsIsBusy) {
   EXPECT_EQ(world.enabled_on_card(), kTravel);
 }
 
+TEST_F(DaemonSwitch, EuiccctlShowsTheStages) {
+  SwitchWorld world;
+  std::string out;
+  const int status = run_command({"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1",
+                                  EUICCD_BINARY_DIR "/euiccctl/euiccctl",
+                                  "--bus=" + world.rig().bus_address(), "enable", kTravel},
+                                 &out, 60s);
+  EXPECT_EQ(status, 0) << out;
+  for (const char* stage : {"inhibiting", "switching", "waiting-for-modem", "verifying",
+                            "registering"})
+    EXPECT_NE(out.find(std::string("  ") + stage + "\n"), std::string::npos) << stage << "\n" << out;
+  EXPECT_NE(out.find("back online"), std::string::npos) << out;
+  EXPECT_EQ(world.enabled_on_card(), kTravel);
+}
+
+TEST_F(DaemonSwitch, TheBootPolicyFallsBackWhenTheSwitchRollsBack) {
+  // The first preference never registers: its switch rolls back, and the policy keeps the
+  // second, which is the one enabled (and registered) again.
+  SwitchWorld world(json{{kHome, {{"operator", "23415"}}}}.dump(),
+                    std::string("PreferredProfiles=") + kTravel + "," + kHome + "\n");
+  EXPECT_TRUE(eventually([&] { return world.rig().daemon_log_has(std::string(kHome) + " registered"); },
+                         30s))
+      << world.rig().daemon_log();
+  EXPECT_TRUE(world.rig().daemon_log_has("rolling back")) << world.rig().daemon_log();
+  EXPECT_TRUE(world.rig().daemon_log_has("falling back to")) << world.rig().daemon_log();
+  EXPECT_EQ(world.enabled_on_card(), kHome);
+}
+
 }  // namespace
