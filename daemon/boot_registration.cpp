@@ -37,12 +37,18 @@ bool modem_registered(int32_t state, uint32_t registration_state) {
 }
 
 std::string registration_state_name(uint32_t registration_state) {
-  static const char* const kNames[] = {"idle",          "home",
-                                       "searching",     "denied",
-                                       "unknown",       "roaming",
-                                       "home-sms-only", "roaming-sms-only",
-                                       "emergency-only", "home-csfb-not-preferred",
-                                       "roaming-csfb-not-preferred", "attached-rlos"};
+  static const char* const kNames[] = {"idle",
+                                       "home",
+                                       "searching",
+                                       "denied",
+                                       "unknown",
+                                       "roaming",
+                                       "home-sms-only",
+                                       "roaming-sms-only",
+                                       "emergency-only",
+                                       "home-csfb-not-preferred",
+                                       "roaming-csfb-not-preferred",
+                                       "attached-rlos"};
   if (registration_state < std::size(kNames)) return kNames[registration_state];
   return std::to_string(registration_state);
 }

@@ -61,7 +61,7 @@ class EuiccRegistry {
   struct Probe {
     uint64_t generation;
     std::string transport;
-    std::string modem_object;  // CardBackend::modem_object
+    std::string modem_object;               // CardBackend::modem_object
     std::optional<SimRestart> sim_restart;  // CardBackend::sim_restart
     std::unique_ptr<CardWorker> worker;
   };

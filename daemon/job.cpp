@@ -9,7 +9,6 @@ uint64_t next_job_id() {
   return next++;
 }
 
-
 const char* job_state_name(JobState state) {
   switch (state) {
     case JobState::Running: return "running";

@@ -15,8 +15,8 @@ std::string endpoint_port(const std::string& key) {
   const size_t colon = key.find(':');
   const size_t hash = key.rfind('#');
   if (colon == std::string::npos) return key;
-  return key.substr(colon + 1, hash == std::string::npos || hash < colon ? std::string::npos
-                                                                          : hash - colon - 1);
+  return key.substr(
+      colon + 1, hash == std::string::npos || hash < colon ? std::string::npos : hash - colon - 1);
 }
 
 namespace {
@@ -104,16 +104,15 @@ class ProfileSwitch {
     stage("waiting-for-modem");
     const auto back_by = Clock::now() + settings_.registration_timeout;
     if (!wait([](const SwitchModem&) { return true; }, back_by))
-      throw Error(Errc::Timeout, "the modem did not come back within " +
-                                     seconds(settings_.registration_timeout));
+      throw Error(Errc::Timeout,
+                  "the modem did not come back within " + seconds(settings_.registration_timeout));
     stage("verifying");
     auto shows_sim = [&](const SwitchModem& m) { return m.sim_iccid == step.expected_sim; };
     if (!wait(shows_sim, back_by))
       throw Error(Errc::Timeout,
                   "the modem came back with " +
                       (last_.sim_iccid.empty() ? "no SIM" : "the SIM " + last_.sim_iccid) +
-                      ", not " +
-                      (step.expected_sim.empty() ? "without one" : step.expected_sim));
+                      ", not " + (step.expected_sim.empty() ? "without one" : step.expected_sim));
     if (step.expected_sim.empty()) return;  // no profile, no network to look for
     stage("registering");
     const auto registered_by = Clock::now() + settings_.registration_timeout;
@@ -135,7 +134,9 @@ class ProfileSwitch {
   const std::string& current_stage() const { return stage_; }
 
  private:
-  bool needs_inhibit() const { return target_.transport == "at" || target_.way == SimRestart::Cfun; }
+  bool needs_inhibit() const {
+    return target_.transport == "at" || target_.way == SimRestart::Cfun;
+  }
 
   const char* way_name() const {
     switch (target_.way) {
@@ -150,14 +151,16 @@ class ProfileSwitch {
   void forget_modem_manager(const std::string& why) {
     modem_manager_.reset();
     context_.log(Level::Notice,
-                 why + ": the switch changes the card and restarts the SIM, but cannot follow the "
-                       "modem back online");
+                 why +
+                     ": the switch changes the card and restarts the SIM, but cannot follow the "
+                     "modem back online");
   }
 
   void stage(const char* name, double progress = 0) {
     stage_ = name;
     context_.log(Level::Debug, std::string("stage ") + name);
-    context_.update([name = std::string(name), progress](Job& job) { job.set_stage(name, progress); });
+    context_.update(
+        [name = std::string(name), progress](Job& job) { job.set_stage(name, progress); });
   }
 
   // Whether the modem is listed now (an inhibit of a modem that is away has nothing to act on).
@@ -246,9 +249,7 @@ void run_profile_switch(CardSession& session, JobContext& context, const SwitchT
   const std::string before = enabled_iccid(session.client());
   const Step forward{request.enable, request.iccid, request.enable ? request.iccid : ""};
   // Back to what the card had: its profile again, or (after enabling onto an empty card) none.
-  const Step back = before.empty()
-                        ? Step{false, request.iccid, ""}
-                        : Step{true, before, before};
+  const Step back = before.empty() ? Step{false, request.iccid, ""} : Step{true, before, before};
   const std::string what = (request.enable ? "enabling " : "disabling ") + request.iccid;
   const std::string restored =
       before.empty() ? "no profile is enabled again" : before + " is enabled again";

@@ -20,7 +20,8 @@ using topup::check;
 // skips it (a stand-in or a future ModemManager with other types is not fatal).
 using PropertyReader = std::function<void(sd_bus_message* m, SwitchModem& modem)>;
 
-void read_value(sd_bus_message* m, const char* type, SwitchModem& modem, const PropertyReader& read) {
+void read_value(sd_bus_message* m, const char* type, SwitchModem& modem,
+                const PropertyReader& read) {
   if (sd_bus_message_enter_container(m, 'v', type) <= 0) {
     check(sd_bus_message_skip(m, "v"), "a property");
     return;
@@ -36,31 +37,37 @@ struct Property {
 
 const std::map<std::string, Property>& modem_properties() {
   static const std::map<std::string, Property> table = {
-      {"Device", {"s", [](sd_bus_message* m, SwitchModem& s) { s.device = topup::read_string(m); }}},
-      {"Sim", {"o", [](sd_bus_message* m, SwitchModem& s) {
-                 s.sim_iccid = topup::read_string(m, 'o');  // the path, for now
-               }}},
-      {"State", {"i", [](sd_bus_message* m, SwitchModem& s) {
-                   check(sd_bus_message_read(m, "i", &s.state), "State");
-                 }}},
-      {"Ports", {"a(su)", [](sd_bus_message* m, SwitchModem& s) {
-                   check(sd_bus_message_enter_container(m, 'a', "(su)"), "Ports");
-                   const char* name = nullptr;
-                   uint32_t type = 0;
-                   while (check(sd_bus_message_read(m, "(su)", &name, &type), "Ports") > 0)
-                     s.ports.emplace_back(name);
-                   check(sd_bus_message_exit_container(m), "Ports");
-                 }}},
+      {"Device",
+       {"s", [](sd_bus_message* m, SwitchModem& s) { s.device = topup::read_string(m); }}},
+      {"Sim",
+       {"o",
+        [](sd_bus_message* m, SwitchModem& s) {
+          s.sim_iccid = topup::read_string(m, 'o');  // the path, for now
+        }}},
+      {"State",
+       {"i", [](sd_bus_message* m,
+                SwitchModem& s) { check(sd_bus_message_read(m, "i", &s.state), "State"); }}},
+      {"Ports",
+       {"a(su)",
+        [](sd_bus_message* m, SwitchModem& s) {
+          check(sd_bus_message_enter_container(m, 'a', "(su)"), "Ports");
+          const char* name = nullptr;
+          uint32_t type = 0;
+          while (check(sd_bus_message_read(m, "(su)", &name, &type), "Ports") > 0)
+            s.ports.emplace_back(name);
+          check(sd_bus_message_exit_container(m), "Ports");
+        }}},
   };
   return table;
 }
 
 const std::map<std::string, Property>& modem3gpp_properties() {
   static const std::map<std::string, Property> table = {
-      {"RegistrationState", {"u", [](sd_bus_message* m, SwitchModem& s) {
-                               check(sd_bus_message_read(m, "u", &s.registration_state),
-                                     "RegistrationState");
-                             }}},
+      {"RegistrationState",
+       {"u",
+        [](sd_bus_message* m, SwitchModem& s) {
+          check(sd_bus_message_read(m, "u", &s.registration_state), "RegistrationState");
+        }}},
       {"OperatorCode",
        {"s", [](sd_bus_message* m, SwitchModem& s) { s.operator_code = topup::read_string(m); }}},
   };
@@ -90,8 +97,8 @@ Error modem_manager_error(const std::string& doing, const topup::BusFailure& fai
 
 SwitchModemManager::SwitchModemManager(const std::string& bus_address) try : bus_(bus_address) {
 } catch (const topup::BusFailure& failure) {
-  throw Error(Errc::NoModem, std::string("cannot reach the bus ModemManager is on: ") +
-                                 failure.what());
+  throw Error(Errc::NoModem,
+              std::string("cannot reach the bus ModemManager is on: ") + failure.what());
 }
 
 std::optional<std::vector<SwitchModem>> SwitchModemManager::modems() {
@@ -153,9 +160,8 @@ void SwitchModemManager::inhibit(const std::string& device, bool inhibit) {
                 sd_bus_message_append(m, "sb", device.c_str(), inhibit ? 1 : 0);
               });
   } catch (const topup::BusFailure& failure) {
-    throw modem_manager_error(std::string(inhibit ? "inhibit" : "uninhibit") + " the modem " +
-                                  device,
-                              failure);
+    throw modem_manager_error(
+        std::string(inhibit ? "inhibit" : "uninhibit") + " the modem " + device, failure);
   }
 }
 

@@ -17,11 +17,11 @@ namespace euiccd::daemon {
 
 // One ModemManager modem as the switch sees it.
 struct SwitchModem {
-  std::string path;                // its object path: changes when the modem comes back
-  std::string device;              // `Device`: what does not change (the uid InhibitDevice takes)
-  std::vector<std::string> ports;  // `Ports` names: "ttyUSB2", "cdc-wdm0" (or paths)
-  std::string sim_iccid;           // the active SIM's SimIdentifier; "" without a SIM
-  int32_t state = 0;               // `State` (MMModemState)
+  std::string path;                 // its object path: changes when the modem comes back
+  std::string device;               // `Device`: what does not change (the uid InhibitDevice takes)
+  std::vector<std::string> ports;   // `Ports` names: "ttyUSB2", "cdc-wdm0" (or paths)
+  std::string sim_iccid;            // the active SIM's SimIdentifier; "" without a SIM
+  int32_t state = 0;                // `State` (MMModemState)
   uint32_t registration_state = 0;  // Modem3gpp `RegistrationState`; 0 when absent
   std::string operator_code;        // Modem3gpp `OperatorCode` (MCCMNC); "" when absent
 };

@@ -53,7 +53,8 @@ int on_properties_changed(sd_bus_message* m, void* userdata, sd_bus_error*) {
     const char* name = nullptr;
     sd_bus_message_read(m, "s", &name);
     const bool stage = std::strcmp(interface, kJobIface) == 0 && std::strcmp(name, "Stage") == 0;
-    const bool job = std::strcmp(interface, kEuiccIface) == 0 && std::strcmp(name, "ActiveJob") == 0;
+    const bool job =
+        std::strcmp(interface, kEuiccIface) == 0 && std::strcmp(name, "ActiveJob") == 0;
     if (stage || job) {
       const char* value = nullptr;
       sd_bus_message_enter_container(m, 'v', stage ? "s" : "o");
@@ -165,8 +166,9 @@ class DaemonSwitch : public ::testing::Test {
   }
 };
 
-const std::vector<std::string> kForward = {"inhibiting", "switching", "releasing",
-                                           "waiting-for-modem", "verifying", "registering", "done"};
+const std::vector<std::string> kForward = {
+    "inhibiting", "switching",   "releasing", "waiting-for-modem",
+    "verifying",  "registering", "done"};
 
 // The stages in `seen` with repeats (progress updates) folded.
 std::vector<std::string> distinct(const std::vector<std::string>& seen) {
@@ -178,8 +180,7 @@ std::vector<std::string> distinct(const std::vector<std::string>& seen) {
 
 TEST_F(DaemonSwitch, EnableFollowsTheModemBackOnline) {
   SwitchWorld world;
-  const std::vector<std::string> before_paths =
-      world.mm().calls({"InhibitDevice"});  // none yet
+  const std::vector<std::string> before_paths = world.mm().calls({"InhibitDevice"});  // none yet
   EXPECT_TRUE(before_paths.empty());
 
   SwitchRecord r = world.run(kTravel, "Enable");
@@ -190,10 +191,10 @@ TEST_F(DaemonSwitch, EnableFollowsTheModemBackOnline) {
   EXPECT_EQ(world.rig().job_string(r.jobs.front(), "State"), "succeeded");
   EXPECT_EQ(world.enabled_on_card(), kTravel);
   // ModemManager was asked to step aside and to take the modem back, by its Device.
-  EXPECT_EQ(world.mm().calls({"InhibitDevice"}),
-            (std::vector<std::string>{std::string("InhibitDevice \"") + kModemDevice + "\" True",
-                                      std::string("InhibitDevice \"") + kModemDevice +
-                                          "\" False"}));
+  EXPECT_EQ(
+      world.mm().calls({"InhibitDevice"}),
+      (std::vector<std::string>{std::string("InhibitDevice \"") + kModemDevice + "\" True",
+                                std::string("InhibitDevice \"") + kModemDevice + "\" False"}));
   EXPECT_TRUE(world.rig().daemon_log_has(std::string(kTravel) + " is registered"))
       << world.rig().daemon_log();
   EXPECT_EQ(world.rig().get_path(DaemonRig::euicc_path(), kEuiccIface, "ActiveJob"), "/");
@@ -203,9 +204,9 @@ TEST_F(DaemonSwitch, EnableFollowsTheModemBackOnline) {
   // And back, Disable: no profile, so no registration to wait for.
   SwitchRecord off = world.run(kTravel, "Disable");
   EXPECT_EQ(off.reply.error_name, "") << off.reply.error_message << world.rig().logs();
-  EXPECT_EQ(distinct(off.stages), (std::vector<std::string>{"inhibiting", "switching", "releasing",
-                                                            "waiting-for-modem", "verifying",
-                                                            "done"}))
+  EXPECT_EQ(distinct(off.stages),
+            (std::vector<std::string>{"inhibiting", "switching", "releasing", "waiting-for-modem",
+                                      "verifying", "done"}))
       << joined(off.stages);
   EXPECT_EQ(world.enabled_on_card(), "");
 }
@@ -217,14 +218,14 @@ TEST_F(DaemonSwitch, AModemThatNeverRegistersIsRolledBack) {
   EXPECT_EQ(r.reply.error_name, "org.euiccd1.Error.RolledBack") << r.reply.error_message;
   EXPECT_NE(r.reply.error_message.find("while registering"), std::string::npos)
       << r.reply.error_message;
-  EXPECT_NE(r.reply.error_message.find(std::string(kHome) + " is enabled again"),
-            std::string::npos)
+  EXPECT_NE(r.reply.error_message.find(std::string(kHome) + " is enabled again"), std::string::npos)
       << r.reply.error_message;
   const std::vector<std::string> stages = distinct(r.stages);
   const std::vector<std::string> expected = {
-      "inhibiting", "switching",  "releasing",    "waiting-for-modem", "verifying",
-      "registering", "rolling-back", "inhibiting", "switching",         "releasing",
-      "waiting-for-modem", "verifying", "registering", "done"};
+      "inhibiting",  "switching",   "releasing",         "waiting-for-modem",
+      "verifying",   "registering", "rolling-back",      "inhibiting",
+      "switching",   "releasing",   "waiting-for-modem", "verifying",
+      "registering", "done"};
   EXPECT_EQ(stages, expected) << joined(r.stages) << world.rig().logs();
   ASSERT_FALSE(r.jobs.empty());
   EXPECT_EQ(world.rig().job_string(r.jobs.front(), "State"), "failed");
@@ -299,14 +300,15 @@ TEST_F(DaemonSwitch, ASecondSwitchWhileOneRunsIsBusy) {
 TEST_F(DaemonSwitch, EuiccctlShowsTheStages) {
   SwitchWorld world;
   std::string out;
-  const int status = run_command({"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1",
-                                  EUICCD_BINARY_DIR "/euiccctl/euiccctl",
-                                  "--bus=" + world.rig().bus_address(), "enable", kTravel},
-                                 &out, 60s);
+  const int status = run_command(
+      {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", EUICCD_BINARY_DIR "/euiccctl/euiccctl",
+       "--bus=" + world.rig().bus_address(), "enable", kTravel},
+      &out, 60s);
   EXPECT_EQ(status, 0) << out;
-  for (const char* stage : {"inhibiting", "switching", "waiting-for-modem", "verifying",
-                            "registering"})
-    EXPECT_NE(out.find(std::string("  ") + stage + "\n"), std::string::npos) << stage << "\n" << out;
+  for (const char* stage :
+       {"inhibiting", "switching", "waiting-for-modem", "verifying", "registering"})
+    EXPECT_NE(out.find(std::string("  ") + stage + "\n"), std::string::npos) << stage << "\n"
+                                                                             << out;
   EXPECT_NE(out.find("back online"), std::string::npos) << out;
   EXPECT_EQ(world.enabled_on_card(), kTravel);
 }
@@ -316,8 +318,8 @@ TEST_F(DaemonSwitch, TheBootPolicyFallsBackWhenTheSwitchRollsBack) {
   // second, which is the one enabled (and registered) again.
   SwitchWorld world(json{{kHome, {{"operator", "23415"}}}}.dump(),
                     std::string("PreferredProfiles=") + kTravel + "," + kHome + "\n");
-  EXPECT_TRUE(eventually([&] { return world.rig().daemon_log_has(std::string(kHome) + " registered"); },
-                         30s))
+  EXPECT_TRUE(eventually(
+      [&] { return world.rig().daemon_log_has(std::string(kHome) + " registered"); }, 30s))
       << world.rig().daemon_log();
   EXPECT_TRUE(world.rig().daemon_log_has("rolling back")) << world.rig().daemon_log();
   EXPECT_TRUE(world.rig().daemon_log_has("falling back to")) << world.rig().daemon_log();

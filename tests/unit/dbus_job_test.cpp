@@ -64,7 +64,9 @@ class RecordingClient : public lpa::HttpClient {
   explicit RecordingClient(std::vector<std::string>& sent) : sent_(sent) {}
   lpa::HttpResponse post(const lpa::HttpRequest& request) override {
     sent_.push_back(request.url);
-    return {.status = 200};
+    lpa::HttpResponse response;
+    response.status = 200;
+    return response;
   }
 
  private:
@@ -76,19 +78,24 @@ TEST(DbusJobControl, AfterACancelOnlyTheSessionCleanupIsSent) {
   std::vector<std::string> sent;
   CleanupAfterCancelClient client(std::make_unique<RecordingClient>(sent), control);
   const std::string es9p = "https://smdp.example.com/gsma/rsp2/es9plus/";
+  auto request = [&](const std::string& function) {
+    lpa::HttpRequest r;
+    r.url = es9p + function;
+    return r;
+  };
 
-  client.post({.url = es9p + "initiateAuthentication"});
+  client.post(request("initiateAuthentication"));
   control->cancel(CancelReason::EndUserRejection);
   // A request the engine began before it saw the cancel (it passed its last checkpoint) would
   // otherwise wait out a stalled server's timeout.
   try {
-    client.post({.url = es9p + "authenticateClient"});
+    client.post(request("authenticateClient"));
     ADD_FAILURE() << "sent after the cancel";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), Errc::Cancelled);
   }
   EXPECT_TRUE(control->http_cancel().load());
-  client.post({.url = es9p + "cancelSession"});
+  client.post(request("cancelSession"));
   EXPECT_FALSE(control->http_cancel().load()) << "the cleanup must not be aborted";
   EXPECT_EQ(sent,
             (std::vector<std::string>{es9p + "initiateAuthentication", es9p + "cancelSession"}));
