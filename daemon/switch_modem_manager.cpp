@@ -4,11 +4,13 @@
 #include <map>
 
 #include "base/error.h"
+#include "topup/modem_manager.h"
 
 namespace euiccd::daemon {
 namespace {
 
-constexpr char kService[] = "org.freedesktop.ModemManager1";
+// ModemManager's D-Bus names (its bus name is the object root's and the main interface's).
+constexpr const char* kService = topup::ModemManagerClient::kService;
 constexpr char kRoot[] = "/org/freedesktop/ModemManager1";
 constexpr char kModem[] = "org.freedesktop.ModemManager1.Modem";
 constexpr char kModem3gpp[] = "org.freedesktop.ModemManager1.Modem.Modem3gpp";

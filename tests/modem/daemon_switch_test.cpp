@@ -20,15 +20,16 @@
 #include "sdbus/sdbus.h"
 #include "tests/support/daemon_rig.h"
 
+namespace {
+
 using namespace euiccd::testing;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 
-namespace {
-
+// The card's two profiles; the modem's `Device` in ModemManager.
+constexpr char kModemDevice[] = "/sys/devices/mock/usb1/1-1";
 constexpr char kHome[] = "8944476500001224158";
 constexpr char kTravel[] = "89012600000000000013";
-constexpr char kModemDevice[] = "/sys/devices/mock/usb1/1-1";
 
 std::string seed() {
   return json{{"profiles",
@@ -122,12 +123,9 @@ class SwitchWorld {
     sd_bus_match_signal(rig_.client().bus(), slot.put(), nullptr, nullptr,
                         "org.freedesktop.DBus.Properties", "PropertiesChanged",
                         on_properties_changed, &record);
-    // A long-enough timeout: the reply comes when the whole switch has ended.
-    euiccd::sdbus::Message call;
-    sd_bus_message_new_method_call(rig_.client().bus(), call.put(), kEuiccdBus,
-                                   DaemonRig::profile_path(iccid).c_str(), kProfileIface, method);
-    sd_bus_call_async(rig_.client().bus(), nullptr, call.get(), on_reply, &record.reply,
-                      60'000'000);
+    // The reply comes when the whole switch has ended: seconds here (sd-bus's default 25 s
+    // timeout is enough with RegistrationTimeoutSec=3).
+    rig_.call_async(record.reply, DaemonRig::profile_path(iccid), kProfileIface, method);
     rig_.pump_until(
         [&] {
           if (during) during(record);
@@ -146,16 +144,6 @@ class SwitchWorld {
   }
 
  private:
-  static int on_reply(sd_bus_message* m, void* userdata, sd_bus_error*) {
-    auto* reply = static_cast<AsyncReply*>(userdata);
-    if (const sd_bus_error* e = sd_bus_message_get_error(m)) {
-      reply->error_name = e->name ? e->name : "";
-      reply->error_message = e->message ? e->message : "";
-    }
-    reply->done = true;
-    return 0;
-  }
-
   DaemonRig rig_;
 };
 
@@ -233,13 +221,21 @@ TEST_F(DaemonSwitch, AModemThatNeverRegistersIsRolledBack) {
   EXPECT_EQ(world.enabled_on_card(), kHome);
 }
 
+// Enables the travel profile with ModemManager sabotaged; the reply must be `error` naming
+// `says`.
+SwitchRecord sabotaged_enable(SwitchWorld& world, const char* sabotage, const std::string& error,
+                              const std::string& says) {
+  world.mm().set_sabotage(sabotage);
+  SwitchRecord r = world.run(kTravel, "Enable");
+  EXPECT_EQ(r.reply.error_name, "org.euiccd1.Error." + error) << r.reply.error_message;
+  EXPECT_NE(r.reply.error_message.find(says), std::string::npos) << r.reply.error_message;
+  return r;
+}
+
 TEST_F(DaemonSwitch, AModemThatDoesNotComeBackIsRolledBackWhenItDoes) {
   SwitchWorld world;
-  world.mm().set_sabotage(R"({"skip_returns": 1})");
-  SwitchRecord r = world.run(kTravel, "Enable");
-  EXPECT_EQ(r.reply.error_name, "org.euiccd1.Error.RolledBack") << r.reply.error_message;
-  EXPECT_NE(r.reply.error_message.find("did not come back"), std::string::npos)
-      << r.reply.error_message;
+  SwitchRecord r =
+      sabotaged_enable(world, R"({"skip_returns": 1})", "RolledBack", "did not come back");
   const std::vector<std::string> stages = distinct(r.stages);
   ASSERT_GE(stages.size(), 5u) << joined(r.stages);
   EXPECT_EQ(stages[3], "waiting-for-modem") << joined(r.stages);
@@ -250,11 +246,8 @@ TEST_F(DaemonSwitch, AModemThatDoesNotComeBackIsRolledBackWhenItDoes) {
 
 TEST_F(DaemonSwitch, AModemThatNeverComesBackEndsInAClearError) {
   SwitchWorld world;
-  world.mm().set_sabotage(R"({"skip_returns": -1})");
-  SwitchRecord r = world.run(kTravel, "Enable");
-  EXPECT_EQ(r.reply.error_name, "org.euiccd1.Error.SwitchFailed") << r.reply.error_message;
-  EXPECT_NE(r.reply.error_message.find("the rollback failed too"), std::string::npos)
-      << r.reply.error_message;
+  SwitchRecord r =
+      sabotaged_enable(world, R"({"skip_returns": -1})", "SwitchFailed", "the rollback failed too");
   // The card itself went back: only the modem is missing.
   EXPECT_EQ(world.enabled_on_card(), kHome);
   // The rollback's card change happened; it waited for the modem in vain (the Job's last
