@@ -8,6 +8,7 @@
 #include "daemon/job_context.h"
 #include "daemon/switch_modem_manager.h"
 #include "lpa/es10_types.h"
+#include "topup/modem_manager.h"
 
 namespace euiccd::daemon {
 
@@ -107,7 +108,11 @@ class ProfileSwitch {
       throw Error(Errc::Timeout,
                   "the modem did not come back within " + seconds(settings_.registration_timeout));
     stage("verifying");
-    auto shows_sim = [&](const SwitchModem& m) { return m.sim_iccid == step.expected_sim; };
+    // ModemManager may show the ICCID with its padding F; "" is no SIM.
+    auto shows_sim = [&](const SwitchModem& m) {
+      return step.expected_sim.empty() ? m.sim_iccid.empty()
+                                       : topup::same_iccid(m.sim_iccid, step.expected_sim);
+    };
     if (!wait(shows_sim, back_by))
       throw Error(Errc::Timeout,
                   "the modem came back with " +

@@ -77,12 +77,25 @@ std::string joined(const std::vector<std::string>& v) {
   return out;
 }
 
-// The daemon serving an emulated AT modem that the ModemManager stand-in manages too.
+// An emulated modem: veuicc --modem and Transport=, its device in the test's directory, its
+// port type for ModemManager (MMModemPortType), TimeoutSec= (QMI/MBIM start their proxy).
+struct Transport {
+  const char* name;
+  const char* device_name;
+  int port_type;
+  const char* timeout;
+};
+const Transport kAt{"at", "ttyUSB2", 3, "1"};
+const Transport kQmi{"qmi", "cdc-wdm0", 6, "3"};
+const Transport kMbim{"mbim", "wwan0mbim0", 7, "3"};
+
+// The daemon serving an emulated modem that the ModemManager stand-in manages too.
 class SwitchWorld {
  public:
-  explicit SwitchWorld(const std::string& networks_json = "", const std::string& boot = "")
-      : rig_({.card_seed = seed(), .start = false}) {
-    rig_.start_card({"--modem", "at", "--pty-link", device(), "--verbose"});
+  explicit SwitchWorld(const std::string& networks_json = "", const std::string& boot = "",
+                       const Transport& transport = kAt)
+      : transport_(transport), rig_({.card_seed = seed(), .start = false}) {
+    rig_.start_card({"--modem", transport.name, "--pty-link", device(), "--verbose"});
     if (!eventually([&] { return access(device().c_str(), F_OK) == 0; }, 5s))
       throw std::runtime_error("the emulated modem made no device" + rig_.logs());
     json networks = networks_json.empty()
@@ -91,7 +104,7 @@ class SwitchWorld {
                         : json::parse(networks_json);
     json modem = {{"card_state", rig_.dir().file("card.json")},
                   {"device", kModemDevice},
-                  {"ports", json::array({json::array({device(), 3})})},
+                  {"ports", json::array({json::array({device(), transport.port_type})})},
                   {"primary_port", device()},
                   {"plugin", "generic"},
                   {"networks", networks},
@@ -102,7 +115,8 @@ class SwitchWorld {
     config << "[Readers]\nDeny=*\n"
            << "[Notifications]\nAutoProcess=no\nRetryIntervalSec=0\n"
            << "[Boot]\nRegistrationTimeoutSec=3\n"
-           << boot << "[Modem:test]\nTransport=at\nDevice=" << device() << "\nTimeoutSec=1\n";
+           << boot << "[Modem:test]\nTransport=" << transport.name << "\nDevice=" << device()
+           << "\nTimeoutSec=" << transport.timeout << "\n";
     rig_.write_daemon_config(config.str());
     rig_.start_daemon();
     if (!rig_.wait_for_euicc(20s))
@@ -111,7 +125,7 @@ class SwitchWorld {
   }
 
   DaemonRig& rig() { return rig_; }
-  std::string device() const { return rig_.dir().file("ttyUSB2"); }
+  std::string device() const { return rig_.dir().file(transport_.device_name); }
   ModemManagerMock& mm() { return *rig_.modem_manager(); }
 
   // Calls Profile.`method` on `iccid` and records the switch until its reply; `during` runs
@@ -144,6 +158,7 @@ class SwitchWorld {
   }
 
  private:
+  Transport transport_;
   DaemonRig rig_;
 };
 
@@ -318,5 +333,32 @@ TEST_F(DaemonSwitch, TheBootPolicyFallsBackWhenTheSwitchRollsBack) {
   EXPECT_TRUE(world.rig().daemon_log_has("falling back to")) << world.rig().daemon_log();
   EXPECT_EQ(world.enabled_on_card(), kHome);
 }
+
+// QMI and MBIM share the modem with ModemManager through their proxies: no inhibit; the
+// modem's own REFRESH restarts the SIM, and ModemManager finds the modem again.
+class DaemonSwitchProxied : public ::testing::TestWithParam<Transport> {
+ protected:
+  void SetUp() override {
+    if (!DaemonRig::sandboxed()) GTEST_SKIP() << "run inside tests/integration/pcsc-sandbox.sh";
+    const std::string proxy = std::string("/usr/libexec/") + GetParam().name + "-proxy";
+    if (access(proxy.c_str(), X_OK) != 0) GTEST_SKIP() << "no " << proxy;
+  }
+};
+
+TEST_P(DaemonSwitchProxied, EnableFollowsTheModemBackOnlineWithoutInhibiting) {
+  SwitchWorld world("", "", GetParam());
+  SwitchRecord r = world.run(kTravel, "Enable");
+  EXPECT_EQ(r.reply.error_name, "") << r.reply.error_message << world.rig().logs();
+  EXPECT_EQ(distinct(r.stages), (std::vector<std::string>{"switching", "waiting-for-modem",
+                                                          "verifying", "registering", "done"}))
+      << joined(r.stages) << world.rig().logs();
+  EXPECT_TRUE(world.mm().calls({"InhibitDevice"}).empty());
+  EXPECT_EQ(world.enabled_on_card(), kTravel);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, DaemonSwitchProxied, ::testing::Values(kQmi, kMbim),
+                         [](const ::testing::TestParamInfo<Transport>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
