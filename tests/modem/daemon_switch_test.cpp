@@ -325,7 +325,7 @@ TEST_F(DaemonSwitch, TheBootPolicyFallsBackWhenTheSwitchRollsBack) {
   // The first preference never registers: its switch rolls back, and the policy keeps the
   // second, which is the one enabled (and registered) again.
   SwitchWorld world(json{{kHome, {{"operator", "23415"}}}}.dump(),
-                    std::string("PreferredProfiles=") + kTravel + "," + kHome + "\n");
+                    std::string("PreferredProfiles=") + kTravel + " " + kHome + "\n");
   EXPECT_TRUE(eventually(
       [&] { return world.rig().daemon_log_has(std::string(kHome) + " registered"); }, 30s))
       << world.rig().daemon_log();
@@ -357,8 +357,8 @@ TEST_P(DaemonSwitchProxied, EnableFollowsTheModemBackOnlineWithoutInhibiting) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, DaemonSwitchProxied, ::testing::Values(kQmi, kMbim),
-                         [](const ::testing::TestParamInfo<Transport>& info) {
-                           return std::string(info.param.name);
+                         [](const ::testing::TestParamInfo<Transport>& param) {
+                           return std::string(param.param.name);
                          });
 
 }  // namespace
