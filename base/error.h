@@ -38,6 +38,8 @@ namespace euiccd {
   X(NoModem, ENXIO, "no ModemManager, or no modem carries the profile's SIM (balance, top-up)") \
   X(Rejected, ECONNREFUSED, "the mobile network refused a USSD/SMS for balance or top-up")      \
   X(NotAuthorized, EACCES, "polkit said no (the D-Bus layer's check before any work)")          \
+  X(RolledBack, ENOLINK, "a modem's profile switch failed; the previous profile is back")       \
+  X(SwitchFailed, EHOSTDOWN, "a modem's profile switch failed and so did its rollback")         \
   X(Aborted, ECONNABORTED, "the object went away before the call finished (card gone, stopping)")
 
 enum class Errc {

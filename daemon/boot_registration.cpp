@@ -1,5 +1,7 @@
 #include "daemon/boot_registration.h"
 
+#include <iterator>
+
 #include "base/error.h"
 #include "topup/mm_bus.h"
 #include "topup/modem_manager.h"
@@ -27,6 +29,30 @@ bool modem_manager_present(const std::string& bus_address, std::string& why_not)
 
 }  // namespace
 
+bool modem_registered(int32_t state, uint32_t registration_state) {
+  // MMModem3gppRegistrationState: HOME 1, ROAMING 5, HOME/ROAMING_CSFB_NOT_PREFERRED 9/10.
+  const bool attached = registration_state == 1 || registration_state == 5 ||
+                        registration_state == 9 || registration_state == 10;
+  return state >= kModemStateRegistered || attached;
+}
+
+std::string registration_state_name(uint32_t registration_state) {
+  static const char* const kNames[] = {"idle",
+                                       "home",
+                                       "searching",
+                                       "denied",
+                                       "unknown",
+                                       "roaming",
+                                       "home-sms-only",
+                                       "roaming-sms-only",
+                                       "emergency-only",
+                                       "home-csfb-not-preferred",
+                                       "roaming-csfb-not-preferred",
+                                       "attached-rlos"};
+  if (registration_state < std::size(kNames)) return kNames[registration_state];
+  return std::to_string(registration_state);
+}
+
 RegistrationCheck check_registration(const std::string& bus_address, const std::string& iccid) {
   using Result = RegistrationCheck::Result;
   std::string why_not;
@@ -39,7 +65,7 @@ RegistrationCheck check_registration(const std::string& bus_address, const std::
     topup::ModemManagerClient client(bus_address, timeouts);
     const topup::Modem modem = client.find_modem(iccid);
     const std::string state = modem.label + " is in state " + std::to_string(modem.state);
-    if (modem.state >= kModemStateRegistered) return {Result::Registered, state};
+    if (modem_registered(modem.state, 0)) return {Result::Registered, state};
     return {Result::NotRegistered,
             state + " (registered is " + std::to_string(kModemStateRegistered) + ")"};
   } catch (const Error& error) {

@@ -3,9 +3,17 @@
 // RegistrationTimeoutSec after it enabled a profile.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace euiccd::daemon {
+
+// Whether a modem is on a network, from ModemManager's Modem `State` (MMModemState: registered
+// and above) or its Modem3gpp `RegistrationState` (home or roaming, also "CSFB not preferred";
+// 0 when the modem has no 3GPP interface). One rule for the boot policy and the profile switch.
+bool modem_registered(int32_t state, uint32_t registration_state);
+// "home", "roaming", "searching", ... for the journal and error texts.
+std::string registration_state_name(uint32_t registration_state);
 
 struct RegistrationCheck {
   enum class Result {

@@ -67,10 +67,22 @@ void BootRunner::step(const std::weak_ptr<Euicc>& weak, std::vector<BootAttempt>
     case BootAction::Kind::Enable:
       euicc->enable(
           action.iccid,
-          [this, weak, attempts, action, fields](const std::optional<Error>& error) mutable {
+          [this, weak, attempts, action, fields,
+           switched = euicc->switches_modem()](const std::optional<Error>& error) mutable {
             if (error) {
               log(Level::Warning, fields, std::string("boot policy: ") + error->what());
-              attempts.push_back({action.iccid, AttemptOutcome::EnableRefused});
+              // A modem's switch that failed after the card changed was rolled back: the
+              // profile did not come online (the modem, the SIM or the network).
+              const bool rolled_back =
+                  error->code() == Errc::RolledBack || error->code() == Errc::SwitchFailed;
+              attempts.push_back({action.iccid, rolled_back ? AttemptOutcome::NotRegistered
+                                                            : AttemptOutcome::EnableRefused});
+              step(weak, std::move(attempts));
+              return;
+            }
+            if (switched && action.watch_registration) {
+              // The switch waited for the registration itself.
+              attempts.push_back({action.iccid, AttemptOutcome::Ok});
               step(weak, std::move(attempts));
               return;
             }

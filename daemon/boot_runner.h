@@ -7,7 +7,8 @@
 // thread, whether the modem carrying the profile is registered (daemon/boot_registration.h).
 // Not registered, or no modem with that SIM: the policy hears "did not register" and moves on.
 // ModemManager absent: nobody can tell, so the profile counts as registered (and the log
-// says so).
+// says so). On an eUICC inside a modem the enable is a switch (daemon/profile_switch.h) that
+// waits for the registration itself and rolls back when it fails: its outcome is the attempt's.
 #pragma once
 
 #include <systemd/sd-event.h>

@@ -30,6 +30,8 @@ class CardSession {
   lpa::Es10Client& client() { return *client_; }
   // CardConnection::hold: other programs stay off the card while the result lives.
   std::unique_ptr<CardHold> hold() { return connection_->hold(); }
+  // CardConnection::restart_sim: the modem re-reads its SIM (a profile switch).
+  void restart_sim(SimRestart how) { connection_->restart_sim(how); }
 
  private:
   // Declaration order is teardown order reversed: the channel closes before the connection.

@@ -62,6 +62,16 @@ struct CardSettings {
   bool refresh_on_switch = false;
 };
 
+// How a profile switch on a modem eUICC follows the modem (daemon/profile_switch.h).
+struct SwitchSettings {
+  std::string modem_manager_bus;  // "" = the system bus, else a D-Bus address (tests)
+  // [Boot] RegistrationTimeoutSec=: how long the modem may take to come back with the new SIM,
+  // and then to register on a network, each.
+  std::chrono::milliseconds registration_timeout{std::chrono::seconds(120)};
+  // How often ModemManager is asked while the switch waits for it.
+  std::chrono::milliseconds poll_interval{250};
+};
+
 struct EngineSettings {
   NetworkConfig http;  // [Network], plus the shipped CI roots and the command line's additions
   CardSettings card;
@@ -73,6 +83,7 @@ struct EngineSettings {
   std::chrono::milliseconds confirm_timeout{std::chrono::minutes(10)};
   // How long a finished Job object stays on the bus for its properties to be read.
   std::chrono::milliseconds job_linger{std::chrono::minutes(5)};
+  SwitchSettings switching;
 };
 
 // A factory of verified-TLS curl clients that give up with Error(Cancelled) once `cancel` is

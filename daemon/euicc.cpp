@@ -9,6 +9,7 @@
 #include "daemon/job_context.h"
 #include "daemon/log.h"
 #include "daemon/notification_delivery.h"
+#include "daemon/profile_switch.h"
 
 namespace euiccd::daemon {
 
@@ -147,6 +148,7 @@ void Euicc::change(const std::string& operation, Done done, CardChange op, bool 
 }
 
 void Euicc::enable(const std::string& iccid, Done done, const std::string& operation) {
+  if (modem_switch_) return start_switch(true, iccid, std::move(done));
   change(operation, std::move(done),
          [iccid, settings = &settings_.card](lpa::Es10Client& card, EuiccSnapshot& cache) {
            card_changes::enable(card, *settings, cache, iccid);
@@ -154,6 +156,7 @@ void Euicc::enable(const std::string& iccid, Done done, const std::string& opera
 }
 
 void Euicc::disable(const std::string& iccid, Done done) {
+  if (modem_switch_) return start_switch(false, iccid, std::move(done));
   change("disable", std::move(done),
          [iccid, settings = &settings_.card](lpa::Es10Client& card, EuiccSnapshot& cache) {
            card_changes::disable(card, *settings, cache, iccid);
@@ -210,27 +213,55 @@ void Euicc::process_notifications(SentDone done) {
       });
 }
 
-std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body) {
+void Euicc::set_active_job(std::shared_ptr<Job> job) {
+  active_job_ = std::move(job);
+  if (on_active_job_changed) on_active_job_changed();
+}
+
+void Euicc::start_switch(bool enable, const std::string& iccid, Done done) {
+  if (!worker_) return done(Error(Errc::CardRemoved, "the eUICC is gone"));
+  if (!snapshot_.find_profile(iccid))
+    return done(Error(Errc::NotFound, "profile " + iccid + " is not on the eUICC"));
+  SwitchTarget target{transport_, endpoint_port(reader_), modem_object_, *modem_switch_};
+  SwitchRequest request{enable, iccid};
+  // Busy while a job (another switch, a download) holds the card, as for any change.
+  if (active_job_) return done(busy_error());
+  auto job = std::make_shared<Job>(next_job_id(), "switch", index_, std::string());
+  start_job(
+      job,
+      [target, request](CardSession& session, JobContext& context) {
+        run_profile_switch(session, context, target, request, context.settings().switching);
+      },
+      std::move(done));
+}
+
+std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body, Done after) {
   if (!worker_) throw Error(Errc::CardRemoved, "the eUICC is gone");
   if (active_job_) throw busy_error();
-  active_job_ = job;
+  set_active_job(job);
   std::weak_ptr<Euicc> weak_self = weak_from_this();
   std::weak_ptr<Job> weak_job = job;
   LogFields fields{.eid = snapshot_.eid, .operation = job->operation()};
   LoopQueue* loop = &loop_;
   const EngineSettings* settings = &settings_;
-  auto finish = [loop, weak_self, weak_job](std::optional<Error> error,
-                                            std::optional<EuiccSnapshot> snapshot) {
-    loop->post([weak_self, weak_job, error, snapshot]() mutable {
+  auto finish = [loop, weak_self, weak_job, after](std::optional<Error> error,
+                                                   std::optional<EuiccSnapshot> snapshot) {
+    loop->post([weak_self, weak_job, error, snapshot, after]() mutable {
       auto self = weak_self.lock();
       auto finished_job = weak_job.lock();
+      const bool switched = finished_job && finished_job->operation() == "switch";
       if (self && !self->is_shut_down()) {
         if (snapshot) self->apply(std::move(*snapshot));
-        if (self->active_job_ == finished_job) self->active_job_.reset();
+        if (self->active_job_ == finished_job) self->set_active_job(nullptr);
       }
       if (finished_job) finished_job->finish(error);
-      if (self && !self->is_shut_down() && finished_job)
-        self->notifications_.change_finished(finished_job->operation());
+      if (self && !self->is_shut_down()) {
+        // `after` is a caller waiting on the eUICC (a D-Bus call); once it is shut down, the
+        // caller learns that from its removal.
+        if (after) after(error);
+        if (finished_job) self->notifications_.change_finished(finished_job->operation());
+        if (switched && self->on_switch_ended) self->on_switch_ended();
+      }
     });
   };
   CardWorker::Task task;
@@ -305,7 +336,7 @@ std::unique_ptr<CardWorker> Euicc::shut_down(CancelReason reason, const Error& w
   if (active_job_) {
     active_job_->control()->cancel(reason);
     active_job_->finish(why);
-    active_job_.reset();
+    set_active_job(nullptr);
   }
   waiting_.clear();  // their callers learn of the removal from the D-Bus layer
   notifications_.stop();

@@ -13,6 +13,9 @@
 //   when the eUICC appears and after each change that queues them; those that stay on the
 //   card are tried again on a timer until none is left (daemon/notification_scheduler.h
 //   decides when; the eUICC runs the deliveries).
+// - On an eUICC inside a modem (switch_through_modem), enable and disable are a job of their
+//   own: a "switch" (daemon/profile_switch.h) that follows the modem back online or rolls back;
+//   their `done` comes when it has ended, and while it runs the eUICC is busy as for a job.
 #pragma once
 
 #include <functional>
@@ -56,6 +59,13 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   const std::string& reader() const { return reader_; }
   const std::string& transport() const { return transport_; }
   const std::string& modem_object() const { return modem_object_; }
+  // ModemManager's modem came back under another object path (after a switch).
+  void set_modem_object(std::string path) { modem_object_ = std::move(path); }
+  // From now on enable/disable are switch jobs that restart the SIM `way` (a modem eUICC).
+  void switch_through_modem(SimRestart way) { modem_switch_ = way; }
+  bool switches_modem() const { return modem_switch_.has_value(); }
+  // A switch job is running (its modem may step away meanwhile: daemon/euicc_registry.h).
+  bool switching() const { return active_job_ && active_job_->operation() == "switch"; }
   const std::string& eid() const override { return snapshot_.eid; }
   const EuiccSnapshot& snapshot() const { return snapshot_; }
 
@@ -88,6 +98,10 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   std::shared_ptr<Job> start_discovery(uint64_t job_id, const std::string& owner,
                                        std::string smds_address);
   const std::shared_ptr<Job>& active_job() const { return active_job_; }
+  // Fired when active_job() changes (a job started or ended), on the loop thread.
+  std::function<void()> on_active_job_changed;
+  // Fired after a switch job ended (after on_active_job_changed and its caller's `done`).
+  std::function<void()> on_switch_ended;
 
   // When the eUICC appears: delivers what the card holds pending if auto-processing is on
   // (left by a crash, a power cut, a server that was down); the retry timer takes over for
@@ -117,7 +131,11 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   // Queues `op` (see the changes above). `hold_card`: run inside the backend's hold (a PC/SC
   // transaction; false for operations that wait on servers, e.g. notification delivery).
   void change(const std::string& operation, Done done, CardChange op, bool hold_card = true);
-  std::shared_ptr<Job> start_job(std::shared_ptr<Job> job, JobBody body);
+  // `after`: called on the loop thread with the job's outcome once it has finished.
+  std::shared_ptr<Job> start_job(std::shared_ptr<Job> job, JobBody body, Done after = {});
+  // enable/disable on a modem eUICC: a switch job, `done` when it has ended.
+  void start_switch(bool enable, const std::string& iccid, Done done);
+  void set_active_job(std::shared_ptr<Job> job);
   void apply(EuiccSnapshot next);
   // NotificationScheduler::Card: what the scheduler asks of its eUICC.
   unsigned pending_notifications() const override { return snapshot_.pending_notifications; }
@@ -131,6 +149,7 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   std::string reader_;
   std::string transport_;
   std::string modem_object_;
+  std::optional<SimRestart> modem_switch_;
   EuiccSnapshot snapshot_;
   std::shared_ptr<CardCache> card_cache_;
   std::unique_ptr<CardWorker> worker_;

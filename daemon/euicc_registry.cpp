@@ -28,6 +28,7 @@ void EuiccRegistry::slots_changed(const std::shared_ptr<CardBackend>& backend,
   reap();
   if (shutting_down_) return;
   const std::string transport = backend->name();
+  last_reports_[transport] = LastReport{backend, slots};
   std::set<std::string> present;
   for (const auto& r : slots) {
     if (device_allowed_ && !device_allowed_(transport, r.device)) continue;
@@ -37,7 +38,13 @@ void EuiccRegistry::slots_changed(const std::shared_ptr<CardBackend>& backend,
     if (nope != not_euicc_.end() && nope->second.identity == r.identity) continue;  // same card
     not_euicc_.erase(r.device);
     bool known = probes_.count(r.device) > 0;
-    for (const auto& [index, euicc] : euiccs_) known = known || euicc->reader() == r.device;
+    for (const auto& [index, euicc] : euiccs_) {
+      if (euicc->reader() != r.device) continue;
+      known = true;
+      // ModemManager's modem may come back under another object path (after a switch).
+      const std::string modem_object = backend->modem_object(r.device);
+      if (!modem_object.empty()) euicc->set_modem_object(modem_object);
+    }
     if (!known) start_probe(backend, r);
   }
   // What this backend no longer reports is gone; other backends' devices are not its business.
@@ -56,8 +63,15 @@ void EuiccRegistry::slots_changed(const std::shared_ptr<CardBackend>& backend,
     it = probes_.erase(it);
   }
   std::vector<std::string> gone;
-  for (const auto& [index, euicc] : euiccs_)
-    if (gone_here(euicc->transport(), euicc->reader())) gone.push_back(euicc->reader());
+  for (const auto& [index, euicc] : euiccs_) {
+    if (!gone_here(euicc->transport(), euicc->reader())) continue;
+    if (euicc->switching()) {
+      log(Level::Info, {.eid = euicc->eid()},
+          euicc->reader() + " stepped away during a profile switch; the switch waits for it");
+      continue;
+    }
+    gone.push_back(euicc->reader());
+  }
   for (const auto& reader : gone)
     withdraw(reader, Error(Errc::CardRemoved, "the eUICC was removed from " + reader));
 }
@@ -101,8 +115,8 @@ void EuiccRegistry::start_probe(const std::shared_ptr<CardBackend>& backend, con
     });
   };
   worker->submit(probe_task(worker.get(), post, 1));
-  probes_[name] =
-      Probe{generation, backend->name(), backend->modem_object(slot.device), std::move(worker)};
+  probes_[name] = Probe{generation, backend->name(), backend->modem_object(slot.device),
+                        backend->sim_restart(slot.device), std::move(worker)};
   not_euicc_[name] = NotEuicc{backend->name(), slot.identity};  // until the probe says otherwise
   log(Level::Info, {}, "card in " + name + ": looking for an eUICC");
 }
@@ -114,6 +128,7 @@ void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
   std::unique_ptr<CardWorker> worker = std::move(it->second.worker);
   const std::string transport = it->second.transport;
   const std::string modem_object = it->second.modem_object;
+  const std::optional<SimRestart> sim_restart = it->second.sim_restart;
   probes_.erase(it);
   if (!snapshot) {
     log(Level::Notice, {}, "the card in " + reader + " is not usable as an eUICC: " + error);
@@ -135,6 +150,10 @@ void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
   }
   auto euicc = std::make_shared<Euicc>(index, reader, transport, modem_object, std::move(*snapshot),
                                        std::move(worker), event_, loop_, settings_);
+  if (sim_restart) {
+    euicc->switch_through_modem(*sim_restart);
+    euicc->on_switch_ended = [this, transport] { switch_ended(transport); };
+  }
   euiccs_[index] = euicc;
   log(Level::Notice, {.eid = euicc->eid()},
       "eUICC in " + reader + " with " + std::to_string(euicc->snapshot().profiles.size()) +
@@ -143,6 +162,13 @@ void EuiccRegistry::probe_done(const std::string& reader, uint64_t generation,
   // Notifications left on the card by a crash, a power cut or a server that was down: after
   // the publication, so that PendingNotifications follows the delivery on the bus.
   if (!euicc->is_shut_down()) euicc->deliver_pending_notifications();
+}
+
+void EuiccRegistry::switch_ended(const std::string& transport) {
+  auto it = last_reports_.find(transport);
+  if (it == last_reports_.end() || shutting_down_) return;
+  LastReport report = it->second;  // slots_changed replaces the entry
+  slots_changed(report.backend, report.slots);
 }
 
 void EuiccRegistry::withdraw(const std::string& reader, const Error& why) {

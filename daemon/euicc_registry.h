@@ -1,7 +1,10 @@
 // The eUICCs the daemon serves, kept in step with each card backend's devices (PC/SC readers):
 // a card that appears is probed on a fresh worker (EID + snapshot) and published; a card that
 // goes away is shut down and unpublished. A card keeps its index for the daemon's lifetime (by
-// EID), so a reinserted card comes back at the same D-Bus path. Loop thread only.
+// EID), so a reinserted card comes back at the same D-Bus path. An eUICC whose modem leaves in
+// the middle of a profile switch (ModemManager inhibits it, the SIM restarts) stays: the switch
+// is waiting for that modem to come back, and once it has ended the devices are looked at again.
+// Loop thread only.
 #pragma once
 
 #include <functional>
@@ -58,7 +61,8 @@ class EuiccRegistry {
   struct Probe {
     uint64_t generation;
     std::string transport;
-    std::string modem_object;  // CardBackend::modem_object
+    std::string modem_object;               // CardBackend::modem_object
+    std::optional<SimRestart> sim_restart;  // CardBackend::sim_restart
     std::unique_ptr<CardWorker> worker;
   };
   struct NotEuicc {
@@ -66,6 +70,8 @@ class EuiccRegistry {
     Bytes identity;  // of the card that is none (PC/SC: its ATR)
   };
   void start_probe(const std::shared_ptr<CardBackend>& backend, const CardSlot& slot);
+  // A switch ended: what its modem's backend reported meanwhile applies now.
+  void switch_ended(const std::string& transport);
   void probe_done(const std::string& reader, uint64_t generation,
                   std::optional<EuiccSnapshot> snapshot, const std::string& error);
   void withdraw(const std::string& reader, const Error& why);
@@ -84,6 +90,11 @@ class EuiccRegistry {
   std::map<std::string, NotEuicc> not_euicc_;          // by device
   std::map<unsigned, std::shared_ptr<Euicc>> euiccs_;  // by index
   std::vector<std::unique_ptr<CardWorker>> retired_;
+  struct LastReport {
+    std::shared_ptr<CardBackend> backend;
+    std::vector<CardSlot> slots;
+  };
+  std::map<std::string, LastReport> last_reports_;  // by backend name
 };
 
 }  // namespace euiccd::daemon

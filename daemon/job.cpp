@@ -4,6 +4,11 @@
 
 namespace euiccd::daemon {
 
+uint64_t next_job_id() {
+  static std::atomic<uint64_t> next{1};
+  return next++;
+}
+
 const char* job_state_name(JobState state) {
   switch (state) {
     case JobState::Running: return "running";

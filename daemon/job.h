@@ -30,6 +30,10 @@ struct DiscoveredEvent {
   std::string activation_code;
 };
 
+// The next job id, unique in the daemon (D-Bus Job paths): jobs start on the bus (downloads)
+// and inside the daemon (a boot policy's switch).
+uint64_t next_job_id();
+
 class JobControl {
  public:
   // Any thread. The first reason wins; wakes a worker waiting for a decision.
@@ -75,7 +79,8 @@ class Job {
   Job(uint64_t id, std::string operation, unsigned euicc_index, std::string owner);
 
   uint64_t id() const { return id_; }
-  const std::string& operation() const { return operation_; }  // "download", "discovery"
+  // "download", "discovery", "switch"
+  const std::string& operation() const { return operation_; }
   unsigned euicc_index() const { return euicc_index_; }
   // The D-Bus unique name that started the job (it may Confirm/Cancel without polkit).
   const std::string& owner() const { return owner_; }

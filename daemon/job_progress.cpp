@@ -26,6 +26,15 @@ constexpr std::array kPlan = {
     StageShare{"download", "installing", 0.45, 0.50},
     StageShare{"download", "notifying", 0.95, 0.05},
     StageShare{"discovery", "authenticating", 0.00, 1.00},
+    // A modem switch is mostly waiting for the modem; a rollback's stages leave the figure
+    // where it was (it never goes back).
+    StageShare{"switch", "inhibiting", 0.00, 0.05},
+    StageShare{"switch", "switching", 0.05, 0.10},
+    StageShare{"switch", "restarting-sim", 0.15, 0.05},
+    StageShare{"switch", "releasing", 0.20, 0.05},
+    StageShare{"switch", "waiting-for-modem", 0.25, 0.25},
+    StageShare{"switch", "verifying", 0.50, 0.10},
+    StageShare{"switch", "registering", 0.60, 0.40},
 };
 
 }  // namespace

@@ -77,6 +77,9 @@ EngineSettings engine_settings(const Config& config, const CommandLine& cl) {
   s.card.isd_r_aids = apdu::default_isd_r_aids();
   for (const auto& aid : config.readers.extra_isd_r_aids) s.card.isd_r_aids.push_back(aid);
   s.card.segment_size = config.readers.segment_size;
+  const std::string modem_manager = cl.modem_manager_bus.value_or("system");
+  s.switching.modem_manager_bus = modem_manager == "system" ? std::string() : modem_manager;
+  s.switching.registration_timeout = config.boot.registration_timeout;
   return s;
 }
 

@@ -82,6 +82,12 @@ constexpr Table::Row kProperties[] = {
      [](const Snapshot& a, const Snapshot& b) {
        return a.root_smds_address != b.root_smds_address;
      }},
+    // The running job (a download, a discovery, a modem's switch), announced by
+    // active_job_changed rather than by the snapshot's diff.
+    {"ActiveJob", "o", kEmits,
+     [](sd_bus_message* m, const daemon::Euicc& e) {
+       return append_path(m, e.active_job() ? job_path(e.active_job()->id()) : std::string());
+     }},
     {"PendingNotifications", "u", kEmits,
      [](sd_bus_message* m, const daemon::Euicc& e) {
        return sd_bus_message_append(m, "u", e.snapshot().pending_notifications);
@@ -182,10 +188,12 @@ EuiccObject::EuiccObject(Service& service, std::shared_ptr<daemon::Euicc> euicc)
   euicc_->on_snapshot_changed = [this](const daemon::EuiccSnapshot& before) {
     snapshot_changed(before);
   };
+  euicc_->on_active_job_changed = [this] { active_job_changed(); };
 }
 
 EuiccObject::~EuiccObject() {
   euicc_->on_snapshot_changed = nullptr;
+  euicc_->on_active_job_changed = nullptr;
   pending_.abort_all("the eUICC " + euicc_->eid() + " went away (removed, or euiccd is stopping)");
   while (!profiles_.empty()) remove_profile(profiles_.begin()->first);
   if (announced_) sd_bus_emit_object_removed(service_.bus(), path_.c_str());
@@ -231,6 +239,13 @@ void EuiccObject::snapshot_changed(const daemon::EuiccSnapshot& before) {
   if (!announced_) return;
   emit_properties_changed(service_.bus(), path_, kEuiccInterface,
                           kTable.changed([&](auto differs) { return differs(before, now); }));
+}
+
+void EuiccObject::active_job_changed() {
+  // A job started inside the daemon (a switch) gets its Job object here; a download's is
+  // published by authorized_job, which finds it already there.
+  if (const auto& job = euicc_->active_job()) service_.publish_job(job);
+  if (announced_) emit_properties_changed(service_.bus(), path_, kEuiccInterface, {"ActiveJob"});
 }
 
 int EuiccObject::get_property(sd_bus*, const char*, const char*, const char* property,

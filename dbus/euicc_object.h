@@ -53,6 +53,7 @@ class EuiccObject {
                           sd_bus_message* reply, void* userdata, sd_bus_error* error);
 
   void snapshot_changed(const daemon::EuiccSnapshot& before);
+  void active_job_changed();
   void add_profile(const std::string& iccid, bool announce);
   void remove_profile(const std::string& iccid);
 

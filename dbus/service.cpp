@@ -110,6 +110,7 @@ void Service::unhook_prepaid() {
 }
 
 std::string Service::publish_job(const std::shared_ptr<daemon::Job>& job) {
+  if (auto it = jobs_.find(job->id()); it != jobs_.end()) return it->second->path();
   auto object = std::make_unique<JobObject>(*this, job);
   std::string path = object->path();
   jobs_[job->id()] = std::move(object);

@@ -55,8 +55,9 @@ class Service {
   const std::string& version() const { return version_; }
 
   std::vector<std::string> euicc_paths() const;
-  uint64_t next_job_id() { return next_job_id_++; }
-  // Puts a Job object on the bus for `job`; it stays until job_linger after the job ended.
+  uint64_t next_job_id() { return daemon::next_job_id(); }
+  // Puts a Job object on the bus for `job` (once: a job already there keeps its object); it
+  // stays until job_linger after the job ended.
   std::string publish_job(const std::shared_ptr<daemon::Job>& job);
   void remove_job(uint64_t id);
   // A job ended: it lingers for job_linger, but only the latest kMaxFinishedJobs do, so a
@@ -83,7 +84,6 @@ class Service {
   std::map<unsigned, std::unique_ptr<EuiccObject>> euiccs_;
   std::map<uint64_t, std::unique_ptr<JobObject>> jobs_;
   std::deque<uint64_t> finished_jobs_;  // oldest first
-  uint64_t next_job_id_ = 1;
   bool started_ = false;
   daemon::Prepaid* prepaid_ = nullptr;
   daemon::EuiccRegistry::Subscription added_, removed_;  // while started

@@ -46,6 +46,7 @@ class Bus {
   // Lets polkit ask the user for a password during a call (ALLOW_INTERACTIVE_AUTHORIZATION).
   void allow_interactive_authorization(bool allow);
   void set_call_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+  std::chrono::milliseconds call_timeout() const { return timeout_; }
 
   // Calls `method` on euiccd; `append` adds the arguments. Returns the reply.
   Message call(const std::string& path, const char* interface, const char* method,

@@ -7,6 +7,7 @@
 #include "euiccctl/cli_error.h"
 #include "euiccctl/job_watch.h"
 #include "euiccctl/snapshot.h"
+#include "euiccctl/switch_stages.h"
 #include "euiccctl/terminal.h"
 
 namespace euiccctl {
@@ -166,18 +167,33 @@ int profile_method(Bus& bus, const Options& options, const ProfileEntry& profile
   return kExitOk;
 }
 
+// Enable/Disable: on an eUICC inside a modem a switch whose stages are shown as they come.
+int switch_method(Bus& bus, const Options& options, const Snapshot& snapshot,
+                  const ProfileEntry& profile, const char* method, const std::string& done,
+                  json result) {
+  const ObjectView* euicc = snapshot.euicc(profile.euicc_path);
+  const std::string transport = euicc ? text(euicc->properties, "Transport") : "";
+  if (options.json || transport.empty() || transport == "pcsc")
+    return profile_method(bus, options, profile, method, {}, done, std::move(result));
+  call_showing_stages(bus, profile.path, method);
+  std::cout << done << " " << describe(profile) << "; the modem is back online.\n";
+  return kExitOk;
+}
+
 int cmd_enable(Bus& bus, const Args& args, const Options& options) {
   expect_args(args, 1, 1, "enable ICCID|NICKNAME");
-  ProfileEntry p = match_profile(args[0], candidates(load_snapshot(bus), options));
-  return profile_method(bus, options, p, "Enable", {}, "Enabled", {{"state", "enabled"}});
+  const Snapshot snapshot = load_snapshot(bus);
+  ProfileEntry p = match_profile(args[0], candidates(snapshot, options));
+  return switch_method(bus, options, snapshot, p, "Enable", "Enabled", {{"state", "enabled"}});
 }
 
 int cmd_disable(Bus& bus, const Args& args, const Options& options) {
   expect_args(args, 0, 1, "disable [ICCID|NICKNAME]");
   std::optional<std::string> query;
   if (!args.empty()) query = args[0];
-  ProfileEntry p = target_profile(load_snapshot(bus), options, query);
-  return profile_method(bus, options, p, "Disable", {}, "Disabled", {{"state", "disabled"}});
+  const Snapshot snapshot = load_snapshot(bus);
+  ProfileEntry p = target_profile(snapshot, options, query);
+  return switch_method(bus, options, snapshot, p, "Disable", "Disabled", {{"state", "disabled"}});
 }
 
 int cmd_delete(Bus& bus, const Args& args, const Options& options) {

@@ -213,6 +213,12 @@ class ModemManagerMock {
       sd_bus_message_append(m, "os", path.c_str(), spec_json.c_str());
     });
   }
+  // Sabotage for the switch tests (the template's SetSabotage): {"skip_returns": 1},
+  // {"registers": false}.
+  void set_sabotage(const std::string& sabotage_json) {
+    mock_call("SetSabotage",
+              [&](sd_bus_message* m) { sd_bus_message_append(m, "s", sabotage_json.c_str()); });
+  }
   std::string output() const { return read_text_file(output_path_); }
 
   // The texts of the SMS the modem at `path` holds (Messaging.List, then each Sms.Text), in

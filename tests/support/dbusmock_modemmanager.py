@@ -41,6 +41,26 @@ What the "network" answers is scripted by the test through the JSON parameters:
   }]
 }
 
+Profile switches (issue 13) — a modem whose SIM is a virtual eUICC:
+
+    "card_state": "/tmp/.../card.json", # veuicc's state file: the SIM's ICCID is the card's
+                                      # enabled profile (the card is the truth); when it
+                                      # changes, the SIM restarted: the modem leaves and comes
+                                      # back return_delay later under a NEW object path
+    "return_delay": 0.3,              # seconds the modem stays away (SIM restart, uninhibit)
+    "networks": {"8944...": {"operator": "23415", "roaming": false}},
+                                      # the SIMs that register (Modem3gpp RegistrationState,
+                                      # OperatorCode; State 8), register_delay after the modem
+                                      # appears; any other SIM keeps searching (State 7)
+    "register_delay": 0.2,
+
+ModemManager's InhibitDevice(s uid, b inhibit) on the main object: the modem (by its Device)
+leaves while inhibited and comes back under a new object path after the uninhibit; an
+inhibition ends when its caller leaves the bus, as in ModemManager. Sabotage, set by the test
+with SetSabotage(s json) on the mock interface: {"skip_returns": n} (the next n returns do not
+happen: the modem stays away until the next SIM change; -1 never comes back),
+{"registers": false} (no SIM registers). A ModemManager restart is ModemManagerMock::restart.
+
 Methods on org.freedesktop.DBus.Mock for hot-plug tests: AddModem(s spec_json) -> o (a modem
 appears, InterfacesAdded), RemoveModem(o) (InterfacesRemoved), SetModemProperties(o, s json)
 (Modem properties in the spec's keys, e.g. {"ports": [...]}, with PropertiesChanged). A
@@ -60,6 +80,7 @@ IS_OBJECT_MANAGER = True
 SYSTEM_BUS = True
 
 MODEM_IFACE = 'org.freedesktop.ModemManager1.Modem'
+MODEM3GPP_IFACE = 'org.freedesktop.ModemManager1.Modem.Modem3gpp'
 USSD_IFACE = 'org.freedesktop.ModemManager1.Modem.Modem3gpp.Ussd'
 MESSAGING_IFACE = 'org.freedesktop.ModemManager1.Modem.Messaging'
 SIM_IFACE = 'org.freedesktop.ModemManager1.Sim'
@@ -71,6 +92,12 @@ SMS_UNKNOWN, SMS_RECEIVING, SMS_RECEIVED, SMS_SENT = 0, 2, 3, 5
 PDU_DELIVER, PDU_SUBMIT = 1, 2
 
 _counters = {'sim': 0, 'sms': 0, 'modem': 0}
+MM_STATE_ENABLED, MM_STATE_SEARCHING, MM_STATE_REGISTERED = 6, 7, 8
+REG_HOME, REG_SEARCHING, REG_ROAMING = 1, 2, 5
+
+# Switch modelling: the modems that follow a card, by Device; the sabotage modes.
+_followers = {}
+_sabotage = {'skip_returns': 0, 'registers': True}
 
 
 def _objects():
@@ -244,8 +271,25 @@ def _port_properties(spec):
     return props
 
 
+def _card_iccid(spec):
+    '''The enabled profile in the virtual eUICC's state file; None while it cannot be read
+    (veuicc writing it).'''
+    try:
+        with open(spec['card_state'], encoding='utf-8') as f:
+            state = json.load(f)
+    except (OSError, ValueError):
+        return None
+    for profile in state.get('profiles', []):
+        if profile.get('state') == 'enabled':
+            return profile.get('iccid', '')
+    return ''
+
+
 def _add_modem(mock, index, spec):
     path = f'/org/freedesktop/ModemManager1/Modem/{index}'
+    if spec.get('card_state'):
+        iccid = _card_iccid(spec)
+        spec = dict(spec, sim=iccid or '')
     sim_path = _add_sim(mock, spec['sim']) if spec.get('sim') else '/'
     slots = [dbus.ObjectPath(sim_path)]
     slots += [dbus.ObjectPath(_add_sim(mock, iccid)) for iccid in spec.get('other_slots', [])]
@@ -264,8 +308,23 @@ def _add_modem(mock, index, spec):
         'Drivers': dbus.Array([], signature='s'),
     }
     props.update(_port_properties(spec))
+    following = bool(spec.get('card_state'))
+    if following and 'networks' in spec:
+        props['State'] = dbus.Int32(MM_STATE_SEARCHING if spec.get('sim') else MM_STATE_ENABLED)
     mock.AddObject(path, MODEM_IFACE, props, [])
     modem = _objects()[path]
+    if 'networks' in spec:
+        modem.AddProperties(MODEM3GPP_IFACE, {
+            'RegistrationState': dbus.UInt32(REG_SEARCHING),
+            'OperatorCode': dbus.String(''),
+            'OperatorName': dbus.String(''),
+        })
+        GLib.timeout_add(int(float(spec.get('register_delay', 0.2)) * 1000),
+                         lambda: _register(path, spec))
+    if following:
+        device = str(props['Device'])
+        _followers[device] = {'spec': spec, 'path': path, 'iccid': spec.get('sim', ''),
+                              'away': False, 'inhibited_by': None}
     modem.mm_ussd_script = spec.get('ussd_script', {})
     modem.mm_ussd_path = []
     modem.mm_sms_replies = spec.get('sms_replies', {})
@@ -296,6 +355,119 @@ def _add_modem(mock, index, spec):
     return path
 
 
+def _register(path, spec):
+    '''The network answers: the SIM registers when it has a network (and no sabotage).'''
+    modem = _objects().get(path)
+    if modem is None:
+        return False  # it left meanwhile
+    network = spec.get('networks', {}).get(spec.get('sim', ''))
+    if network is None or not _sabotage['registers']:
+        return False  # keeps searching
+    roaming = bool(network.get('roaming', False))
+    modem.UpdateProperties(MODEM3GPP_IFACE, {
+        'RegistrationState': dbus.UInt32(REG_ROAMING if roaming else REG_HOME),
+        'OperatorCode': dbus.String(network.get('operator', '')),
+    })
+    modem.UpdateProperties(MODEM_IFACE, {'State': dbus.Int32(MM_STATE_REGISTERED)})
+    return False
+
+
+def _leave(mock, device):
+    '''The modem of `device` goes (InterfacesRemoved), with its SIM objects.'''
+    follower = _followers[device]
+    if follower['away']:
+        return
+    path = follower['path']
+    modem = _objects().get(path)
+    sims = []
+    if modem is not None:
+        props = modem.props[MODEM_IFACE]
+        sims = [str(p) for p in list(props['SimSlots']) + [props['Sim']] if str(p) != '/']
+    mock.object_manager_emit_removed(path)
+    mock.RemoveObject(path)
+    for sim in set(sims):
+        if sim in _objects():
+            mock.RemoveObject(sim)
+    follower['away'] = True
+
+
+def _come_back(mock, device):
+    '''After a SIM restart or an uninhibit: the modem returns under a new object path, with the
+    card's enabled profile as its SIM, unless sabotaged.'''
+    follower = _followers[device]
+    if not follower['away'] or follower['inhibited_by'] is not None:
+        return False
+    if _sabotage['skip_returns'] != 0:
+        if _sabotage['skip_returns'] > 0:
+            _sabotage['skip_returns'] -= 1
+        follower['iccid'] = _card_iccid(follower['spec'])  # this change has been "seen"
+        return False
+    follower['away'] = False
+    index = _counters['modem']
+    _counters['modem'] += 1
+    new_path = _add_modem(mock, index, follower['spec'])
+    _followers[device]['path'] = new_path
+    return False
+
+
+def _later(seconds, action):
+    GLib.timeout_add(int(float(seconds) * 1000), lambda: action() and False)
+
+
+def _watch_cards(mock):
+    '''Every 100 ms: a card whose enabled profile changed restarted its SIM — its modem leaves
+    and comes back (the way a modem re-probes after a REFRESH or a SIM power cycle).'''
+    for device, follower in list(_followers.items()):
+        if follower['inhibited_by'] is not None:
+            continue
+        iccid = _card_iccid(follower['spec'])
+        if iccid is None or iccid == follower['iccid']:
+            continue
+        follower['iccid'] = iccid
+        _leave(mock, device)
+        _later(follower['spec'].get('return_delay', 0.3), lambda d=device: _come_back(mock, d))
+    return True
+
+
+def _inhibit_device(mock, uid, inhibit, sender):
+    follower = _followers.get(str(uid))
+    if follower is None:
+        raise dbus.exceptions.DBusException(f'No device found with uid {uid}',
+                                            name='org.freedesktop.ModemManager1.Error.Core.NotFound')
+    if inhibit:
+        if follower['inhibited_by'] is not None:
+            raise dbus.exceptions.DBusException('Device already inhibited', name=WRONG_STATE)
+        _leave(mock, str(uid))
+        follower['inhibited_by'] = str(sender)
+        return
+    if follower['inhibited_by'] is None:
+        raise dbus.exceptions.DBusException('Device is not inhibited', name=WRONG_STATE)
+    follower['inhibited_by'] = None
+    follower['iccid'] = _card_iccid(follower['spec'])
+    _later(follower['spec'].get('return_delay', 0.3), lambda: _come_back(mock, str(uid)))
+
+
+def _caller_left(mock, name, old_owner, new_owner):
+    '''ModemManager ends the inhibitions of a caller that left the bus.'''
+    if new_owner:
+        return
+    for device, follower in _followers.items():
+        if follower['inhibited_by'] == str(name):
+            _inhibit_device(mock, device, False, name)
+
+
+@dbus.service.method(MAIN_IFACE, in_signature='sb', out_signature='', sender_keyword='sender')
+def InhibitDevice(self, uid, inhibit, sender=None):
+    '''ModemManager's InhibitDevice (the inhibition belongs to the caller).'''
+    _inhibit_device(self, uid, inhibit, sender)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='s', out_signature='')
+def SetSabotage(self, sabotage_json):
+    '''Sabotage modes for the switch tests (see the module text).'''
+    _sabotage.update(json.loads(sabotage_json))
+
+
 @dbus.service.method(MOCK_IFACE, in_signature='s', out_signature='o')
 def AddModem(self, spec_json):
     '''A modem appears (hot-plug): announced with InterfacesAdded.'''
@@ -320,5 +492,9 @@ def SetModemProperties(self, path, spec_json):
 def load(mock, parameters):
     mock.AddProperties(MAIN_IFACE, {'Version': dbus.String('1.20.4')})
     mock.AddMethod(MAIN_IFACE, 'ScanDevices', '', '', '')
+    GLib.timeout_add(100, lambda: _watch_cards(mock))
+    mock.connection.add_signal_receiver(
+        lambda name, old, new: _caller_left(mock, name, old, new), 'NameOwnerChanged',
+        'org.freedesktop.DBus', 'org.freedesktop.DBus', '/org/freedesktop/DBus')
     for spec in parameters.get('modems', []):
         AddModem(mock, json.dumps(spec))

@@ -1,0 +1,18 @@
+// `euiccctl enable` / `disable` on an eUICC inside a modem: the call is a profile switch that
+// replies only when the modem is back online (or rolled back), so the stages of its Job
+// (inhibiting, switching, waiting-for-modem, registering, ...) are shown as they come, from
+// PropertiesChanged of the eUICC's ActiveJob and the Job's Stage.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "euiccctl/bus.h"
+
+namespace euiccctl {
+
+// Calls `method` on the profile at `profile_path` and prints each new stage to stderr
+// ("  waiting-for-modem"); throws BusCallError as Bus::call does.
+void call_showing_stages(Bus& bus, const std::string& profile_path, const char* method);
+
+}  // namespace euiccctl
