@@ -175,8 +175,12 @@ int switch_method(Bus& bus, const Options& options, const Snapshot& snapshot,
   const std::string transport = euicc ? text(euicc->properties, "Transport") : "";
   if (options.json || transport.empty() || transport == "pcsc")
     return profile_method(bus, options, profile, method, {}, done, std::move(result));
-  call_showing_stages(bus, profile.path, method);
-  std::cout << done << " " << describe(profile) << "; the modem is back online.\n";
+  if (call_showing_stages(bus, profile.path, method))
+    std::cout << done << " " << describe(profile) << "; the modem is back online.\n";
+  else
+    std::cout << done << " " << describe(profile)
+              << "; the modem re-reads its SIM (ModemManager does not manage it, so euiccd "
+                 "could not check that it is back online).\n";
   return kExitOk;
 }
 

@@ -10,6 +10,7 @@ namespace {
 
 struct Watch {
   std::string last_stage;
+  bool verified = false;  // a "verifying" stage ran: ModemManager showed the modem back
   bool replied = false;
   std::string error_name;
   std::string error_message;
@@ -29,6 +30,7 @@ int on_properties_changed(sd_bus_message* m, void* userdata, sd_bus_error*) {
         sd_bus_message_read(m, "v", "s", &stage) >= 0) {
       if (watch->last_stage != stage) std::cerr << "  " << stage << "\n";
       watch->last_stage = stage;
+      if (std::strcmp(stage, "verifying") == 0) watch->verified = true;
     } else {
       sd_bus_message_skip(m, "v");
     }
@@ -49,7 +51,7 @@ int on_reply(sd_bus_message* m, void* userdata, sd_bus_error*) {
 
 }  // namespace
 
-void call_showing_stages(Bus& bus, const std::string& profile_path, const char* method) {
+bool call_showing_stages(Bus& bus, const std::string& profile_path, const char* method) {
   Watch watch;
   euiccd::sdbus::Slot match;
   check(sd_bus_match_signal(bus.get(), match.put(), kBusName, nullptr,
@@ -72,6 +74,7 @@ void call_showing_stages(Bus& bus, const std::string& profile_path, const char* 
     if (r == 0) check(sd_bus_wait(bus.get(), UINT64_MAX), "waiting for the switch");
   }
   if (!watch.error_name.empty()) throw BusCallError(watch.error_name, watch.error_message);
+  return watch.verified;
 }
 
 }  // namespace euiccctl

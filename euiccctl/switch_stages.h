@@ -12,7 +12,9 @@
 namespace euiccctl {
 
 // Calls `method` on the profile at `profile_path` and prints each new stage to stderr
-// ("  waiting-for-modem"); throws BusCallError as Bus::call does.
-void call_showing_stages(Bus& bus, const std::string& profile_path, const char* method);
+// ("  waiting-for-modem"); throws BusCallError as Bus::call does. True when ModemManager showed
+// the modem back with the new SIM (the Job had a "verifying" stage); false when the daemon
+// could not check (no ModemManager, or a modem it does not manage).
+bool call_showing_stages(Bus& bus, const std::string& profile_path, const char* method);
 
 }  // namespace euiccctl
