@@ -1,0 +1,88 @@
+#include "qr/qr_image.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "base/error.h"
+#include "base/text_case.h"
+#include "qr/image_decode.h"
+#include "qr/qr_scan.h"
+
+namespace euiccd::qr {
+namespace {
+
+// SGP.22 4.1: a QR code holds "LPA:" and the activation code, whose format "1" comes first.
+constexpr char kActivationCodePrefix[] = "LPA:1$";
+
+[[noreturn]] void throw_file_error(const std::string& path, int error_number) {
+  throw Error(Errc::InvalidArgument,
+              "cannot read the image file '" + path + "': " + std::strerror(error_number));
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The file's bytes, at most one past the limit (so decode_qr_image says it is over): a FIFO or
+// a device is never read without end.
+std::vector<std::uint8_t> read_bounded(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) throw_file_error(path, errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw_file_error(path, errno);
+  if (S_ISDIR(st.st_mode)) throw_file_error(path, EISDIR);
+  const std::size_t cap = kMaxImageBytes + 1;
+  std::vector<std::uint8_t> bytes;
+  if (S_ISREG(st.st_mode)) bytes.reserve(std::min<std::size_t>(st.st_size, cap));
+  std::uint8_t chunk[64 * 1024];
+  while (bytes.size() < cap) {
+    const ssize_t n = ::read(fd.get(), chunk, std::min(sizeof chunk, cap - bytes.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_file_error(path, errno);
+    if (n == 0) break;
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::vector<std::string> decode_qr_image(std::span<const std::uint8_t> image_bytes) {
+  std::vector<std::string> payloads = scan_qr_codes(decode_to_grey(image_bytes));
+  if (payloads.empty()) throw Error(Errc::InvalidArgument, "the image holds no QR code");
+  return payloads;
+}
+
+std::vector<std::string> decode_qr_image_file(const std::string& path) {
+  const std::vector<std::uint8_t> bytes = read_bounded(path);
+  try {
+    return decode_qr_image(bytes);
+  } catch (const Error& e) {
+    // Name the file: the person may have given several.
+    throw Error(e.code(), std::string(e.what()) + " ('" + path + "')");
+  }
+}
+
+std::string activation_code_from_qr_image_file(const std::string& path) {
+  for (std::string& payload : decode_qr_image_file(path)) {
+    if (starts_with_ignoring_case(payload, kActivationCodePrefix)) return payload;
+  }
+  throw Error(Errc::InvalidArgument, "the QR code holds no eSIM activation code ('" + path + "')");
+}
+
+}  // namespace euiccd::qr
