@@ -62,8 +62,8 @@ std::optional<std::string> over_limits(int width, int height) {
 std::optional<std::string> png_header_over_limits(std::span<const std::uint8_t> png) {
   constexpr std::size_t kIhdrType = 12, kWidth = 16, kHeight = 20;
   static constexpr std::uint8_t kIhdr[] = {'I', 'H', 'D', 'R'};
-  if (png.size() < kHeight + 4 || !std::equal(std::begin(kIhdr), std::end(kIhdr),
-                                              png.begin() + kIhdrType)) {
+  if (png.size() < kHeight + 4 ||
+      !std::equal(std::begin(kIhdr), std::end(kIhdr), png.begin() + kIhdrType)) {
     return std::nullopt;  // libpng says what is wrong
   }
   auto be32 = [&](std::size_t at) {
@@ -129,11 +129,6 @@ GreyImage to_grey(const GdkPixbuf* pixbuf) {
 }  // namespace
 
 GreyImage decode_to_grey(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() > kMaxImageBytes) {
-    throw Error(Errc::InvalidArgument, "the image is larger than the limit of " +
-                                           std::to_string(kMaxImageBytes / (1024 * 1024)) +
-                                           " MiB");
-  }
   const std::optional<Format> format = sniff_format(bytes);
   if (!format) throw Error(Errc::InvalidArgument, "the file is not a PNG or JPEG image");
   const std::string cannot_read = std::string("the ") + format->name + " image cannot be read";
@@ -153,8 +148,8 @@ GreyImage decode_to_grey(std::span<const std::uint8_t> bytes) {
   g_signal_connect(loader.get(), "size-prepared", G_CALLBACK(on_size_prepared), &watch);
   g_signal_connect(loader.get(), "area-updated", G_CALLBACK(on_area_updated), &watch);
 
-  const bool written = gdk_pixbuf_loader_write(loader.get(), bytes.data(), bytes.size(),
-                                               &raw_error) != FALSE;
+  const bool written =
+      gdk_pixbuf_loader_write(loader.get(), bytes.data(), bytes.size(), &raw_error) != FALSE;
   error.reset(raw_error);
   raw_error = nullptr;
   // A loader is always closed (gdk-pixbuf warns otherwise); its error counts only when the

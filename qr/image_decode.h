@@ -17,6 +17,7 @@ struct GreyImage {
 // Only PNG and JPEG reach a decoder: the format is told from the first bytes, and gdk-pixbuf's
 // loader for it is asked by name, so no other of its loaders (SVG, TIFF, ICO, ...) parses
 // outside input. Transparent parts count as white, as a viewer shows them.
+// The caller has checked the byte count (kMaxImageBytes); the size in pixels is checked here.
 // Throws Error(InvalidArgument) with a sentence for a person.
 GreyImage decode_to_grey(std::span<const std::uint8_t> image_bytes);
 

@@ -19,9 +19,15 @@ namespace {
 // SGP.22 4.1: a QR code holds "LPA:" and the activation code, whose format "1" comes first.
 constexpr char kActivationCodePrefix[] = "LPA:1$";
 
-[[noreturn]] void throw_file_error(const std::string& path, int error_number) {
+// decode_qr_image_file adds the file's name to every error.
+[[noreturn]] void throw_file_error(int error_number) {
   throw Error(Errc::InvalidArgument,
-              "cannot read the image file '" + path + "': " + std::strerror(error_number));
+              std::string("cannot read the image file: ") + std::strerror(error_number));
+}
+
+[[noreturn]] void throw_too_large() {
+  throw Error(Errc::InvalidArgument, "the image is larger than the limit of " +
+                                         std::to_string(kMaxImageBytes / (1024 * 1024)) + " MiB");
 }
 
 class Fd {
@@ -38,22 +44,25 @@ class Fd {
   int fd_;
 };
 
-// The file's bytes, at most one past the limit (so decode_qr_image says it is over): a FIFO or
-// a device is never read without end.
+// The file's bytes: a file over the limit is refused by its size, and any other (a FIFO, a
+// device) is read at most one byte past it, for decode_qr_image to refuse.
 std::vector<std::uint8_t> read_bounded(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0) throw_file_error(path, errno);
+  if (fd.get() < 0) throw_file_error(errno);
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) throw_file_error(path, errno);
-  if (S_ISDIR(st.st_mode)) throw_file_error(path, EISDIR);
+  if (::fstat(fd.get(), &st) != 0) throw_file_error(errno);
+  if (S_ISDIR(st.st_mode)) throw_file_error(EISDIR);
   const std::size_t cap = kMaxImageBytes + 1;
   std::vector<std::uint8_t> bytes;
-  if (S_ISREG(st.st_mode)) bytes.reserve(std::min<std::size_t>(st.st_size, cap));
+  if (S_ISREG(st.st_mode) && static_cast<std::uintmax_t>(st.st_size) > kMaxImageBytes) {
+    throw_too_large();
+  }
+  if (S_ISREG(st.st_mode)) bytes.reserve(static_cast<std::size_t>(st.st_size));
   std::uint8_t chunk[64 * 1024];
   while (bytes.size() < cap) {
     const ssize_t n = ::read(fd.get(), chunk, std::min(sizeof chunk, cap - bytes.size()));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_file_error(path, errno);
+    if (n < 0) throw_file_error(errno);
     if (n == 0) break;
     bytes.insert(bytes.end(), chunk, chunk + n);
   }
@@ -63,15 +72,15 @@ std::vector<std::uint8_t> read_bounded(const std::string& path) {
 }  // namespace
 
 std::vector<std::string> decode_qr_image(std::span<const std::uint8_t> image_bytes) {
+  if (image_bytes.size() > kMaxImageBytes) throw_too_large();
   std::vector<std::string> payloads = scan_qr_codes(decode_to_grey(image_bytes));
   if (payloads.empty()) throw Error(Errc::InvalidArgument, "the image holds no QR code");
   return payloads;
 }
 
 std::vector<std::string> decode_qr_image_file(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = read_bounded(path);
   try {
-    return decode_qr_image(bytes);
+    return decode_qr_image(read_bounded(path));
   } catch (const Error& e) {
     // Name the file: the person may have given several.
     throw Error(e.code(), std::string(e.what()) + " ('" + path + "')");

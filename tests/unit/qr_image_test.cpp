@@ -112,7 +112,8 @@ class QrImage : public ::testing::Test {
   std::string path(const std::string& name) const { return dir_ / name; }
   std::string write(const std::string& name, const Bytes& bytes) const {
     std::ofstream(path(name), std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
     return path(name);
   }
   static Bytes read(const std::string& file) {
@@ -218,12 +219,13 @@ TEST_F(QrImage, OverTheLimitsBeforeDecoding) {
 
   Bytes huge = png_header(100, 100);
   huge.resize(kMaxImageBytes + 1);
-  EXPECT_EQ(refusal([&] { decode_qr_image(huge); }), "the image is larger than the limit of 32 MiB");
+  EXPECT_EQ(refusal([&] { decode_qr_image(huge); }),
+            "the image is larger than the limit of 32 MiB");
   // A file is not read past the limit (a sparse 1 GiB file).
   const std::string big = write("big.png", png_header(100, 100));
   std::filesystem::resize_file(big, std::uintmax_t{1} << 30);
-  EXPECT_THAT(refusal([&] { decode_qr_image_file(big); }),
-              HasSubstr("the image is larger than the limit of 32 MiB"));
+  EXPECT_EQ(refusal([&] { decode_qr_image_file(big); }),
+            "the image is larger than the limit of 32 MiB ('" + big + "')");
 }
 
 TEST_F(QrImage, NotAnImage) {
@@ -239,12 +241,14 @@ TEST_F(QrImage, NotAnImage) {
 }
 
 TEST_F(QrImage, FileErrors) {
-  EXPECT_THAT(refusal([&] { decode_qr_image_file(path("missing.png")); }),
-              HasSubstr("cannot read the image file '" + path("missing.png") +
-                        "': No such file or directory"));
+  EXPECT_EQ(
+      refusal([&] { decode_qr_image_file(path("missing.png")); }),
+      "cannot read the image file: No such file or directory ('" + path("missing.png") + "')");
   EXPECT_THAT(refusal([&] { activation_code_from_qr_image_file(dir_); }),
               HasSubstr("Is a directory"));
-  EXPECT_THAT(refusal([&] { decode_qr_image_file(write("text.png", Bytes{'h', 'i'})); }),
+  EXPECT_THAT(refusal([&] {
+                decode_qr_image_file(write("text.png", Bytes{'h', 'i'}));
+              }),
               HasSubstr("the file is not a PNG or JPEG image"));
 }
 
