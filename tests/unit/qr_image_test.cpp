@@ -121,9 +121,10 @@ class QrImage : public ::testing::Test {
     return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   // A PNG of a QR code of `text`, by qrencode (tests/… needs it: scripts/install-deps.sh).
-  Bytes qrencode(const std::string& text) const {
+  Bytes qrencode(const std::string& text, const std::string& options = "") const {
     std::ofstream(path("payload")) << text;
-    const std::string command = "qrencode -r '" + path("payload") + "' -o '" + path("qr.png") + "'";
+    const std::string command =
+        "qrencode " + options + " -r '" + path("payload") + "' -o '" + path("qr.png") + "'";
     EXPECT_EQ(std::system(command.c_str()), 0) << command;
     return read(path("qr.png"));
   }
@@ -141,6 +142,15 @@ TEST_F(QrImage, FindsItInAJpeg) {
   const Bytes jpeg = to_jpeg(qrencode(kCode));
   EXPECT_THAT(decode_qr_image(jpeg), ElementsAre(kCode));
   EXPECT_EQ(activation_code_from_qr_image_file(write("code.jpg", jpeg)), kCode);
+}
+
+// A dark-themed screenshot shows the code light on dark; a PNG with a transparent background
+// shows it on white, whatever colour its transparent pixels hold (here black, as the modules).
+TEST_F(QrImage, LightOnDarkAndTransparentBackgrounds) {
+  EXPECT_THAT(decode_qr_image(qrencode(kCode, "--foreground=FFFFFF --background=000000")),
+              ElementsAre(kCode));
+  EXPECT_THAT(decode_qr_image(qrencode(kCode, "--foreground=000000 --background=00000000")),
+              ElementsAre(kCode));
 }
 
 // Two codes side by side, an operator's web link beside the activation code: both are read,
