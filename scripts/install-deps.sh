@@ -20,6 +20,9 @@ packages=(
   libqmi-glib-dev libqmi-utils libqmi-proxy
   # and the MBIM link on libmbim-glib, tested with mbim-proxy and mbimcli (--modem mbim)
   libmbim-glib-dev libmbim-utils libmbim-proxy
+  # activation codes from QR images (issue 16, qr/): gdk-pixbuf decodes PNG/JPEG, zbar finds the
+  # codes; the tests and the demo make QR codes with qrencode
+  libgdk-pixbuf-2.0-dev libzbar-dev qrencode
 )
 
 missing=()
