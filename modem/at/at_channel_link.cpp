@@ -106,6 +106,7 @@ void AtChannelLink::forget_channel() {
 void AtChannelLink::lose_port() {
   port_.reset();
   dirty_ = false;
+  unanswered_resync_queries_ = 0;
   ccho_refused_ = false;  // it may be another modem (or firmware) when it comes back
   forget_channel();
   ++reset_count_;  // whatever the card had open is gone with the modem
@@ -188,12 +189,14 @@ void AtChannelLink::resync() {
   dirty_ = false;
   const std::string query = error_mode_query_command();
   const auto deadline = Clock::now() + options_.command_timeout;
-  stats_.stale_bytes += port_->discard_pending();
+  // What is already waiting is read, not discarded: it may hold the +CMEE answer of an earlier
+  // resync, which this one must see to know where it stands.
   port_->write_all(query, deadline);
+  ++unanswered_resync_queries_;
   ++stats_.commands;
   stats_.bytes_out += query.size();
-  // Only our query is answered with a +CMEE: line, so whatever comes before the reply that
-  // holds one is a late answer to an earlier command, and is dropped.
+  // Only our queries are answered with a +CMEE: line, so whatever comes before the last of
+  // those replies is a late answer to an earlier command (or an earlier resync), and is dropped.
   auto reader = std::make_unique<ReplyReader>(expect_for(query, "+CMEE"));
   std::string chunk;
   while (true) {
@@ -223,7 +226,7 @@ void AtChannelLink::resync() {
       }
       const Reply reply = reader->reply();
       pending = std::string(reader->leftover());
-      if (!reply.info.empty()) {
+      if (!reply.info.empty() && --unanswered_resync_queries_ == 0) {
         stats_.stale_bytes += pending.size();
         return;  // in step again
       }

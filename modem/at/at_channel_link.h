@@ -110,6 +110,10 @@ class AtChannelLink : public ModemLink {
   AtLinkOptions options_;
   std::unique_ptr<SerialPort> port_;
   bool dirty_ = false;         // out of step with the modem: resync before the next command
+  // AT+CMEE? queries of resyncs that timed out, whose +CMEE answers may still come: the next
+  // resync is in step only after those and its own (one answer left over would be taken as
+  // the answer to the command after it).
+  size_t unanswered_resync_queries_ = 0;
   bool ccho_refused_ = false;  // this modem has no +CCHO: go straight to +CSIM
   Mode mode_ = Mode::Closed;
   std::string session_;

@@ -446,6 +446,22 @@ TEST_F(AtModem, SlowReplyTimesOutAndTheLateAnswerIsNotTakenForTheNext) {
   EXPECT_EQ(es10().get_eid(), kEid);
 }
 
+TEST_F(AtModem, AResyncThatTimesOutTooLeavesNoAnswerForTheNextCommand) {
+  // The modem holds the slow answer 1500 ms: the resync after the timeout (600 ms) times out as
+  // well, and its +CMEE answer arrives during the next resync, just before that one's own. Taken
+  // for its own, the second would be read as the answer to the command after it.
+  start_modem({"--at-fault", "slow@2", "--at-delay-ms", "1500"});
+  open_card(600ms);
+  EXPECT_EQ(es10().get_eid(), kEid);
+  expect_named_error(
+      Errc::Timeout, [&] { es10().get_profiles_info(); }, 2s);
+  expect_named_error(
+      Errc::Timeout, [&] { es10().get_eid(); }, 2s);  // its resync times out
+  EXPECT_EQ(es10().get_eid(), kEid);
+  EXPECT_EQ(es10().get_profiles_info().size(), 3u);
+  EXPECT_EQ(link().stats().resyncs, 2u);
+}
+
 TEST_F(AtModem, UrcStormInTheMiddleOfAReplyIsSetAside) {
   start_modem({"--at-fault", "urc-storm@2"});
   open_card(2000ms);
