@@ -109,7 +109,7 @@ class AtChannelLink : public ModemLink {
 
   AtLinkOptions options_;
   std::unique_ptr<SerialPort> port_;
-  bool dirty_ = false;         // out of step with the modem: resync before the next command
+  bool dirty_ = false;  // out of step with the modem: resync before the next command
   // AT+CMEE? queries of resyncs that timed out, whose +CMEE answers may still come: the next
   // resync is in step only after those and its own (one answer left over would be taken as
   // the answer to the command after it).
