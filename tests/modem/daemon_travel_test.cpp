@@ -217,6 +217,21 @@ TEST_F(DaemonTravel, AUssdSessionAndTheRateLimitHoldTheSwitchBack) {
       << world.policy().reason;
   EXPECT_EQ(world.enabled_on_card(), kTravel);
   EXPECT_EQ(world.seen().switches.size(), 1u);
+
+  // euiccctl shows why, and pauses it.
+  auto euiccctl = [&](const std::string& action, std::string& out) {
+    return run_command(
+        {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", EUICCD_BINARY_DIR "/euiccctl/euiccctl",
+         "--bus=" + world.rig().bus_address(), "policy", action},
+        &out, 20s);
+  };
+  std::string out;
+  EXPECT_EQ(euiccctl("show", out), 0) << out;
+  EXPECT_NE(out.find("held-back"), std::string::npos) << out;
+  EXPECT_NE(out.find("MaxSwitchesPerHour=1"), std::string::npos) << out;
+  EXPECT_EQ(euiccctl("pause", out), 0) << out;
+  EXPECT_NE(out.find("paused"), std::string::npos) << out;
+  EXPECT_TRUE(world.policy().paused);
 }
 
 }  // namespace
