@@ -245,18 +245,23 @@ void TravelRunner::carry_out(unsigned index, Tracked& tracked, const TravelDecis
   remember(index, tracked, decision);
   tracked.switching = true;
   std::weak_ptr<bool> alive = alive_;
+  // Whether the switch job started (false while enable() may still refuse it at once: Busy).
+  auto started = std::make_shared<bool>(false);
   euicc->enable(
       decision.iccid,
-      [this, alive, index, decision](const std::optional<Error>& error) {
+      [this, alive, index, decision, started](const std::optional<Error>& error) {
         if (!alive.lock() || !*alive.lock()) return;
         auto it = tracked_.find(index);
         if (it == tracked_.end()) return;
         Tracked& t = it->second;
         t.switching = false;
         // A failed switch counts too: the hold-off and the rate limit keep a profile that
-        // cannot come online from being tried again and again.
-        t.history.push_back({TravelClock::now(), true});
-        t.last_switch_usec = realtime_usec();
+        // cannot come online from being tried again and again. One refused before it started
+        // changed nothing.
+        if (*started) {
+          t.history.push_back({TravelClock::now(), true});
+          t.last_switch_usec = realtime_usec();
+        }
         auto card = t.euicc.lock();
         if (card) t.enabled_seen = enabled_iccid(*card);
         if (error) {
@@ -276,6 +281,7 @@ void TravelRunner::carry_out(unsigned index, Tracked& tracked, const TravelDecis
       "travel-switch");
   auto it = tracked_.find(index);
   if (it == tracked_.end() || !it->second.switching) return;  // refused at once (done ran)
+  *started = true;
   const auto& job = euicc->active_job();
   if (on_switch) on_switch(index, from, decision.iccid, decision.reason, job ? job->id() : 0);
 }
