@@ -51,6 +51,9 @@ TEST_F(DaemonSwitch, EnableFollowsTheModemBackOnline) {
   EXPECT_EQ(world.rig().get_path(DaemonRig::euicc_path(), kEuiccIface, "ActiveJob"), "/");
   EXPECT_EQ(world.rig().get_path(DaemonRig::euicc_path(), kEuiccIface, "EnabledProfile"),
             DaemonRig::profile_path(kTravel));
+  // [TravelPolicy] is off by default: nothing to pause.
+  BusReply pause = world.rig().call(DaemonRig::euicc_path(), kEuiccIface, "PauseTravelPolicy");
+  EXPECT_EQ(pause.error_name(), "org.euiccd1.Error.WrongState") << pause.error_message();
 
   // And back, Disable: no profile, so no registration to wait for.
   SwitchRecord off = world.run(kTravel, "Disable");
