@@ -148,7 +148,7 @@ int TravelRunner::on_signal(sd_bus_message*, void* self, sd_bus_error*) {
 }
 
 void TravelRunner::request_read() {
-  if (!loop_) return;
+  if (!loop_ || tracked_.empty()) return;  // no modem eUICC: nothing to decide
   if (reading_) {
     read_again_ = true;  // a burst of signals: one more read once this one is back
     return;
@@ -157,13 +157,13 @@ void TravelRunner::request_read() {
   if (!worker_) worker_ = std::make_unique<Executor>();
   LoopQueue* loop = loop_.get();
   std::weak_ptr<bool> alive = alive_;
-  // The worker's own ModemManager connection, made on its thread and kept there.
-  worker_->submit([this, loop, alive, address = bus_address_] {
+  worker_->submit([this, loop, alive, connection = connection_, address = bus_address_] {
     std::optional<std::vector<SwitchModem>> modems;
     try {
-      SwitchModemManager modem_manager(address);
-      modems = modem_manager.modems();
+      if (!*connection) connection->emplace(address);
+      modems = (*connection)->modems();
     } catch (const Error& e) {
+      connection->reset();  // a new connection next time
       log(Level::Debug, {}, std::string("travel policy: ") + e.what());
     }
     loop->post([this, alive, modems = std::move(modems)]() mutable {

@@ -95,6 +95,9 @@ class TravelRunner {
   bool read_again_ = false;
   // Declared before the worker: the worker's reads post here, so it goes first.
   std::unique_ptr<LoopQueue> loop_;
+  // The worker's ModemManager connection, kept between reads; used on its thread only.
+  std::shared_ptr<std::optional<SwitchModemManager>> connection_ =
+      std::make_shared<std::optional<SwitchModemManager>>();
   std::unique_ptr<Executor> worker_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
