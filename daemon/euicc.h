@@ -33,7 +33,7 @@
 #include "daemon/loop_queue.h"
 #include "daemon/notification_scheduler.h"
 #include "daemon/subscribers.h"
-#include "daemon/travel_policy.h"
+#include "daemon/travel_view.h"
 #include "lpa/notifications.h"
 
 namespace euiccd::daemon {

@@ -72,16 +72,6 @@ struct TravelDecision {
   bool operator==(const TravelDecision&) const = default;
 };
 
-// What the TravelPolicy property shows of one eUICC.
-struct TravelView {
-  bool enabled = false;  // the policy is on and the eUICC is in a modem
-  bool paused = false;
-  std::string last_decision;  // "switch", "held-back", "stay"; "" before the first
-  std::string last_reason;
-  uint64_t last_switch_usec = 0;  // CLOCK_REALTIME of the last automatic switch; 0 = none
-  std::string country;            // the MCC the modem sees, "" when unknown
-};
-
 // The MCC of the network the modem is registered on or can only register on (searching,
 // denied, emergency only, with an operator code); "" when the modem tells none.
 std::string travel_country(const TravelNetwork& network);

@@ -27,6 +27,7 @@
 #include "daemon/loop_queue.h"
 #include "daemon/switch_modem_manager.h"
 #include "daemon/travel_policy.h"
+#include "daemon/travel_view.h"
 #include "sdbus/sdbus.h"
 
 namespace euiccd::daemon {
