@@ -438,6 +438,78 @@ const KeyRule<BootConfig> kBootKeys[] = {
     {"Fallback", set_bool_of<&BootConfig::fallback>},
 };
 
+// A profile as [TravelPolicy] names it: an ICCID, else a nickname (checked as the card would).
+Apply check_profile_name(std::string_view v) {
+  if (lpa::is_valid_iccid(v)) return {};
+  if (all_digits(v)) return in_quotes(v) + " is not an ICCID (18 to 20 digits)";
+  try {
+    if (lpa::Nickname::parse(v).empty()) return "the profile is empty (an ICCID or a nickname)";
+  } catch (const Error& e) {
+    return in_quotes(v) + " is neither an ICCID nor a nickname: " + e.what();
+  }
+  return {};
+}
+
+bool is_mcc(std::string_view s) {
+  return all_digits(s) && s.size() == 3;
+}
+
+Apply set_travel_home(std::string& out, std::string_view v) {
+  if (!v.empty())
+    if (auto problem = check_profile_name(v)) return problem;
+  out = std::string(v);
+  return {};
+}
+
+// HomeCountries=234 235: MCCs separated by spaces or commas.
+Apply append_mccs(std::vector<std::string>& list, std::string_view v) {
+  if (v.empty()) {
+    list.clear();
+    return {};
+  }
+  std::string spaced(v);
+  std::replace(spaced.begin(), spaced.end(), ',', ' ');
+  std::vector<std::string> parsed;
+  for (std::string_view word : split_words(spaced)) {
+    if (!is_mcc(word)) return in_quotes(word) + " is not a mobile country code (3 digits)";
+    parsed.emplace_back(word);
+  }
+  for (const std::string& mcc : parsed)
+    if (std::find(list.begin(), list.end(), mcc) == list.end()) list.push_back(mcc);
+  return {};
+}
+
+// Country=426:Bahrain travel (repeatable); a later line for the same MCC replaces the earlier.
+Apply set_country(std::map<std::string, std::string>& countries, std::string_view v) {
+  if (v.empty()) {
+    countries.clear();
+    return {};
+  }
+  const size_t colon = v.find(':');
+  if (colon == std::string_view::npos)
+    return in_quotes(v) + " is not MCC:profile (e.g. 426:8944123456789012345)";
+  const std::string_view mcc = trim(v.substr(0, colon));
+  const std::string_view profile = trim(v.substr(colon + 1));
+  if (!is_mcc(mcc)) return in_quotes(mcc) + " is not a mobile country code (3 digits)";
+  if (auto problem = check_profile_name(profile)) return problem;
+  countries[std::string(mcc)] = std::string(profile);
+  return {};
+}
+
+const KeyRule<TravelConfig> kTravelKeys[] = {
+    {"Enabled", set_bool_of<&TravelConfig::enabled>},
+    {"Home", [](TravelConfig& t, std::string_view v) { return set_travel_home(t.home, v); }},
+    {"HomeCountries",
+     [](TravelConfig& t, std::string_view v) { return append_mccs(t.home_countries, v); }},
+    {"Country", [](TravelConfig& t, std::string_view v) { return set_country(t.countries, v); }},
+    {"HoldOffSec", set_duration_of<&TravelConfig::hold_off, true>},
+    {"MaxSwitchesPerHour",
+     [](TravelConfig& t, std::string_view v) {
+       return set_number<unsigned>(t.max_switches_per_hour, v, TravelConfig{}.max_switches_per_hour,
+                                   1, 60, "a number of switches per hour");
+     }},
+};
+
 const KeyRule<TopUpConfig> kTopUpKeys[] = {
     {"ProviderInfo",
      [](TopUpConfig& t, std::string_view v) -> Apply {
@@ -587,6 +659,7 @@ class FileParser {
     Notifications,
     Device,
     Boot,
+    Travel,
     TopUp,
     Operator,
     Profile,
@@ -673,6 +746,8 @@ class FileParser {
       section_ = Section::Device;
     } else if (name == "Boot") {
       section_ = Section::Boot;
+    } else if (name == "TravelPolicy") {
+      section_ = Section::Travel;
     } else if (name == "TopUp") {
       section_ = Section::TopUp;
     } else if (name.starts_with("TopUp:")) {
@@ -747,6 +822,7 @@ class FileParser {
         return;
       case Section::Device: apply(kDeviceKeys, config.device, name, value); return;
       case Section::Boot: apply(kBootKeys, config.boot, name, value); return;
+      case Section::Travel: apply(kTravelKeys, config.travel, name, value); return;
       case Section::TopUp: apply(kTopUpKeys, config.topup, name, value); return;
       case Section::Operator:
         apply(kOperatorKeys, config.topup.operators[section_key_], name, value);

@@ -47,6 +47,20 @@ struct BootConfig {
   bool operator==(const BootConfig&) const = default;
 };
 
+// [TravelPolicy]: which profile a modem's eUICC switches to in which country (daemon/
+// travel_policy.h decides, daemon/travel_runner.h carries it out). A profile is named by its
+// ICCID or its nickname (resolved against the card when the policy decides).
+struct TravelConfig {
+  bool enabled = false;                          // `Enabled=`
+  std::string home;                              // `Home=`: the profile for the home countries
+  std::vector<std::string> home_countries;       // `HomeCountries=`: MCCs (3 digits)
+  std::map<std::string, std::string> countries;  // `Country=MCC:profile`, by MCC
+  std::chrono::seconds hold_off{600};  // `HoldOffSec=`: no switch within this after the last one
+  unsigned max_switches_per_hour = 4;  // `MaxSwitchesPerHour=`
+
+  bool operator==(const TravelConfig&) const = default;
+};
+
 // Balance/top-up codes for one operator or one profile. Unset fields fall back, in order:
 // [Profile:<ICCID>] → [TopUp:<MCCMNC>] → mobile-broadband-provider-info.
 struct OperatorCodes {
@@ -155,6 +169,7 @@ struct Config {
   NotificationsConfig notifications;
   DeviceConfig device;
   BootConfig boot;
+  TravelConfig travel;
   TopUpConfig topup;
   std::map<std::string, ProfileConfig, std::less<>> profiles;  // keyed by ICCID digits
   // keyed by the section's <match>, as written

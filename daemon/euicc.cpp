@@ -261,6 +261,7 @@ std::shared_ptr<Job> Euicc::start_job(std::shared_ptr<Job> job, JobBody body, Do
         if (after) after(error);
         if (finished_job) self->notifications_.change_finished(finished_job->operation());
         if (switched && self->on_switch_ended) self->on_switch_ended();
+        self->job_ended.notify();
       }
     });
   };

@@ -32,6 +32,8 @@
 #include "daemon/log.h"
 #include "daemon/loop_queue.h"
 #include "daemon/notification_scheduler.h"
+#include "daemon/subscribers.h"
+#include "daemon/travel_view.h"
 #include "lpa/notifications.h"
 
 namespace euiccd::daemon {
@@ -68,6 +70,9 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   bool switching() const { return active_job_ && active_job_->operation() == "switch"; }
   const std::string& eid() const override { return snapshot_.eid; }
   const EuiccSnapshot& snapshot() const { return snapshot_; }
+  // What the travel policy (daemon/travel_runner.h) says of this eUICC; it sets it.
+  const TravelView& travel_view() const { return travel_view_; }
+  void set_travel_view(TravelView view) { travel_view_ = std::move(view); }
 
   // Fired after a new snapshot replaced `before` (only when something differs).
   std::function<void(const EuiccSnapshot& before)> on_snapshot_changed;
@@ -102,6 +107,9 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   std::function<void()> on_active_job_changed;
   // Fired after a switch job ended (after on_active_job_changed and its caller's `done`).
   std::function<void()> on_switch_ended;
+  // Fired after any job ended (a download, a discovery, a switch), after the above; for those
+  // who wait for the card to be free (the travel policy).
+  Subscribers<> job_ended;
 
   // When the eUICC appears: delivers what the card holds pending if auto-processing is on
   // (left by a crash, a power cut, a server that was down); the retry timer takes over for
@@ -151,6 +159,7 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   std::string modem_object_;
   std::optional<SimRestart> modem_switch_;
   EuiccSnapshot snapshot_;
+  TravelView travel_view_;
   std::shared_ptr<CardCache> card_cache_;
   std::unique_ptr<CardWorker> worker_;
   LoopQueue& loop_;

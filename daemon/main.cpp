@@ -29,6 +29,7 @@
 #include "daemon/pcsc_backend.h"
 #include "daemon/prepaid.h"
 #include "daemon/service_notify.h"
+#include "daemon/travel_runner.h"
 #include "dbus/service.h"
 #include "sdbus/sdbus.h"
 
@@ -142,6 +143,7 @@ class Daemon {
                     return config.readers.reader_allowed(name);
                   }),
         boot_(config, cl.modem_manager_bus.value_or("system")),
+        travel_(event, config.travel, cl.modem_manager_bus.value_or("system")),
         // Before the service, which calls it until it stops.
         prepaid_(event, loop_,
                  prepaid_settings(config, cl.modem_manager_bus.value_or("system"),
@@ -150,6 +152,7 @@ class Daemon {
         service_(bus, event, registry_, settings, EUICCD_VERSION),
         modems_(built_in_modem_carriers()) {
     service_.attach_prepaid(&prepaid_);
+    service_.attach_travel(&travel_);
     service_.start();
     prepaid_.start([this](const std::string& iccid) -> std::optional<PrepaidProfile> {
       for (const auto& [index, euicc] : registry_.euiccs())
@@ -162,10 +165,13 @@ class Daemon {
     added_ = registry_.added.subscribe([this](const std::shared_ptr<Euicc>& euicc) {
       prepaid_.euicc_appeared();
       boot_.euicc_appeared(euicc);
+      travel_.euicc_appeared(euicc);
       notify_status(status_line(registry_));
     });
-    removed_ = registry_.removed.subscribe(
-        [this](const std::shared_ptr<Euicc>&) { notify_status(status_line(registry_)); });
+    removed_ = registry_.removed.subscribe([this](const std::shared_ptr<Euicc>& euicc) {
+      travel_.euicc_removed(euicc);
+      notify_status(status_line(registry_));
+    });
     // Card backends: PC/SC readers, and one backend per modem carrier fed by the endpoint
     // sources (daemon/modem_endpoint.h).
     auto pcsc = std::make_shared<PcscBackend>();
@@ -191,6 +197,7 @@ class Daemon {
     sd_event_add_signal(event_, nullptr, SIGTERM, &Daemon::on_signal, this);
     sd_event_add_signal(event_, nullptr, SIGINT, &Daemon::on_signal, this);
     hotplug_.start();
+    travel_.start();
     notify_ready(status_line(registry_));
   }
 
@@ -203,6 +210,7 @@ class Daemon {
     stopping_ = true;
     notify_stopping("Stopping");
     hotplug_.stop();
+    travel_.stop();
     registry_.shut_down();
     service_.stop();
     prepaid_.shut_down();
@@ -257,6 +265,7 @@ class Daemon {
   LoopQueue loop_;
   EuiccRegistry registry_;
   BootRunner boot_;
+  TravelRunner travel_;
   Prepaid prepaid_;
   dbus::Service service_;
   EuiccRegistry::Subscription added_, removed_;

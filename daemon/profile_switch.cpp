@@ -35,13 +35,6 @@ std::string seconds(std::chrono::milliseconds d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
 }
 
-bool names_port(const SwitchModem& modem, const std::string& port) {
-  const std::string bare = port.starts_with("/dev/") ? port.substr(5) : port;
-  for (const auto& p : modem.ports)
-    if (p == port || p == bare) return true;
-  return false;
-}
-
 std::string describe(const SwitchModem& modem) {
   return "state " + std::to_string(modem.state) + ", registration " +
          registration_state_name(modem.registration_state) +
@@ -65,7 +58,7 @@ class ProfileSwitch {
       for (const auto& m : *modems)
         if (!target_.modem_object.empty() && m.path == target_.modem_object) device_ = m.device;
       for (const auto& m : *modems)
-        if (device_.empty() && names_port(m, target_.port)) device_ = m.device;
+        if (device_.empty() && modem_has_port(m, target_.port)) device_ = m.device;
       if (device_.empty())
         return forget_modem_manager("ModemManager lists no modem with the port " + target_.port);
       context_.log(Level::Info, "switching on the modem " + device_ + " (SIM restart: " +

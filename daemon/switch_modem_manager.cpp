@@ -14,6 +14,8 @@ constexpr const char* kService = topup::ModemManagerClient::kService;
 constexpr char kRoot[] = "/org/freedesktop/ModemManager1";
 constexpr char kModem[] = "org.freedesktop.ModemManager1.Modem";
 constexpr char kModem3gpp[] = "org.freedesktop.ModemManager1.Modem.Modem3gpp";
+constexpr char kUssd[] = "org.freedesktop.ModemManager1.Modem.Modem3gpp.Ussd";
+constexpr char kVoice[] = "org.freedesktop.ModemManager1.Modem.Voice";
 constexpr char kSim[] = "org.freedesktop.ModemManager1.Sim";
 
 using topup::check;
@@ -76,6 +78,31 @@ const std::map<std::string, Property>& modem3gpp_properties() {
   return table;
 }
 
+const std::map<std::string, Property>& ussd_properties() {
+  static const std::map<std::string, Property> table = {
+      {"State",
+       {"u",
+        [](sd_bus_message* m, SwitchModem& s) {
+          check(sd_bus_message_read(m, "u", &s.ussd_state), "Ussd State");
+        }}},
+  };
+  return table;
+}
+
+const std::map<std::string, Property>& voice_properties() {
+  static const std::map<std::string, Property> table = {
+      {"Calls",
+       {"ao",
+        [](sd_bus_message* m, SwitchModem& s) {
+          check(sd_bus_message_enter_container(m, 'a', "o"), "Calls");
+          const char* path = nullptr;
+          while (check(sd_bus_message_read(m, "o", &path), "Calls") > 0) ++s.calls;
+          check(sd_bus_message_exit_container(m), "Calls");
+        }}},
+  };
+  return table;
+}
+
 void read_interface(sd_bus_message* m, const std::map<std::string, Property>& table,
                     SwitchModem& modem) {
   check(sd_bus_message_enter_container(m, 'a', "{sv}"), "properties");
@@ -96,6 +123,17 @@ Error modem_manager_error(const std::string& doing, const topup::BusFailure& fai
 }
 
 }  // namespace
+
+bool ussd_session_open(const SwitchModem& modem) {
+  return modem.ussd_state == 2 || modem.ussd_state == 3;
+}
+
+bool modem_has_port(const SwitchModem& modem, const std::string& port) {
+  const std::string bare = port.starts_with("/dev/") ? port.substr(5) : port;
+  for (const auto& p : modem.ports)
+    if (p == port || p == bare) return true;
+  return false;
+}
 
 SwitchModemManager::SwitchModemManager(const std::string& bus_address) try : bus_(bus_address) {
 } catch (const topup::BusFailure& failure) {
@@ -128,6 +166,10 @@ std::optional<std::vector<SwitchModem>> SwitchModemManager::modems() {
           read_interface(m, modem_properties(), modem);
         } else if (interface == kModem3gpp) {
           read_interface(m, modem3gpp_properties(), modem);
+        } else if (interface == kUssd) {
+          read_interface(m, ussd_properties(), modem);
+        } else if (interface == kVoice) {
+          read_interface(m, voice_properties(), modem);
         } else {
           check(sd_bus_message_skip(m, "a{sv}"), "interface");
         }

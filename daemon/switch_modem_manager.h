@@ -24,7 +24,15 @@ struct SwitchModem {
   int32_t state = 0;                // `State` (MMModemState)
   uint32_t registration_state = 0;  // Modem3gpp `RegistrationState`; 0 when absent
   std::string operator_code;        // Modem3gpp `OperatorCode` (MCCMNC); "" when absent
+  uint32_t ussd_state = 0;          // Modem3gpp.Ussd `State` (2 active, 3 user-response); 0 absent
+  size_t calls = 0;                 // Modem.Voice `Calls`: the calls the modem has now
 };
+
+// Whether a USSD session is open on the modem (ModemManager's MMModem3gppUssdSessionState
+// active or user-response): a switch would cut it off.
+bool ussd_session_open(const SwitchModem& modem);
+// Whether `port` (a device path, or a name as ModemManager lists it) is one of the modem's.
+bool modem_has_port(const SwitchModem& modem, const std::string& port);
 
 class SwitchModemManager {
  public:

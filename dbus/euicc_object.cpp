@@ -4,6 +4,7 @@
 #include <set>
 
 #include "daemon/log.h"
+#include "daemon/travel_runner.h"
 #include "dbus/method_call.h"
 #include "dbus/object_paths.h"
 #include "dbus/polkit.h"
@@ -88,6 +89,16 @@ constexpr Table::Row kProperties[] = {
      [](sd_bus_message* m, const daemon::Euicc& e) {
        return append_path(m, e.active_job() ? job_path(e.active_job()->id()) : std::string());
      }},
+    // What the travel policy says of the eUICC, announced by travel_changed.
+    {"TravelPolicy", "a{sv}", kEmits,
+     [](sd_bus_message* m, const daemon::Euicc& e) {
+       const daemon::TravelView& v = e.travel_view();
+       return sd_bus_message_append(m, "a{sv}", 6, "Enabled", "b", static_cast<int>(v.enabled),
+                                    "Paused", "b", static_cast<int>(v.paused), "LastDecision", "s",
+                                    v.last_decision.c_str(), "LastReason", "s",
+                                    v.last_reason.c_str(), "LastSwitch", "t", v.last_switch_usec,
+                                    "Country", "s", v.country.c_str());
+     }},
     {"PendingNotifications", "u", kEmits,
      [](sd_bus_message* m, const daemon::Euicc& e) {
        return sd_bus_message_append(m, "u", e.snapshot().pending_notifications);
@@ -151,6 +162,31 @@ void refresh(EuiccObject& self, sd_bus_message* m) {
                          [](daemon::Euicc& euicc, auto done) { euicc.refresh(std::move(done)); });
 }
 
+// PauseTravelPolicy / ResumeTravelPolicy: configuration of the daemon's own behaviour.
+void set_travel_paused(EuiccObject& self, sd_bus_message* m, bool paused) {
+  daemon::TravelRunner* travel = self.service().travel();
+  self.authorized_change(m, kActionConfigure,
+                         paused ? "pause-travel-policy" : "resume-travel-policy", {},
+                         [travel, paused](daemon::Euicc& euicc, daemon::Euicc::Done done) {
+                           try {
+                             if (!travel)
+                               throw Error(Errc::WrongState, "the travel policy is not running");
+                             travel->set_paused(euicc, paused);
+                           } catch (const Error& e) {
+                             return done(e);
+                           }
+                           done(std::nullopt);
+                         });
+}
+
+void pause_travel_policy(EuiccObject& self, sd_bus_message* m) {
+  set_travel_paused(self, m, true);
+}
+
+void resume_travel_policy(EuiccObject& self, sd_bus_message* m) {
+  set_travel_paused(self, m, false);
+}
+
 }  // namespace
 
 const sd_bus_vtable* EuiccObject::vtable() {
@@ -174,6 +210,15 @@ const sd_bus_vtable* EuiccObject::vtable() {
                                   &method_handler<&reset_memory>, SD_BUS_VTABLE_UNPRIVILEGED),
           SD_BUS_METHOD_WITH_ARGS("Refresh", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
                                   &method_handler<&refresh>, SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("PauseTravelPolicy", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                  &method_handler<&pause_travel_policy>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_METHOD_WITH_ARGS("ResumeTravelPolicy", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                  &method_handler<&resume_travel_policy>,
+                                  SD_BUS_VTABLE_UNPRIVILEGED),
+          SD_BUS_SIGNAL_WITH_ARGS(
+              "PolicySwitch", SD_BUS_ARGS("s", from_iccid, "s", to_iccid, "s", reason, "o", job),
+              0),
       });
   return v.data();
 }
@@ -239,6 +284,18 @@ void EuiccObject::snapshot_changed(const daemon::EuiccSnapshot& before) {
   if (!announced_) return;
   emit_properties_changed(service_.bus(), path_, kEuiccInterface,
                           kTable.changed([&](auto differs) { return differs(before, now); }));
+}
+
+void EuiccObject::travel_changed() {
+  if (announced_) emit_properties_changed(service_.bus(), path_, kEuiccInterface, {"TravelPolicy"});
+}
+
+void EuiccObject::policy_switch(const std::string& from, const std::string& to,
+                                const std::string& reason, uint64_t job_id) {
+  if (!announced_) return;
+  sd_bus_emit_signal(service_.bus(), path_.c_str(), kEuiccInterface, "PolicySwitch", "ssso",
+                     from.c_str(), to.c_str(), reason.c_str(),
+                     job_id ? job_path(job_id).c_str() : "/");
 }
 
 void EuiccObject::active_job_changed() {

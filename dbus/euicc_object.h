@@ -47,6 +47,12 @@ class EuiccObject {
                                                               const std::string& owner)>;
   void authorized_job(sd_bus_message* call, const char* action, StartJob start);
 
+  // The travel policy (daemon/travel_runner.h): its state changed (PropertiesChanged of
+  // TravelPolicy); it started a switch (the PolicySwitch signal).
+  void travel_changed();
+  void policy_switch(const std::string& from, const std::string& to, const std::string& reason,
+                     uint64_t job_id);
+
  private:
   static const sd_bus_vtable* vtable();
   static int get_property(sd_bus*, const char*, const char*, const char* property,

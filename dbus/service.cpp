@@ -4,6 +4,7 @@
 
 #include "daemon/log.h"
 #include "daemon/prepaid.h"
+#include "daemon/travel_runner.h"
 #include "dbus/errors.h"
 #include "dbus/euicc_object.h"
 #include "dbus/job_object.h"
@@ -36,6 +37,7 @@ void Service::start() {
   removed_ = registry_.removed.subscribe([this](const auto& e) { euicc_removed(e); });
   for (const auto& [index, euicc] : registry_.euiccs()) euicc_added(euicc);
   hook_prepaid();
+  hook_travel();
   // The name last: whoever sees it finds the objects already there.
   r = sd_bus_request_name(bus_, kBusName, 0);
   if (r < 0)
@@ -47,6 +49,7 @@ void Service::start() {
 void Service::stop() {
   if (!manager_) return;
   unhook_prepaid();
+  unhook_travel();
   added_.reset();
   removed_.reset();
   euiccs_.clear();  // each aborts its pending calls and leaves the bus
@@ -107,6 +110,24 @@ void Service::unhook_prepaid() {
   prepaid_->on_changed = nullptr;
   prepaid_->on_balance_low = nullptr;
   prepaid_->on_plan_expiring = nullptr;
+}
+
+void Service::hook_travel() {
+  if (!travel_) return;
+  travel_->on_changed = [this](unsigned index) {
+    if (auto it = euiccs_.find(index); it != euiccs_.end()) it->second->travel_changed();
+  };
+  travel_->on_switch = [this](unsigned index, const std::string& from, const std::string& to,
+                              const std::string& reason, uint64_t job_id) {
+    if (auto it = euiccs_.find(index); it != euiccs_.end())
+      it->second->policy_switch(from, to, reason, job_id);
+  };
+}
+
+void Service::unhook_travel() {
+  if (!travel_) return;
+  travel_->on_changed = nullptr;
+  travel_->on_switch = nullptr;
 }
 
 std::string Service::publish_job(const std::shared_ptr<daemon::Job>& job) {

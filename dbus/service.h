@@ -20,7 +20,8 @@
 
 namespace euiccd::daemon {
 class Prepaid;
-}
+class TravelRunner;
+}  // namespace euiccd::daemon
 
 namespace euiccd::dbus {
 
@@ -47,6 +48,11 @@ class Service {
   // TopUp and setting PlanExpiresAt answer NotSupported.
   void attach_prepaid(daemon::Prepaid* prepaid) { prepaid_ = prepaid; }
   daemon::Prepaid* prepaid() const { return prepaid_; }
+  // The travel policy (daemon/travel_runner.h): its state becomes the Euicc objects'
+  // TravelPolicy property and PolicySwitch signal; Pause/ResumeTravelPolicy reach it. Set
+  // before start().
+  void attach_travel(daemon::TravelRunner* travel) { travel_ = travel; }
+  daemon::TravelRunner* travel() const { return travel_; }
 
   sd_bus* bus() const { return bus_; }
   sd_event* event() const { return event_; }
@@ -70,6 +76,8 @@ class Service {
   void euicc_removed(const std::shared_ptr<daemon::Euicc>& euicc);
   void hook_prepaid();
   void unhook_prepaid();
+  void hook_travel();
+  void unhook_travel();
   // The published Profile objects of this ICCID (one, unless two cards carry it).
   std::vector<std::string> profile_paths(const std::string& iccid) const;
 
@@ -86,6 +94,7 @@ class Service {
   std::deque<uint64_t> finished_jobs_;  // oldest first
   bool started_ = false;
   daemon::Prepaid* prepaid_ = nullptr;
+  daemon::TravelRunner* travel_ = nullptr;
   daemon::EuiccRegistry::Subscription added_, removed_;  // while started
 };
 

@@ -1,5 +1,7 @@
 #include "euiccctl/commands.h"
 
+#include <time.h>
+
 #include <functional>
 #include <iostream>
 #include <map>
@@ -472,6 +474,68 @@ int cmd_reset(Bus& bus, const Args& args, const Options& options) {
   return kExitOk;
 }
 
+// CLOCK_REALTIME µs → "2026-12-06 19:45:03" in local time.
+std::string format_time(uint64_t usec) {
+  const time_t seconds = static_cast<time_t>(usec / 1'000'000);
+  tm local{};
+  char text[32] = "";
+  if (localtime_r(&seconds, &local) == nullptr ||
+      std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local) == 0)
+    return std::to_string(usec);
+  return text;
+}
+
+// The travel policy: show it per eUICC, or pause/resume it (on --euicc, else on every eUICC
+// in a modem).
+int cmd_policy(Bus& bus, const Args& args, const Options& options) {
+  expect_args(args, 0, 1, "policy [show|pause|resume]");
+  const std::string action = args.empty() ? "show" : args[0];
+  if (action != "show" && action != "pause" && action != "resume")
+    throw CliError(kExitUsage, "usage: euiccctl policy [show|pause|resume]");
+  Snapshot snapshot = load_snapshot(bus);
+  std::vector<const ObjectView*> targets = chosen_euiccs(snapshot, options);
+  if (action != "show") {
+    // Without --euicc, the eUICCs the policy drives (a reader's has none to pause).
+    if (!options.euicc)
+      std::erase_if(targets, [](const ObjectView* e) {
+        return !e->properties.value("TravelPolicy", json::object()).value("Enabled", false);
+      });
+    if (targets.empty())
+      throw CliError(kExitFailed,
+                     "the travel policy drives no eUICC (it is off, or no eUICC is in a modem; "
+                     "see [TravelPolicy] in euiccd.conf)");
+    for (const ObjectView* e : targets)
+      bus.call(e->path, kEuiccInterface,
+               action == "pause" ? "PauseTravelPolicy" : "ResumeTravelPolicy");
+    snapshot = load_snapshot(bus);  // what the policy says now
+    targets = chosen_euiccs(snapshot, options);
+  }
+  json out = json::array();
+  for (const ObjectView* e : targets) {
+    const json policy = e->properties.value("TravelPolicy", json::object());
+    json entry = policy;
+    entry["euicc"] = e->path;
+    out.push_back(entry);
+    if (options.json) continue;
+    const uint64_t last_switch = policy.value("LastSwitch", 0ULL);
+    const std::string state = !policy.value("Enabled", false) ? "off"
+                              : policy.value("Paused", false) ? "paused"
+                                                              : "on";
+    auto or_none = [](std::string s) { return s.empty() ? std::string("(none)") : s; };
+    std::cout << (e == targets.front() ? "" : "\n");
+    print_fields({
+        {"eUICC", e->path + " (" + short_eid(*e) + ")"},
+        {"Travel policy", state},
+        {"Country", or_none(policy.value("Country", std::string()))},
+        {"Last decision", or_none(policy.value("LastDecision", std::string()))},
+        {"Why", or_none(policy.value("LastReason", std::string()))},
+        {"Last switch", last_switch == 0 ? std::string("(none)") : format_time(last_switch)},
+    });
+  }
+  if (options.json) print_json(out);
+  return kExitOk;
+}
+
 using Command = int (*)(Bus&, const Args&, const Options&);
 
 const std::map<std::string, std::pair<Command, bool>>& commands() {
@@ -489,6 +553,7 @@ const std::map<std::string, std::pair<Command, bool>>& commands() {
       {"balance", {cmd_balance, true}},
       {"topup", {cmd_topup, true}},
       {"reset", {cmd_reset, true}},
+      {"policy", {cmd_policy, true}},
   };
   return table;
 }

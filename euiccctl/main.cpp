@@ -40,6 +40,7 @@ Commands:
   balance [PROFILE]             Check the prepaid balance (default: the enabled one)
   topup VOUCHER [PROFILE]       Top up with a voucher code
   reset                         Erase profiles from the eUICC (asks first)
+  policy [show|pause|resume]    Show, pause or resume the travel policy
 
 PROFILE is an ICCID, a unique start of one, or a nickname.
 

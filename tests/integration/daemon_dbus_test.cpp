@@ -210,6 +210,11 @@ TEST_F(DaemonTest, BadArgumentsAreRefusedWithReasons) {
   expect_invalid(rig.call(kEuicc, kEuiccIface, "DownloadProfile", "sa{sv}",
                           "LPA:1$smdp.example.com$X", 1, "imei", "s", "12345"),
                  "imei");
+  // The travel policy switches eUICCs inside modems only: a reader's cannot pause it.
+  BusReply pause = rig.call(kEuicc, kEuiccIface, "PauseTravelPolicy");
+  EXPECT_EQ(pause.error_name(), "org.euiccd1.Error.NotSupported") << pause.error_message();
+  EXPECT_NE(pause.error_message().find("inside modems only"), std::string::npos)
+      << pause.error_message();
   // Nothing reached the card.
   EXPECT_EQ(rig.card_profile("89012600000000000013").value("nickname", ""), "");
   EXPECT_EQ(rig.get_string(kEuicc, kEuiccIface, "DefaultSmdpAddress"), "smdp.example.com");

@@ -183,6 +183,13 @@ std::map<std::string, GuardedChange> guarded_changes() {
         [=](DaemonRig& r) {
           return r.call(euicc, kEuiccIface, "SetDefaultSmdpAddress", "s", "evil.example.com");
         }}},
+      // The travel policy's pause asks polkit before it looks at the eUICC (a reader's here).
+      {"org.euiccd1.Euicc.PauseTravelPolicy",
+       {"org.euiccd1.configure",
+        [=](DaemonRig& r) { return r.call(euicc, kEuiccIface, "PauseTravelPolicy"); }}},
+      {"org.euiccd1.Euicc.ResumeTravelPolicy",
+       {"org.euiccd1.configure",
+        [=](DaemonRig& r) { return r.call(euicc, kEuiccIface, "ResumeTravelPolicy"); }}},
       {"org.euiccd1.Euicc.ResetMemory",
        {"org.euiccd1.reset-memory",
         [=](DaemonRig& r) { return r.call(euicc, kEuiccIface, "ResetMemory", "u", 7U); }}},

@@ -219,6 +219,16 @@ class ModemManagerMock {
     mock_call("SetSabotage",
               [&](sd_bus_message* m) { sd_bus_message_append(m, "s", sabotage_json.c_str()); });
   }
+  // The network the modems see (the travel policy's tests): {"operator": "42602"} and
+  // optionally "registration": "searching" or "denied" (see SetNetwork in the .py).
+  void set_network(const std::string& network_json) {
+    mock_call("SetNetwork",
+              [&](sd_bus_message* m) { sd_bus_message_append(m, "s", network_json.c_str()); });
+  }
+  // The USSD session state of the card-following modems (1 idle, 2 active, 3 user-response).
+  void set_ussd_state(uint32_t state) {
+    mock_call("SetUssdState", [&](sd_bus_message* m) { sd_bus_message_append(m, "u", state); });
+  }
   std::string output() const { return read_text_file(output_path_); }
 
   // The texts of the SMS the modem at `path` holds (Messaging.List, then each Sms.Text), in

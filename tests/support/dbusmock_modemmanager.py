@@ -54,6 +54,14 @@ Profile switches (issue 13) — a modem whose SIM is a virtual eUICC:
                                       # appears; any other SIM keeps searching (State 7)
     "register_delay": 0.2,
 
+Travel (the travel policy's tests): SetNetwork(s json) on the mock interface sets the network
+the modems see, wherever they are: {"operator": "42602"} — every SIM that has a network
+registers there (OperatorCode 42602; home when the SIM's own operator has the same MCC, else
+roaming); with "registration": "searching" or "denied" they only see it (OperatorCode set,
+RegistrationState searching/denied, State searching). {} goes back to each SIM's own network.
+SetUssdState(u state) sets the USSD session state of the card-following modems (and of their
+returns).
+
 ModemManager's InhibitDevice(s uid, b inhibit) on the main object: the modem (by its Device)
 leaves while inhibited and comes back under a new object path after the uninhibit; an
 inhibition ends when its caller leaves the bus, as in ModemManager. Sabotage, set by the test
@@ -98,6 +106,9 @@ REG_HOME, REG_SEARCHING, REG_ROAMING = 1, 2, 5
 # Switch modelling: the modems that follow a card, by Device; the sabotage modes.
 _followers = {}
 _sabotage = {'skip_returns': 0, 'registers': True}
+# The network the modems see (SetNetwork); empty: each SIM's own.
+_world = {}
+REG_DENIED = 3
 
 
 def _objects():
@@ -363,10 +374,23 @@ def _register(path, spec):
     network = spec.get('networks', {}).get(spec.get('sim', ''))
     if network is None or not _sabotage['registers']:
         return False  # keeps searching
-    roaming = bool(network.get('roaming', False))
+    operator = _world.get('operator') or network.get('operator', '')
+    only_sees = _world.get('registration')
+    if only_sees in ('searching', 'denied'):
+        modem.UpdateProperties(MODEM3GPP_IFACE, {
+            'RegistrationState': dbus.UInt32(REG_SEARCHING if only_sees == 'searching'
+                                             else REG_DENIED),
+            'OperatorCode': dbus.String(operator),
+        })
+        modem.UpdateProperties(MODEM_IFACE, {'State': dbus.Int32(MM_STATE_SEARCHING)})
+        return False
+    if _world.get('operator'):
+        roaming = operator[:3] != network.get('operator', '')[:3]
+    else:
+        roaming = bool(network.get('roaming', False))
     modem.UpdateProperties(MODEM3GPP_IFACE, {
         'RegistrationState': dbus.UInt32(REG_ROAMING if roaming else REG_HOME),
-        'OperatorCode': dbus.String(network.get('operator', '')),
+        'OperatorCode': dbus.String(operator),
     })
     modem.UpdateProperties(MODEM_IFACE, {'State': dbus.Int32(MM_STATE_REGISTERED)})
     return False
@@ -466,6 +490,26 @@ def InhibitDevice(self, uid, inhibit, sender=None):
 def SetSabotage(self, sabotage_json):
     '''Sabotage modes for the switch tests (see the module text).'''
     _sabotage.update(json.loads(sabotage_json))
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='s', out_signature='')
+def SetNetwork(self, network_json):
+    '''The network the modems see (see the module text); the present ones register anew.'''
+    _world.clear()
+    _world.update(json.loads(network_json))
+    for follower in _followers.values():
+        if not follower['away']:
+            _register(follower['path'], follower['spec'])
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='u', out_signature='')
+def SetUssdState(self, state):
+    '''The USSD session state of the card-following modems, now and after they return.'''
+    for follower in _followers.values():
+        follower['spec']['ussd_state'] = int(state)
+        modem = _objects().get(follower['path'])
+        if not follower['away'] and modem is not None:
+            _set_ussd_state(modem, int(state))
 
 
 @dbus.service.method(MOCK_IFACE, in_signature='s', out_signature='o')

@@ -97,9 +97,10 @@ TEST(ConfigDefaults, TheDocumentedDefaultsAreTheCodes) {
     checked.insert(d.key);
   }
   // The engine's settings among them (a table the parser above stopped reading would pass).
-  for (const char* key : {"SegmentSize", "ConnectTimeoutSec", "TimeoutSec", "AutoProcess",
-                          "RetryIntervalSec", "TAC", "RegistrationTimeoutSec", "Fallback",
-                          "UssdTimeoutSec", "SmsReplyTimeoutSec", "PlanExpiryReminderDays", "Slot"})
+  for (const char* key :
+       {"SegmentSize", "ConnectTimeoutSec", "TimeoutSec", "AutoProcess", "RetryIntervalSec", "TAC",
+        "RegistrationTimeoutSec", "Fallback", "UssdTimeoutSec", "SmsReplyTimeoutSec",
+        "PlanExpiryReminderDays", "Slot", "Enabled", "HoldOffSec", "MaxSwitchesPerHour"})
     EXPECT_EQ(checked.count(key), 1u) << key << " is not among the documented defaults";
 }
 

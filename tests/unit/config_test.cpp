@@ -378,12 +378,41 @@ TEST_F(ConfigTest, EachKindOfBadValueNamesTheKeyAndLine) {
       {std::string("[Profile:") + kIccid1 + "]\nLowBalanceThreshold=low\n", "is not a number"},
       {std::string("[Profile:") + kIccid1 + "]\nPlanExpiryReminderDays=400\n",
        "is not a number of days"},
+      {"[TravelPolicy]\nEnabled=sometimes\n", "Enabled=: 'sometimes' is not a boolean"},
+      {"[TravelPolicy]\nHomeCountries=234 2345\n", "'2345' is not a mobile country code"},
+      {"[TravelPolicy]\nCountry=426\n", "'426' is not MCC:profile"},
+      {"[TravelPolicy]\nCountry=42:Travel\n", "'42' is not a mobile country code"},
+      {"[TravelPolicy]\nCountry=426:\n", "the profile is empty"},
+      {"[TravelPolicy]\nCountry=426:12345\n", "'12345' is not an ICCID"},
+      {"[TravelPolicy]\nHome=" + std::string(65, 'h') + "\n", "neither an ICCID nor a nickname"},
+      {"[TravelPolicy]\nHoldOffSec=soon\n", "'soon' is not a time span"},
+      {"[TravelPolicy]\nMaxSwitchesPerHour=0\n", "is not a number of switches per hour (1..60)"},
   };
   for (const Case& c : cases) {
     auto d = single_problem(c.text, 2);
     EXPECT_THAT(d.message, HasSubstr(c.expected)) << c.text;
     EXPECT_THAT(d.message, HasSubstr("the line is ignored")) << c.text;
   }
+}
+
+TEST_F(ConfigTest, TravelPolicyNamesProfilesByIccidOrNickname) {
+  write(main_, std::string("[TravelPolicy]\nEnabled=yes\nHome=") + kIccid1 +
+                   "\nHomeCountries=234, 235\nHomeCountries=234\nCountry=426:Bahrain data\n"
+                   "Country=206:" +
+                   kIccid2 +
+                   "\nCountry=426 : Bahrain travel\nHoldOffSec=5min\n"
+                   "MaxSwitchesPerHour=2\n");
+  dropin("10.conf", "[TravelPolicy]\nHoldOffSec=0\n");
+  LoadedConfig loaded = load();
+  ASSERT_THAT(loaded.diagnostics, IsEmpty()) << loaded.diagnostics[0].to_string();
+  const TravelConfig& travel = loaded.config.travel;
+  EXPECT_TRUE(travel.enabled);
+  EXPECT_EQ(travel.home, kIccid1);
+  EXPECT_THAT(travel.home_countries, ElementsAre("234", "235"));
+  EXPECT_EQ(travel.countries.at("426"), "Bahrain travel");  // the later line wins
+  EXPECT_EQ(travel.countries.at("206"), kIccid2);
+  EXPECT_EQ(travel.hold_off, seconds(0));
+  EXPECT_EQ(travel.max_switches_per_hour, 2u);
 }
 
 TEST_F(ConfigTest, BadValueLeavesTheEarlierValue) {
