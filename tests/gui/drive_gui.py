@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""Drives euiccd-gui through the accessibility tree (AT-SPI, python3-pyatspi), as a screen
+reader user would: finds widgets by their accessible names and presses them. Starts its own
+Xvfb; runs under dbus-run-session, whose bus carries the accessibility bus
+(tests/gui/gui_test.cpp starts it); euiccd is on the bus given by --bus.
+
+Steps: the list shows the card's enabled profile; "Add profile" with the activation code and
+a nickname; the preview shows the ICCID and is accepted; the new profile shows up; "Enable"
+it; "Top up" with the voucher; the network's answer is shown. Exits 0 when every step was seen,
+1 with the step that failed and the tree as it was.
+
+--dump only prints the tree once the window is up (for writing the steps).
+--screenshot FILE takes one (ImageMagick `import`) of the window at the end.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import pyatspi
+
+DEADLINE = 20.0  # seconds for each step; a step's wait ends as soon as its widget shows
+
+
+class StepFailed(Exception):
+    pass
+
+
+def walk(node, depth=0):
+    if node is None:
+        return
+    yield node, depth
+    try:
+        count = node.childCount
+    except Exception:
+        return
+    for i in range(count):
+        try:
+            child = node.getChildAtIndex(i)
+        except Exception:
+            continue
+        yield from walk(child, depth + 1)
+
+
+def showing(node):
+    # GTK 4.8 does not set SHOWING; VISIBLE is what it keeps up to date.
+    try:
+        return node.getState().contains(pyatspi.STATE_VISIBLE)
+    except Exception:
+        return False
+
+
+def dump(root):
+    lines = []
+    for node, depth in walk(root):
+        try:
+            lines.append("%s%s [%s]%s" % ("  " * depth, node.name, node.getRoleName(),
+                                          "" if showing(node) else " (hidden)"))
+        except Exception:
+            pass
+    return "\n".join(lines)
+
+
+def wait_for(what, find, deadline=DEADLINE):
+    end = time.monotonic() + deadline
+    while True:
+        found = find()
+        if found is not None:
+            return found
+        if time.monotonic() > end:
+            raise StepFailed("not seen within %.0f s: %s" % (deadline, what))
+        time.sleep(0.05)
+
+
+class App:
+    def __init__(self, name):
+        self.name = name
+        self.root = None
+
+    def attach(self):
+        def find_app():
+            desktop = pyatspi.Registry.getDesktop(0)
+            for i in range(desktop.childCount):
+                app = desktop.getChildAtIndex(i)
+                if app is not None and app.name == self.name:
+                    return app
+            return None
+        self.root = wait_for("the application on the accessibility bus", find_app)
+
+    def find(self, name, role=None, prefix=False):
+        for node, _ in walk(self.root):
+            try:
+                n = node.name
+            except Exception:
+                continue
+            if (n.startswith(name) if prefix else n == name) and showing(node):
+                if role is None or node.getRoleName() == role:
+                    return node
+        return None
+
+    def wait(self, name, role=None, prefix=False, deadline=DEADLINE):
+        return wait_for("%r%s" % (name, " (%s)" % role if role else ""),
+                        lambda: self.find(name, role, prefix), deadline)
+
+    def press(self, name, role="push button"):
+        node = self.wait(name, role)
+        action = node.queryAction()
+        for i in range(action.nActions):
+            if action.getName(i) in ("click", "press", "activate"):
+                action.doAction(i)
+                return
+        action.doAction(0)
+
+    def type_into(self, name, text):
+        node = self.wait(name)
+        try:
+            editable = node.queryEditableText()
+            editable.setTextContents(text)
+            return
+        except NotImplementedError:
+            pass
+        # No EditableText: focus the entry and type, as a keyboard would.
+        node.queryComponent().grabFocus()
+        pyatspi.Registry.generateKeyboardEvent(0, text, pyatspi.KEY_STRING)
+
+
+def start_xvfb(size):
+    """A private X server on the first free display (Xvfb -displayfd picks it and tells us)."""
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", size + "x24",
+                             "-nolisten", "tcp"], pass_fds=(write_end,),
+                            stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    number = b""
+    while not number.endswith(b"\n"):
+        chunk = os.read(read_end, 16)
+        if not chunk:
+            raise StepFailed("Xvfb did not start")
+        number += chunk
+    os.close(read_end)
+    os.environ["DISPLAY"] = ":" + number.decode().strip()
+    return xvfb
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--gui", required=True)
+    parser.add_argument("--bus", required=True)
+    parser.add_argument("--code")
+    parser.add_argument("--home")
+    parser.add_argument("--iccid")
+    parser.add_argument("--voucher")
+    parser.add_argument("--dump", action="store_true")
+    parser.add_argument("--screenshot")
+    parser.add_argument("--size", default="1280x800")
+    args = parser.parse_args()
+    xvfb = start_xvfb(args.size)
+
+    env = dict(os.environ, GTK_A11Y="atspi", NO_AT_BRIDGE="0", GSK_RENDERER="cairo",
+               GDK_BACKEND="x11", GTK_THEME="Adwaita")
+    gui = subprocess.Popen([args.gui, "--bus", args.bus], env=env)
+    app = App(os.path.basename(args.gui))
+    step = "start"
+    try:
+        app.attach()
+        step = "the window"
+        app.wait("eSIM profiles", "frame")
+        if args.dump:
+            app.wait("Profile ", prefix=True)
+            print(dump(app.root))
+            return 0
+
+        step = "list: the card's enabled profile"
+        app.wait("Profile %s Home enabled" % args.home)
+        app.wait("Free memory ", prefix=True)
+
+        step = "add a profile from the activation code"
+        app.press("Add profile")
+        app.type_into("Activation code", args.code)
+        app.type_into("Nickname", "Trips")
+        app.press("Download")
+
+        step = "the preview"
+        app.wait("Install this profile?")
+        app.wait("ICCID: %s" % args.iccid)
+        app.press("Install")
+
+        step = "the new profile in the list"
+        app.wait("Profile %s Trips disabled" % args.iccid, deadline=30)
+
+        step = "enable it"
+        app.press("Enable %s" % args.iccid)
+        app.wait("Profile %s Trips enabled" % args.iccid)
+        app.wait("Profile %s Home disabled" % args.home)
+
+        step = "top up"
+        app.press("Top up")
+        app.type_into("Voucher code", args.voucher)
+        app.press("Top Up")
+        app.wait("Top-up sent")
+        app.wait("The network answered: Top-up of 500 AMD accepted")
+        if args.screenshot:
+            subprocess.run(["import", "-window", "root", args.screenshot], check=False)
+        app.press("Close")
+        print("every step seen")
+        return 0
+    except StepFailed as e:
+        print("step '%s' failed: %s" % (step, e), file=sys.stderr)
+        if app.root is not None:
+            print(dump(app.root), file=sys.stderr)
+        return 1
+    finally:
+        gui.terminate()
+        try:
+            gui.wait(5)
+        except subprocess.TimeoutExpired:
+            gui.kill()
+        xvfb.terminate()
+        xvfb.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+// euiccd-gui against the real daemon, driven the way a person (or a screen reader) uses it:
+// under Xvfb with its own session bus and AT-SPI bus (dbus-run-session), a python3-pyatspi
+// script (drive_gui.py) finds the widgets by their accessible names and presses them. Behind
+// the window: the daemon rig (tests/support/daemon_rig.h) with euiccd on a private bus, the
+// virtual eUICC behind the sandbox's pcscd, the test SM-DP+ on HTTPS, python-dbusmock as polkit
+// and as ModemManager (whose modem answers the top-up USSD). After the script: the daemon's
+// and the card's state, and what the modem was sent.
+//
+// Runs inside tests/integration/pcsc-sandbox.sh; skipped elsewhere.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/daemon_rig.h"
+
+using namespace euiccd::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr char kGui[] = EUICCD_BINARY_DIR "/gui/euiccd-gui";
+constexpr char kDriver[] = EUICCD_SOURCE_DIR "/tests/gui/drive_gui.py";
+// The card holds one enabled profile; the download brings a second (owner MCC 283 MNC 04:
+// Karabakh Telecom in Debian's mobile-broadband-provider-info, top-up *123*CODE#).
+constexpr char kHomeIccid[] = "8937404000000000012";
+constexpr char kNewIccid[] = "8937404000000000038";
+constexpr char kVoucher[] = "123456789012";
+
+constexpr char kSeed[] = R"({
+  "default_dp_address": "smdp.example.com",
+  "memory": {"nvm_bytes": 1048576, "free_ram_bytes": 65536},
+  "profiles": [
+    {"iccid": "8937404000000000012", "state": "enabled", "nickname": "Home",
+     "service_provider_name": "Karabakh Telecom", "profile_name": "Prepaid",
+     "profile_class": "operational", "size": 90000, "profile_owner": {"mcc_mnc": "82F340"}}
+  ]
+})";
+
+SharedSmdp& smdp() {
+  static SharedSmdp s([] {
+    nlohmann::json travel = euiccd::smdpp_test::order("GUI", kNewIccid, 5000);
+    travel["metadata"]["serviceProviderName"] = "Karabakh Telecom";
+    travel["metadata"]["profileName"] = "Travel";
+    travel["metadata"]["profileOwner"]["mccMnc"] = "28304";
+    return nlohmann::json::array({travel});
+  }());
+  return s;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(GuiTest, ListsDownloadsEnablesAndTopsUpThroughTheAccessibilityTree) {
+  if (!DaemonRig::sandboxed()) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
+  const std::string modem = std::string(R"({"modems": [{"sim": ")") + kNewIccid +
+                            R"(", "model": "EG25", "ussd_script": {"*123*)" + kVoucher +
+                            R"(#": {"reply": "Top-up of 500 AMD accepted"}}}]})";
+  DaemonRig rig({.card_seed = kSeed, .smdp = smdp().server.get(), .modem_manager = modem});
+  rig.allow_all();
+
+  const std::string log = rig.dir().file("gui.log");
+  // dbus-run-session: the session bus where GTK and the script find the accessibility bus
+  // (at-spi-bus-launcher); the script starts its own Xvfb. euiccd stays on the rig's bus.
+  Subprocess driver({"/usr/bin/dbus-run-session", "--", "/usr/bin/python3", kDriver, "--gui", kGui,
+                     "--bus", rig.bus_address(), "--code", smdp().activation_code("GUI"),
+                     "--home", kHomeIccid, "--iccid", kNewIccid, "--voucher", kVoucher},
+                    log);
+  const int status = driver.wait_exit(60s);
+  ASSERT_EQ(status, 0) << read_text(log) << rig.logs();
+
+  // What the window did is what the daemon and the card now say.
+  const std::string path = DaemonRig::profile_path(kNewIccid);
+  EXPECT_EQ(rig.get_string(path, kProfileIface, "State"), "enabled") << rig.logs();
+  EXPECT_EQ(rig.get_string(DaemonRig::profile_path(kHomeIccid), kProfileIface, "State"),
+            "disabled");
+  EXPECT_EQ(rig.get_string(path, kProfileIface, "Nickname"), "Trips");
+  EXPECT_EQ(rig.card_profile(kNewIccid).value("state", ""), "enabled");
+  EXPECT_EQ(rig.modem_manager()->calls({"Initiate"}),
+            std::vector<std::string>{std::string("Initiate \"*123*") + kVoucher + "#\""});
+}
+
+}  // namespace
