@@ -84,6 +84,7 @@ class AddProfileFlow {
     GtkWidget* code_entry = gtk_entry_new();
     gtk_entry_set_placeholder_text(GTK_ENTRY(code_entry), "LPA:1$…");
     gtk_editable_set_text(GTK_EDITABLE(code_entry), code.c_str());
+    gtk_entry_set_activates_default(GTK_ENTRY(code_entry), true);
     set_accessible_name(code_entry, "Activation code");
     gtk_box_append(GTK_BOX(box), label("Activation code"));
     gtk_box_append(GTK_BOX(box), code_entry);

@@ -25,6 +25,8 @@ AdwMessageDialog* message_dialog(GtkWindow* parent, const std::string& heading,
                                  std::function<void(const std::string&)> respond) {
   auto* dialog = ADW_MESSAGE_DIALOG(adw_message_dialog_new(parent, heading.c_str(), nullptr));
   adw_message_dialog_set_body(dialog, body.c_str());
+  // The window's title too: window lists (and the GUI test's xdotool) see it.
+  gtk_window_set_title(GTK_WINDOW(dialog), heading.c_str());
   set_accessible_name(GTK_WIDGET(dialog), heading);
   if (respond) {
     using Respond = std::function<void(const std::string&)>;

@@ -440,6 +440,8 @@ class MainWindow {
     adw_message_dialog_set_response_appearance(dialog, "rename", ADW_RESPONSE_SUGGESTED);
     adw_message_dialog_set_default_response(dialog, "rename");
     gtk_window_present(GTK_WINDOW(dialog));
+    gtk_widget_grab_focus(entry);
+    gtk_editable_select_region(GTK_EDITABLE(entry), 0, -1);  // typing replaces it
   }
 
   void confirm_delete(const std::string& path, const std::string& title,
@@ -513,6 +515,7 @@ class MainWindow {
     adw_message_dialog_set_response_appearance(dialog, "topup", ADW_RESPONSE_SUGGESTED);
     adw_message_dialog_set_default_response(dialog, "topup");
     gtk_window_present(GTK_WINDOW(dialog));
+    gtk_widget_grab_focus(entry);
   }
 
   void open_add(const std::string& code) {

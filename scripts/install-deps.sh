@@ -20,6 +20,9 @@ packages=(
   libqmi-glib-dev libqmi-utils libqmi-proxy
   # and the MBIM link on libmbim-glib, tested with mbim-proxy and mbimcli (--modem mbim)
   libmbim-glib-dev libmbim-utils libmbim-proxy
+  # the desktop client (issue 16), and its test: Xvfb, the accessibility bus, pyatspi, xdotool
+  # (GTK 4.8 offers no AT-SPI EditableText, so the test types), qrencode, ImageMagick's import
+  libgtkmm-4.0-dev libadwaita-1-dev xvfb at-spi2-core python3-pyatspi xdotool qrencode imagemagick
 )
 
 missing=()

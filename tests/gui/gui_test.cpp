@@ -71,8 +71,8 @@ TEST(GuiTest, ListsDownloadsEnablesAndTopsUpThroughTheAccessibilityTree) {
   // dbus-run-session: the session bus where GTK and the script find the accessibility bus
   // (at-spi-bus-launcher); the script starts its own Xvfb. euiccd stays on the rig's bus.
   Subprocess driver({"/usr/bin/dbus-run-session", "--", "/usr/bin/python3", kDriver, "--gui", kGui,
-                     "--bus", rig.bus_address(), "--code", smdp().activation_code("GUI"),
-                     "--home", kHomeIccid, "--iccid", kNewIccid, "--voucher", kVoucher},
+                     "--bus", rig.bus_address(), "--code", smdp().activation_code("GUI"), "--home",
+                     kHomeIccid, "--iccid", kNewIccid, "--voucher", kVoucher},
                     log);
   const int status = driver.wait_exit(60s);
   ASSERT_EQ(status, 0) << read_text(log) << rig.logs();
