@@ -10,7 +10,8 @@ it; "Top up" with the voucher; the network's answer is shown. Exits 0 when every
 1 with the step that failed and the tree as it was.
 
 --dump only prints the tree once the window is up (for writing the steps).
---screenshot FILE takes one (ImageMagick `import`) of the window at the end.
+--screenshots DIR saves the window (ImageMagick `import`) as DIR/gui.png and, at phone width,
+DIR/gui-phone.png.
 """
 import argparse
 import os
@@ -88,26 +89,48 @@ class App:
             return None
         self.root = wait_for("the application on the accessibility bus", find_app)
 
-    def find(self, name, role=None, prefix=False):
-        for node, _ in walk(self.root):
+    def find(self, name, role=None, prefix=False, contains=False, within=None):
+        for node, _ in walk(within or self.root):
             try:
                 n = node.name
             except Exception:
                 continue
             # GTK 4.8 appends a button's label (or a row's title) to its accessible name:
             # "Download Download".
-            if (n.startswith(name) if prefix else n in (name, name + " " + name)) and \
-                    showing(node):
+            if contains:
+                matches = name in n
+            elif prefix:
+                matches = n.startswith(name)
+            else:
+                matches = n in (name, name + " " + name)
+            if matches and showing(node):
                 if role is None or node.getRoleName() == role:
                     return node
         return None
 
-    def wait(self, name, role=None, prefix=False, deadline=DEADLINE):
+    def wait(self, name, role=None, prefix=False, deadline=DEADLINE, contains=False):
         return wait_for("%r%s" % (name, " (%s)" % role if role else ""),
-                        lambda: self.find(name, role, prefix), deadline)
+                        lambda: self.find(name, role, prefix, contains), deadline)
 
-    def press(self, name, role="push button"):
-        node = self.wait(name, role)
+    def wait_gone(self, name, prefix=False):
+        wait_for("%r gone" % name,
+                 lambda: True if self.find(name, prefix=prefix) is None else None)
+
+    def window_id(self, title):
+        out = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name",
+                              "^%s$" % title], check=True, capture_output=True, text=True,
+                             timeout=DEADLINE).stdout.split()
+        return out[0]
+
+    def screenshot(self, title, path):
+        subprocess.run(["import", "-window", self.window_id(title), path], check=True,
+                       timeout=DEADLINE)
+
+    def press(self, name, role="push button", within=None):
+        """Presses the button; `within`: the title of the dialog it is in."""
+        scope = self.wait(within, "dialog") if within else None
+        node = wait_for("%r in %r" % (name, within),
+                        lambda: self.find(name, role, within=scope))
         action = node.queryAction()
         for i in range(action.nActions):
             if action.getName(i) in ("click", "press", "activate"):
@@ -157,7 +180,7 @@ def main():
     parser.add_argument("--iccid")
     parser.add_argument("--voucher")
     parser.add_argument("--dump", action="store_true")
-    parser.add_argument("--screenshot")
+    parser.add_argument("--screenshots", help="a folder for gui.png and gui-phone.png")
     parser.add_argument("--size", default="1280x800")
     args = parser.parse_args()
     xvfb = start_xvfb(args.size)
@@ -180,15 +203,24 @@ def main():
         app.wait("Profile %s Home enabled" % args.home, prefix=True)
         app.wait("Free memory ", prefix=True)
 
+        step = "a bad activation code: the error as a sentence"
+        app.press("Add profile")
+        app.type_into("Add a profile", "Activation code", "LPA:1$")
+        app.press("Download", within="Add a profile")
+        app.wait("Could not start the download")
+        app.wait("Something you entered was not accepted.", prefix=True)
+        app.press("Close", within="Could not start the download")
+        app.wait_gone("Could not start the download")
+
         step = "add a profile from the activation code"
         app.press("Add profile")
         app.type_into("Add a profile", "Activation code", args.code)
-        app.press("Download")
+        app.press("Download", within="Add a profile")
 
         step = "the preview"
         app.wait("Install this profile?")
         app.wait("ICCID: %s" % args.iccid)
-        app.press("Install")
+        app.press("Install", within="Install this profile?")
 
         step = "the new profile in the list"
         app.wait("Profile %s Travel disabled" % args.iccid, prefix=True, deadline=30)
@@ -196,7 +228,7 @@ def main():
         step = "rename it"
         app.press("Rename %s" % args.iccid)
         app.type_into("Rename Travel", "New nickname", "Trips")
-        app.press("Rename")
+        app.press("Rename", within="Rename Travel")
         app.wait("Profile %s Trips disabled" % args.iccid, prefix=True)
 
         step = "enable it"
@@ -207,12 +239,30 @@ def main():
         step = "top up"
         app.press("Top up")
         app.type_into("Top up", "Voucher code", args.voucher)
-        app.press("Top Up")
+        app.press("Top Up", within="Top up")
         app.wait("Top-up sent")
         app.wait("The network answered: Top-up of 500 AMD accepted")
-        if args.screenshot:
-            subprocess.run(["import", "-window", "root", args.screenshot], check=False)
-        app.press("Close")
+        app.press("Close", within="Top-up sent")
+
+        step = "check the balance"
+        app.press("Check balance")
+        app.wait("Balance Balance 1500 AMD", prefix=True)
+        if args.screenshots:
+            app.screenshot("eSIM profiles", os.path.join(args.screenshots, "gui.png"))
+
+        step = "delete the old profile, after a dialog that says what is lost"
+        app.press("Delete %s" % args.home)
+        app.wait("Delete Home?")
+        app.wait("is erased from the eSIM for good", contains=True)
+        app.press("Delete", within="Delete Home?")
+        app.wait_gone("Profile %s " % args.home, prefix=True)
+
+        step = "phone width: the layout folds (one pane and a back button)"
+        subprocess.run(["xdotool", "windowsize", app.window_id("eSIM profiles"), "360", "720"],
+                       check=True, timeout=DEADLINE)
+        app.wait("Back", "push button")
+        if args.screenshots:
+            app.screenshot("eSIM profiles", os.path.join(args.screenshots, "gui-phone.png"))
         print("every step seen")
         return 0
     except StepFailed as e:

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -59,33 +60,56 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-TEST(GuiTest, ListsDownloadsEnablesAndTopsUpThroughTheAccessibilityTree) {
+TEST(GuiTest, ListsDownloadsRenamesEnablesTopsUpAndDeletesThroughTheAccessibilityTree) {
   if (!DaemonRig::sandboxed()) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
   const std::string modem = std::string(R"({"modems": [{"sim": ")") + kNewIccid +
                             R"(", "model": "EG25", "ussd_script": {"*123*)" + kVoucher +
-                            R"(#": {"reply": "Top-up of 500 AMD accepted"}}}]})";
+                            R"(#": {"reply": "Top-up of 500 AMD accepted"},
+                                "*122#": {"reply": "Balance 1500 AMD", "state": 1}}}]})";
   DaemonRig rig({.card_seed = kSeed, .smdp = smdp().server.get(), .modem_manager = modem});
   rig.allow_all();
 
   const std::string log = rig.dir().file("gui.log");
   // dbus-run-session: the session bus where GTK and the script find the accessibility bus
   // (at-spi-bus-launcher); the script starts its own Xvfb. euiccd stays on the rig's bus.
-  Subprocess driver({"/usr/bin/dbus-run-session", "--", "/usr/bin/python3", kDriver, "--gui", kGui,
-                     "--bus", rig.bus_address(), "--code", smdp().activation_code("GUI"), "--home",
-                     kHomeIccid, "--iccid", kNewIccid, "--voucher", kVoucher},
-                    log);
+  std::vector<std::string> argv = {"/usr/bin/dbus-run-session",
+                                   "--",
+                                   "/usr/bin/python3",
+                                   kDriver,
+                                   "--gui",
+                                   kGui,
+                                   "--bus",
+                                   rig.bus_address(),
+                                   "--code",
+                                   smdp().activation_code("GUI"),
+                                   "--home",
+                                   kHomeIccid,
+                                   "--iccid",
+                                   kNewIccid,
+                                   "--voucher",
+                                   kVoucher};
+  // EUICCD_GUI_SCREENSHOTS=DIR: the pictures of docs/gui.md (desktop and phone width).
+  if (const char* dir = std::getenv("EUICCD_GUI_SCREENSHOTS")) {
+    argv.push_back("--screenshots");
+    argv.push_back(dir);
+  }
+  Subprocess driver(argv, log);
   const int status = driver.wait_exit(60s);
   ASSERT_EQ(status, 0) << read_text(log) << rig.logs();
 
   // What the window did is what the daemon and the card now say.
   const std::string path = DaemonRig::profile_path(kNewIccid);
   EXPECT_EQ(rig.get_string(path, kProfileIface, "State"), "enabled") << rig.logs();
-  EXPECT_EQ(rig.get_string(DaemonRig::profile_path(kHomeIccid), kProfileIface, "State"),
-            "disabled");
+  EXPECT_EQ(rig.get_string(path, kProfileIface, "Balance"), "Balance 1500 AMD");
+  // The old profile, deleted after the dialog, is gone from the daemon and the card.
+  EXPECT_EQ(rig.get_paths(DaemonRig::euicc_path(), kEuiccIface, "Profiles"),
+            std::vector<std::string>{path});
+  EXPECT_TRUE(rig.card_profile(kHomeIccid).is_null());
   EXPECT_EQ(rig.get_string(path, kProfileIface, "Nickname"), "Trips");
   EXPECT_EQ(rig.card_profile(kNewIccid).value("state", ""), "enabled");
   EXPECT_EQ(rig.modem_manager()->calls({"Initiate"}),
-            std::vector<std::string>{std::string("Initiate \"*123*") + kVoucher + "#\""});
+            (std::vector<std::string>{std::string("Initiate \"*123*") + kVoucher + "#\"",
+                                      "Initiate \"*122#\""}));
 }
 
 }  // namespace
