@@ -109,6 +109,9 @@ class MainWindow {
     mm(GTK_WIDGET(window_)).add_controller(drop);
 
     client_.signal_changed.connect([this] { refresh(); });
+    // Phone width: the rows change to their compact form (icon buttons).
+    g_signal_connect_swapped(leaflet_, "notify::folded",
+                             G_CALLBACK(+[](MainWindow* self) { self->refresh(); }), this);
     client_.on_profile_signal = [this](const std::string& path, const std::string& signal,
                                        const Glib::VariantContainerBase& args) {
       on_profile_signal(path, signal, args);
@@ -184,11 +187,14 @@ class MainWindow {
     adw_leaflet_set_visible_child(leaflet_, GTK_WIDGET(box->gobj()));
   }
 
+  // Folded (phone width): buttons as icons, so that rows keep room for their text.
+  bool compact() const { return adw_leaflet_get_folded(leaflet_); }
+
   // ---- following the daemon ----
   // What the window shows, as text: rebuilt only when this changes (a job's progress, say,
   // changes nothing here).
   std::string snapshot() const {
-    std::string s = selected_ + "|";
+    std::string s = selected_ + (compact() ? "|compact|" : "|");
     for (const char* iface : {dbus::kEuiccInterface, dbus::kProfileInterface}) {
       for (const std::string& path : client_.objects_with(iface)) {
         s += path + "{";
@@ -318,9 +324,10 @@ class MainWindow {
     const std::string iccid = p.str("Iccid");
     const std::string title = profile_title(p);
     GtkWidget* row = adw_action_row_new();
-    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title.c_str());
+    const std::string shown_title = compact() && enabled ? title + " (enabled)" : title;
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), shown_title.c_str());
     adw_action_row_set_subtitle(ADW_ACTION_ROW(row), profile_subtitle(p).c_str());
-    adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), 3);
+    adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), compact() ? 4 : 3);
     set_accessible_name(row,
                         "Profile " + iccid + " " + title + (enabled ? " enabled" : " disabled"));
     // The API carries no icon for installed profiles (only the download preview has one), so
@@ -329,15 +336,23 @@ class MainWindow {
         p.str("ServiceProviderName").empty() ? title : p.str("ServiceProviderName");
     adw_action_row_add_prefix(ADW_ACTION_ROW(row), adw_avatar_new(40, provider.c_str(), true));
 
-    if (enabled) {
-      GtkWidget* badge = gtk_label_new("Enabled");
-      gtk_widget_add_css_class(badge, "accent");
-      gtk_widget_set_valign(badge, GTK_ALIGN_CENTER);
-      adw_action_row_add_suffix(ADW_ACTION_ROW(row), badge);
+    const std::string toggle_name = std::string(enabled ? "Disable " : "Enable ") + iccid;
+    GtkWidget* toggle = nullptr;
+    if (compact()) {
+      if (enabled) gtk_widget_add_css_class(row, "property");  // the title stands out
+      toggle =
+          icon_button(enabled ? "media-playback-stop-symbolic" : "media-playback-start-symbolic",
+                      toggle_name, enabled ? "Disable" : "Enable");
+    } else {
+      if (enabled) {
+        GtkWidget* badge = gtk_label_new("Enabled");
+        gtk_widget_add_css_class(badge, "accent");
+        gtk_widget_set_valign(badge, GTK_ALIGN_CENTER);
+        adw_action_row_add_suffix(ADW_ACTION_ROW(row), badge);
+      }
+      toggle = text_button(enabled ? "Disable" : "Enable", toggle_name);
+      if (!enabled) gtk_widget_add_css_class(toggle, "suggested-action");
     }
-    GtkWidget* toggle = text_button(enabled ? "Disable" : "Enable",
-                                    std::string(enabled ? "Disable " : "Enable ") + iccid);
-    if (!enabled) gtk_widget_add_css_class(toggle, "suggested-action");
     on_clicked(toggle, [this, path, enabled, title] {
       client_.call(
           path, dbus::kProfileInterface, enabled ? "Disable" : "Enable", {},
@@ -382,7 +397,9 @@ class MainWindow {
                 : "Read on " + local_time(at) +
                       (p.str("BalanceAmount").empty() ? "" : " · " + p.str("BalanceAmount")));
     set_accessible_name(row, "Balance " + balance);
-    GtkWidget* check = text_button("Check", "Check balance");
+    GtkWidget* check =
+        compact() ? icon_button("view-refresh-symbolic", "Check balance", "Check the balance")
+                  : text_button("Check", "Check balance");
     on_clicked(check, [this, path] {
       toast("Asking the network for the balance…");
       client_.call(
@@ -393,7 +410,8 @@ class MainWindow {
           kNetworkTimeoutMs);
     });
     adw_action_row_add_suffix(ADW_ACTION_ROW(row), check);
-    GtkWidget* topup = text_button("Top up…", "Top up");
+    GtkWidget* topup = compact() ? icon_button("list-add-symbolic", "Top up", "Top up")
+                                 : text_button("Top up…", "Top up");
     on_clicked(topup, [this, path] { ask_voucher(path); });
     adw_action_row_add_suffix(ADW_ACTION_ROW(row), topup);
     adw_preferences_group_add(g, row);

@@ -186,7 +186,7 @@ def main():
     xvfb = start_xvfb(args.size)
 
     env = dict(os.environ, GTK_A11Y="atspi", NO_AT_BRIDGE="0", GSK_RENDERER="cairo",
-               GDK_BACKEND="x11", GTK_THEME="Adwaita")
+               GDK_BACKEND="x11")
     gui = subprocess.Popen([args.gui, "--bus", args.bus], env=env)
     app = App(os.path.basename(args.gui))
     step = "start"
