@@ -122,6 +122,23 @@ class App:
                              timeout=DEADLINE).stdout.split()
         return out[0]
 
+    def keys(self, window, *xdotool_args):
+        """Sends keys (xdotool's `key` or `type` arguments) to the X window titled `window`."""
+        subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "^%s$" % window,
+                        "windowfocus", "--sync"] + list(xdotool_args), check=True,
+                       timeout=DEADLINE)
+
+    def open_image(self, path):
+        """Opens `path` through the add dialog's "Open QR image" file chooser: Ctrl+L, the
+        path, Return, as a keyboard user does."""
+        chooser = "Open a QR Code Image"
+        self.press("Open QR image", within="Add a profile")
+        self.wait(chooser, "dialog")
+        self.keys(chooser, "key", "ctrl+l")
+        self.keys(chooser, "type", "--delay", "2", path)
+        self.keys(chooser, "key", "Return")
+        self.wait_gone(chooser)
+
     def screenshot(self, title, path):
         subprocess.run(["import", "-window", self.window_id(title), path], check=True,
                        timeout=DEADLINE)
@@ -179,6 +196,9 @@ def main():
     parser.add_argument("--home")
     parser.add_argument("--iccid")
     parser.add_argument("--voucher")
+    parser.add_argument("--qr-image", help="a QR image (qrencode) of another order's code")
+    parser.add_argument("--qr-iccid")
+    parser.add_argument("--blank-image", help="an image without a QR code")
     parser.add_argument("--dump", action="store_true")
     parser.add_argument("--screenshots", help="a folder for gui.png and gui-phone.png")
     parser.add_argument("--size", default="1280x800")
@@ -249,6 +269,24 @@ def main():
         app.wait("Balance Balance 1500 AMD", prefix=True)
         if args.screenshots:
             app.screenshot("eSIM profiles", os.path.join(args.screenshots, "gui.png"))
+
+        if args.qr_image:
+            step = "add a profile from a QR image"
+            app.press("Add profile")
+            app.open_image(args.qr_image)
+            app.press("Download", within="Add a profile")
+            app.wait("Install this profile?")
+            app.wait("ICCID: %s" % args.qr_iccid)
+            app.press("Install", within="Install this profile?")
+            app.wait("Profile %s " % args.qr_iccid, prefix=True, deadline=30)
+
+            step = "an image without a QR code: a clear message, nothing else"
+            app.press("Add profile")
+            app.open_image(args.blank_image)
+            app.wait("Not an eSIM QR code", "dialog")
+            app.press("Close", within="Not an eSIM QR code")
+            app.press("Cancel", within="Add a profile")
+            app.wait_gone("Add a profile")
 
         step = "delete the old profile, after a dialog that says what is lost"
         app.press("Delete %s" % args.home)

@@ -31,6 +31,8 @@ constexpr char kDriver[] = EUICCD_SOURCE_DIR "/tests/gui/drive_gui.py";
 constexpr char kHomeIccid[] = "8937404000000000012";
 constexpr char kNewIccid[] = "8937404000000000038";
 constexpr char kVoucher[] = "123456789012";
+// The order whose activation code comes as a QR image (when the build reads them, qr/).
+constexpr char kQrIccid[] = "8937404000000000046";
 
 constexpr char kSeed[] = R"({
   "default_dp_address": "smdp.example.com",
@@ -48,7 +50,9 @@ SharedSmdp& smdp() {
     travel["metadata"]["serviceProviderName"] = "Karabakh Telecom";
     travel["metadata"]["profileName"] = "Travel";
     travel["metadata"]["profileOwner"]["mccMnc"] = "28304";
-    return nlohmann::json::array({travel});
+    nlohmann::json scanned = euiccd::smdpp_test::order("GUIQR", kQrIccid, 5000);
+    scanned["metadata"]["profileName"] = "Scanned";
+    return nlohmann::json::array({travel, scanned});
   }());
   return s;
 }
@@ -88,6 +92,17 @@ TEST(GuiTest, ListsDownloadsRenamesEnablesTopsUpAndDeletesThroughTheAccessibilit
                                    kNewIccid,
                                    "--voucher",
                                    kVoucher};
+#if EUICCD_GUI_HAVE_QR
+  // The operator's QR code, as qrencode makes it, and an image without one.
+  const std::string qr = rig.dir().file("code.png"), blank = rig.dir().file("blank.png");
+  ASSERT_EQ(run_command({"/usr/bin/qrencode", "-s", "6", "-o", qr, smdp().activation_code("GUIQR")},
+                        nullptr),
+            0);
+  ASSERT_EQ(run_command({"/usr/bin/convert", "-size", "200x200", "xc:white", blank}, nullptr), 0);
+  for (const std::string& a : {std::string("--qr-image"), qr, std::string("--qr-iccid"),
+                               std::string(kQrIccid), std::string("--blank-image"), blank})
+    argv.push_back(a);
+#endif
   // EUICCD_GUI_SCREENSHOTS=DIR: the pictures of docs/gui.md (desktop and phone width).
   if (const char* dir = std::getenv("EUICCD_GUI_SCREENSHOTS")) {
     argv.push_back("--screenshots");
@@ -102,9 +117,14 @@ TEST(GuiTest, ListsDownloadsRenamesEnablesTopsUpAndDeletesThroughTheAccessibilit
   EXPECT_EQ(rig.get_string(path, kProfileIface, "State"), "enabled") << rig.logs();
   EXPECT_EQ(rig.get_string(path, kProfileIface, "Balance"), "Balance 1500 AMD");
   // The old profile, deleted after the dialog, is gone from the daemon and the card.
+  EXPECT_TRUE(rig.card_profile(kHomeIccid).is_null());
+#if EUICCD_GUI_HAVE_QR
+  EXPECT_EQ(rig.get_paths(DaemonRig::euicc_path(), kEuiccIface, "Profiles"),
+            (std::vector<std::string>{path, DaemonRig::profile_path(kQrIccid)}));
+#else
   EXPECT_EQ(rig.get_paths(DaemonRig::euicc_path(), kEuiccIface, "Profiles"),
             std::vector<std::string>{path});
-  EXPECT_TRUE(rig.card_profile(kHomeIccid).is_null());
+#endif
   EXPECT_EQ(rig.get_string(path, kProfileIface, "Nickname"), "Trips");
   EXPECT_EQ(rig.card_profile(kNewIccid).value("state", ""), "enabled");
   EXPECT_EQ(rig.modem_manager()->calls({"Initiate"}),
