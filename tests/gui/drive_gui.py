@@ -232,6 +232,16 @@ def main():
         app.press("Close", within="Could not start the download")
         app.wait_gone("Could not start the download")
 
+        step = "refuse the preview: nothing is installed"
+        app.press("Add profile")
+        app.type_into("Add a profile", "Activation code", args.code)
+        app.press("Download", within="Add a profile")
+        app.wait("Install this profile?")
+        app.press("Refuse", within="Install this profile?")
+        app.wait("Download cancelled; nothing was installed")
+        if app.find("Profile %s " % args.iccid, prefix=True) is not None:
+            raise StepFailed("the refused profile is in the list")
+
         step = "add a profile from the activation code"
         app.press("Add profile")
         app.type_into("Add a profile", "Activation code", args.code)

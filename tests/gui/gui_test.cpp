@@ -50,6 +50,7 @@ SharedSmdp& smdp() {
     travel["metadata"]["serviceProviderName"] = "Karabakh Telecom";
     travel["metadata"]["profileName"] = "Travel";
     travel["metadata"]["profileOwner"]["mccMnc"] = "28304";
+    travel["reusable"] = true;  // refused at the preview first, then installed
     nlohmann::json scanned = euiccd::smdpp_test::order("GUIQR", kQrIccid, 5000);
     scanned["metadata"]["profileName"] = "Scanned";
     return nlohmann::json::array({travel, scanned});
