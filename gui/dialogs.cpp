@@ -51,11 +51,10 @@ void show_error(GtkWindow* parent, const std::string& what, const std::string& e
 std::string local_time(std::uint64_t usec) {
   GDateTime* t = g_date_time_new_from_unix_local(static_cast<gint64>(usec / 1000000));
   if (!t) return {};
-  gchar* text = g_date_time_format(t, "%e %b %Y, %H:%M");
+  gchar* text = g_date_time_format(t, "%-d %b %Y, %H:%M");
   std::string out = text ? text : "";
   g_free(text);
   g_date_time_unref(t);
-  while (!out.empty() && out.front() == ' ') out.erase(out.begin());
   return out;
 }
 

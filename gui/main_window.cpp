@@ -7,6 +7,8 @@
 #include <gtkmm/scrolledwindow.h>
 
 #include <algorithm>
+#include <functional>
+#include <initializer_list>
 #include <set>
 #include <string>
 #include <vector>
@@ -136,7 +138,6 @@ class MainWindow {
       const int index = row->get_index();
       if (index >= 0 && static_cast<size_t>(index) < euicc_paths_.size()) {
         selected_ = euicc_paths_[index];
-        shown_.clear();
         refresh();
         adw_leaflet_navigate(leaflet_, ADW_NAVIGATION_DIRECTION_FORWARD);
       }
@@ -191,33 +192,70 @@ class MainWindow {
   bool compact() const { return adw_leaflet_get_folded(leaflet_); }
 
   // ---- following the daemon ----
-  // What the window shows, as text: rebuilt only when this changes (a job's progress, say,
-  // changes nothing here).
-  std::string snapshot() const {
-    std::string s = selected_ + (compact() ? "|compact|" : "|");
-    for (const char* iface : {dbus::kEuiccInterface, dbus::kProfileInterface}) {
-      for (const std::string& path : client_.objects_with(iface)) {
-        s += path + "{";
-        for (const auto& [name, value] : client_.object(path)->values) {
-          if (name == "ActiveJob") continue;
-          s += name + "=" + value.print() + ";";
-        }
-        s += "}";
-      }
+  // Each part of the window is rebuilt only when what it shows changed (a job's progress,
+  // say, changes nothing here), so a button does not go away under the pointer because of a
+  // change elsewhere (notifications sent after an enable, a balance read).
+  std::string values_of(const std::string& path, std::initializer_list<const char*> skip) const {
+    const ObjectProperties* object = client_.object(path);
+    if (!object) return path + "(gone)";
+    std::string s = path + "{";
+    for (const auto& [name, value] : object->values) {
+      if (std::find_if(skip.begin(), skip.end(), [&](const char* n) { return name == n; }) !=
+          skip.end())
+        continue;
+      s += name + "=" + value.print() + ";";
     }
-    for (const auto& low : balance_low_) s += low + "!";
-    return s;
+    return s + "}";
   }
 
   void refresh() {
     euicc_paths_ = client_.objects_with(dbus::kEuiccInterface);
     if (std::find(euicc_paths_.begin(), euicc_paths_.end(), selected_) == euicc_paths_.end())
       selected_ = euicc_paths_.empty() ? "" : euicc_paths_.front();
-    const std::string now = snapshot();
-    if (now == shown_) return;
-    shown_ = now;
-    rebuild_sidebar();
-    rebuild_content();
+
+    std::string sidebar_key = selected_ + "|";
+    for (const std::string& path : euicc_paths_)
+      sidebar_key += client_.object(path)->str("Eid") + ";";
+    if (sidebar_key != shown_sidebar_) {
+      shown_sidebar_ = sidebar_key;
+      rebuild_sidebar();
+    }
+
+    const ObjectProperties* euicc = selected_.empty() ? nullptr : client_.object(selected_);
+    const std::string page_key = euicc                      ? selected_
+                                 : client_.daemon_present() ? "no eSIM"
+                                                            : "no daemon";
+    if (page_key != shown_page_) {
+      shown_page_ = page_key;
+      rebuild_page(euicc);
+    }
+    if (!euicc) return;
+
+    const std::string mode = compact() ? "compact|" : "wide|";
+    const std::string euicc_key = values_of(selected_, {"Profiles", "EnabledProfile", "ActiveJob"});
+    std::string profiles_key = mode;
+    for (const std::string& path : euicc->paths("Profiles"))
+      profiles_key +=
+          values_of(path, {"Balance", "BalanceCheckedAt", "BalanceAmount", "PlanExpiresAt"});
+    const std::string enabled = euicc->str("EnabledProfile");
+    const ObjectProperties* profile = enabled == "/" ? nullptr : client_.object(enabled);
+    const std::string balance_key =
+        mode +
+        (profile ? values_of(enabled, {}) + (balance_low_.count(enabled) ? "low" : "") : "none");
+    replace_if_changed(euicc_slot_, shown_euicc_, euicc_key, [&] { return euicc_group(*euicc); });
+    replace_if_changed(profiles_slot_, shown_profiles_, profiles_key,
+                       [&] { return profiles_group(*euicc); });
+    replace_if_changed(balance_slot_, shown_balance_, balance_key, [&]() -> GtkWidget* {
+      return profile ? balance_group(enabled, *profile) : nullptr;
+    });
+  }
+
+  void replace_if_changed(Gtk::Box* slot, std::string& shown, const std::string& key,
+                          const std::function<GtkWidget*()>& build) {
+    if (key == shown) return;
+    shown = key;
+    while (Gtk::Widget* child = slot->get_first_child()) slot->remove(*child);
+    if (GtkWidget* part = build()) slot->append(mm(part));
   }
 
   void rebuild_sidebar() {
@@ -238,7 +276,8 @@ class MainWindow {
     }
   }
 
-  void rebuild_content() {
+  // The page: a status when there is no eUICC to show, else the slots of its three parts.
+  void rebuild_page(const ObjectProperties* euicc) {
     auto* clamp = ADW_CLAMP(adw_clamp_new());
     adw_clamp_set_maximum_size(clamp, 720);
     auto* page = Gtk::make_managed<Gtk::Box>(Gtk::Orientation::VERTICAL, 24);
@@ -246,8 +285,11 @@ class MainWindow {
     page->set_margin_top(18);
     adw_clamp_set_child(clamp, GTK_WIDGET(page->gobj()));
     scroller_->set_child(mm(GTK_WIDGET(clamp)));
+    shown_euicc_.clear();
+    shown_profiles_.clear();
+    shown_balance_.clear();
+    euicc_slot_ = profiles_slot_ = balance_slot_ = nullptr;
 
-    const ObjectProperties* euicc = selected_.empty() ? nullptr : client_.object(selected_);
     if (!euicc) {
       adw_window_title_set_subtitle(title_, "");
       GtkWidget* status = adw_status_page_new();
@@ -264,11 +306,10 @@ class MainWindow {
       return;
     }
     adw_window_title_set_subtitle(title_, euicc->str("Eid").c_str());
-    page->append(mm(euicc_group(*euicc)));
-    page->append(mm(profiles_group(*euicc)));
-    const std::string enabled = euicc->str("EnabledProfile");
-    if (const ObjectProperties* profile = enabled == "/" ? nullptr : client_.object(enabled))
-      page->append(mm(balance_group(enabled, *profile)));
+    for (Gtk::Box** slot : {&euicc_slot_, &profiles_slot_, &balance_slot_}) {
+      *slot = Gtk::make_managed<Gtk::Box>(Gtk::Orientation::VERTICAL);
+      page->append(**slot);
+    }
   }
 
   GtkWidget* euicc_group(const ObjectProperties& e) {
@@ -586,7 +627,11 @@ class MainWindow {
   Gtk::ScrolledWindow* scroller_ = nullptr;
   std::vector<std::string> euicc_paths_;
   std::string selected_;
-  std::string shown_;                  // snapshot() of what the window shows
+  // What each part shows (see refresh()), and where it sits.
+  std::string shown_sidebar_, shown_page_, shown_euicc_, shown_profiles_, shown_balance_;
+  Gtk::Box* euicc_slot_ = nullptr;
+  Gtk::Box* profiles_slot_ = nullptr;
+  Gtk::Box* balance_slot_ = nullptr;
   std::set<std::string> balance_low_;  // profiles whose BalanceLow came in this session
 };
 

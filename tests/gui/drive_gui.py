@@ -277,7 +277,12 @@ def main():
         step = "check the balance"
         app.press("Check balance")
         app.wait("Balance Balance 1500 AMD", prefix=True)
-        if args.screenshots:
+        app.wait("Balance is low", prefix=True)  # BalanceLow: under the configured 2000
+        if args.screenshots:  # without the notices (they go after a few seconds each)
+            subprocess.run(["xdotool", "windowsize", app.window_id("eSIM profiles"), "960", "760"],
+                           check=True, timeout=DEADLINE)
+            wait_for("the notices gone",
+                     lambda: True if app.find("AdwToastWidget") is None else None, 60)
             app.screenshot("eSIM profiles", os.path.join(args.screenshots, "gui.png"))
 
         if args.qr_image:

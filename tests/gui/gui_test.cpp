@@ -71,7 +71,12 @@ TEST(GuiTest, ListsDownloadsRenamesEnablesTopsUpAndDeletesThroughTheAccessibilit
                             R"(", "model": "EG25", "ussd_script": {"*123*)" + kVoucher +
                             R"(#": {"reply": "Top-up of 500 AMD accepted"},
                                 "*122#": {"reply": "Balance 1500 AMD", "state": 1}}}]})";
-  DaemonRig rig({.card_seed = kSeed, .smdp = smdp().server.get(), .modem_manager = modem});
+  // Below 2000 AMD is low: the balance check sends BalanceLow, which the window shows.
+  const std::string config = std::string("[Profile:") + kNewIccid + "]\nLowBalanceThreshold=2000\n";
+  DaemonRig rig({.card_seed = kSeed,
+                 .daemon_config = config,
+                 .smdp = smdp().server.get(),
+                 .modem_manager = modem});
   rig.allow_all();
 
   const std::string log = rig.dir().file("gui.log");
