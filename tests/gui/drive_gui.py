@@ -133,7 +133,7 @@ class App:
         path, Return, as a keyboard user does."""
         chooser = "Open a QR Code Image"
         self.press("Open QR image", within="Add a profile")
-        self.wait(chooser, "dialog")
+        self.wait(chooser)  # GTK 4.8 gives the file chooser window no dialog role
         self.keys(chooser, "key", "ctrl+l")
         self.keys(chooser, "type", "--delay", "2", path)
         self.keys(chooser, "key", "Return")
