@@ -115,7 +115,7 @@ TEST(GuiTest, ListsDownloadsRenamesEnablesTopsUpAndDeletesThroughTheAccessibilit
     argv.push_back(dir);
   }
   Subprocess driver(argv, log);
-  const int status = driver.wait_exit(60s);
+  const int status = driver.wait_exit(100s);
   ASSERT_EQ(status, 0) << read_text(log) << rig.logs();
 
   // What the window did is what the daemon and the card now say.
