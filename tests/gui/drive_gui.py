@@ -130,13 +130,13 @@ class App:
 
     def open_image(self, path):
         """Opens `path` through the add dialog's "Open QR image" file chooser: Ctrl+L, the
-        path, Return, as a keyboard user does."""
+        path, "Open", as a keyboard user does."""
         chooser = "Open a QR Code Image"
         self.press("Open QR image", within="Add a profile")
         self.wait(chooser)  # GTK 4.8 gives the file chooser window no dialog role
         self.keys(chooser, "key", "ctrl+l")
         self.keys(chooser, "type", "--delay", "2", path)
-        self.keys(chooser, "key", "Return")
+        self.press("Open", within=chooser)
         self.wait_gone(chooser)
 
     def screenshot(self, title, path):
@@ -145,7 +145,9 @@ class App:
 
     def press(self, name, role="push button", within=None):
         """Presses the button; `within`: the title of the dialog it is in."""
-        scope = self.wait(within, "dialog") if within else None
+        scope = None
+        if within:  # a dialog of that title, else any window of it (the file chooser)
+            scope = self.find(within, "dialog") or self.wait(within)
         node = wait_for("%r in %r" % (name, within),
                         lambda: self.find(name, role, within=scope))
         action = node.queryAction()
