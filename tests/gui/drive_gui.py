@@ -92,7 +92,7 @@ class App:
     def find(self, name, role=None, prefix=False, contains=False, within=None):
         for node, _ in walk(within or self.root):
             try:
-                n = node.name
+                n = node.name.replace("_", "")  # mnemonics: "_Open Open"
             except Exception:
                 continue
             # GTK 4.8 appends a button's label (or a row's title) to its accessible name:
