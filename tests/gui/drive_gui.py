@@ -316,7 +316,9 @@ def main():
         subprocess.run(["xdotool", "windowsize", app.window_id("eSIM profiles"), "360", "720"],
                        check=True, timeout=DEADLINE)
         app.wait("Back", "push button")
-        if args.screenshots:
+        if args.screenshots:  # once the notices and the fold's slide are over
+            wait_for("the notices gone",
+                     lambda: True if app.find("AdwToastWidget") is None else None, 60)
             app.screenshot("eSIM profiles", os.path.join(args.screenshots, "gui-phone.png"))
         print("every step seen")
         return 0
