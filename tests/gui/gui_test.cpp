@@ -8,6 +8,7 @@
 //
 // Runs inside tests/integration/pcsc-sandbox.sh; skipped elsewhere.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -67,6 +68,9 @@ std::string read_text(const std::string& path) {
 
 TEST(GuiTest, ListsDownloadsRenamesEnablesTopsUpAndDeletesThroughTheAccessibilityTree) {
   if (!DaemonRig::sandboxed()) GTEST_SKIP() << "run inside pcsc-sandbox.sh";
+  for (const char* tool : {"/usr/bin/Xvfb", "/usr/bin/xdotool", "/usr/bin/dbus-run-session",
+                           "/usr/lib/python3/dist-packages/pyatspi/__init__.py"})
+    if (access(tool, R_OK) != 0) GTEST_SKIP() << tool << " missing (scripts/install-deps.sh)";
   const std::string modem = std::string(R"({"modems": [{"sim": ")") + kNewIccid +
                             R"(", "model": "EG25", "ussd_script": {"*123*)" + kVoucher +
                             R"(#": {"reply": "Top-up of 500 AMD accepted"},
