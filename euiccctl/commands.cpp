@@ -4,11 +4,13 @@
 #include <iostream>
 #include <map>
 
+#include "base/error.h"
 #include "euiccctl/cli_error.h"
 #include "euiccctl/job_watch.h"
 #include "euiccctl/snapshot.h"
 #include "euiccctl/switch_stages.h"
 #include "euiccctl/terminal.h"
+#include "qr/qr_image.h"
 
 namespace euiccctl {
 namespace {
@@ -318,15 +320,28 @@ json run_job(Bus& bus, const std::string& path, const Options& options, bool ask
   return job;
 }
 
+// The activation code of `download`: its argument, or the QR code in the --qr image, read
+// before euiccd is asked anything so that a bad image starts no job.
+std::string download_activation_code(const Args& args, const Options& options) {
+  expect_args(args, options.qr_image ? 0 : 1, options.qr_image ? 0 : 1,
+              "download ACTIVATION-CODE|--qr=FILE [--confirmation-code CODE] [--nickname NAME] "
+              "[--enable] [--yes]");
+  if (!options.qr_image) return args[0];
+  try {
+    return euiccd::qr::activation_code_from_qr_image_file(*options.qr_image);
+  } catch (const euiccd::Error& e) {
+    // Bad input, as a bad activation code is (euiccd answers InvalidArgument).
+    throw CliError(kExitFailed, e.what());
+  }
+}
+
 int cmd_download(Bus& bus, const Args& args, const Options& options) {
-  expect_args(args, 1, 1,
-              "download ACTIVATION-CODE [--confirmation-code CODE] [--nickname NAME] [--enable] "
-              "[--yes]");
+  const std::string activation_code = download_activation_code(args, options);
   Snapshot snapshot = load_snapshot(bus);
   const ObjectView& euicc = select_euicc(snapshot, options.euicc);
   const bool ask = !options.yes;
   Message reply = bus.call(euicc.path, kEuiccInterface, "DownloadProfile", [&](sd_bus_message* m) {
-    append_string(m, args[0]);
+    append_string(m, activation_code);
     check(sd_bus_message_open_container(m, 'a', "{sv}"), "building a call");
     auto add_string = [m](const char* key, const std::optional<std::string>& value) {
       if (value) check(sd_bus_message_append(m, "{sv}", key, "s", value->c_str()), "building");

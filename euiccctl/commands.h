@@ -18,6 +18,7 @@ struct Options {
   std::optional<std::string> confirmation_code;
   std::optional<std::string> nickname;
   std::optional<std::string> imei;
+  std::optional<std::string> qr_image;  // download: the activation code is in this PNG/JPEG
   bool enable = false;
   std::chrono::seconds timeout{600};  // for a job (download, discovery) as a whole
   unsigned reset_options = 0;         // ResetMemory bits; 0: operational profiles only

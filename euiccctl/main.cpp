@@ -30,6 +30,7 @@ Commands:
   status                        Show euiccd and each eUICC
   list                          List the profiles
   download ACTIVATION-CODE      Download a profile (shows it and asks first)
+  download --qr=FILE            The same, with the activation code from a QR image
   enable PROFILE                Enable a profile (the enabled one is disabled)
   disable [PROFILE]             Disable a profile (default: the enabled one)
   delete PROFILE                Delete a profile (asks first)
@@ -56,6 +57,7 @@ Options:
      --nickname=NAME            Nickname for the new profile
      --enable                   Enable the profile once installed
      --imei=IMEI                The device IMEI to tell the SM-DP+
+     --qr=FILE                  Read the activation code from a QR code in a PNG/JPEG image
   reset:
      --operational              Erase operational profiles (the default)
      --test-profiles            Erase field-loaded test profiles
@@ -102,6 +104,7 @@ CommandLine parse(int argc, char** argv) {
       {"nickname", cli::kValue, [&](const char* v) { o.nickname = v; }},
       {"enable", cli::kFlag, [&](const char*) { o.enable = true; }},
       {"imei", cli::kValue, [&](const char* v) { o.imei = v; }},
+      {"qr", cli::kValue, [&](const char* v) { o.qr_image = v; }},
       {"operational", cli::kFlag, [&](const char*) { o.reset_options |= 1U; }},
       {"test-profiles", cli::kFlag, [&](const char*) { o.reset_options |= 2U; }},
       {"default-smdp", cli::kFlag, [&](const char*) { o.reset_options |= 4U; }},

@@ -207,9 +207,9 @@ ctl status
 step "Profiles on the eUICC"
 ctl list
 
-step "Download a profile: the activation code from an operator's QR code"
-note "$activation_code"
-ctl download "$activation_code" --yes
+step "Download a profile: the operator's QR code, as a picture of it (made here with qrencode)"
+show qrencode -o "$work/operator-qr.png" "$activation_code"
+ctl download --qr="$work/operator-qr.png" --yes
 
 step "Profiles now: the new one is installed, disabled"
 ctl list

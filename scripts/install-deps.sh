@@ -20,9 +20,12 @@ packages=(
   libqmi-glib-dev libqmi-utils libqmi-proxy
   # and the MBIM link on libmbim-glib, tested with mbim-proxy and mbimcli (--modem mbim)
   libmbim-glib-dev libmbim-utils libmbim-proxy
+  # activation codes from QR images (issue 16, qr/): gdk-pixbuf decodes PNG/JPEG, zbar finds the
+  # codes; the tests and the demo make QR codes with qrencode
+  libgdk-pixbuf-2.0-dev libzbar-dev qrencode
   # the desktop client (issue 16), and its test: Xvfb, the accessibility bus, pyatspi, xdotool
-  # (GTK 4.8 offers no AT-SPI EditableText, so the test types), qrencode, ImageMagick's import
-  libgtkmm-4.0-dev libadwaita-1-dev xvfb at-spi2-core python3-pyatspi xdotool qrencode imagemagick
+  # (GTK 4.8 offers no AT-SPI EditableText, so the test types), ImageMagick's import
+  libgtkmm-4.0-dev libadwaita-1-dev xvfb at-spi2-core python3-pyatspi xdotool imagemagick
 )
 
 missing=()

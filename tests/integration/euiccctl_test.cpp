@@ -334,6 +334,14 @@ class Euiccctl : public ::testing::Test {
   std::string activation_code(const std::string& matching_id) {
     return "LPA:1$" + g_world->smdp->address() + "$" + matching_id;
   }
+  // The jobs on the bus (finished ones linger a while).
+  static std::set<std::string> job_paths() {
+    std::set<std::string> paths;
+    std::istringstream tree(g_world->busctl({"tree", "--list", "org.euiccd1"}).out);
+    for (std::string line; std::getline(tree, line);)
+      if (line.starts_with("/org/euiccd1/job/")) paths.insert(line);
+    return paths;
+  }
   void download(const std::string& matching_id, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"download", activation_code(matching_id), "--yes"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -476,6 +484,40 @@ TEST_F(Euiccctl, DownloadErrorsNameTheDbusError) {
   EXPECT_TRUE(profiles().empty());
 }
 
+// Issue 16: the activation code from a QR image (a PNG by Debian's qrencode), as a phone
+// scans the operator's code; a bad image is refused before euiccd is asked anything.
+TEST_F(Euiccctl, DownloadFromAQrImage) {
+  TempDir dir;
+  const std::string png = dir.file("code.png");
+  std::string ignored;
+  ASSERT_EQ(euiccd::testing::run_command(
+                {"/usr/bin/qrencode", "-o", png, activation_code("TRAVEL")}, &ignored),
+            0);
+  Outcome r = ctl({"download", "--qr=" + png, "--nickname", "Scanned", "--yes"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("Downloaded " + std::string(kTravelIccid)));
+  ASSERT_TRUE(profile(kTravelIccid));
+  EXPECT_EQ(profile(kTravelIccid)->value("Nickname", ""), "Scanned");
+
+  const std::set<std::string> jobs_before = job_paths();
+  const std::string not_image = dir.file("code.txt");
+  std::ofstream(not_image) << activation_code("HOME");
+  Outcome bad = ctl({"download", "--qr", not_image, "--yes"});
+  EXPECT_EQ(bad.status, 1) << describe(bad);
+  EXPECT_EQ(bad.err, "euiccctl: the file is not a PNG or JPEG image ('" + not_image + "')\n");
+  ASSERT_EQ(euiccd::testing::run_command(
+                {"/usr/bin/qrencode", "-o", png, "https://operator.example/esim"}, &ignored),
+            0);
+  Outcome other = ctl({"download", "--qr", png, "--yes"});
+  EXPECT_EQ(other.status, 1) << describe(other);
+  EXPECT_THAT(other.err, HasSubstr("the QR code holds no eSIM activation code"));
+  Outcome both = ctl({"download", activation_code("HOME"), "--qr", png, "--yes"});
+  EXPECT_EQ(both.status, 2) << describe(both);
+  EXPECT_THAT(both.err, HasSubstr("usage: euiccctl download ACTIVATION-CODE|--qr=FILE"));
+  for (const std::string& path : job_paths()) EXPECT_TRUE(jobs_before.count(path)) << path;
+  EXPECT_FALSE(profile(kHomeIccid));
+}
+
 TEST_F(Euiccctl, CtrlCCancelsTheDownloadJob) {
   // The SM-DP+ holds the bound profile package back for 3 s; Ctrl-C comes meanwhile.
   g_world->smdp->sabotage(
@@ -483,20 +525,13 @@ TEST_F(Euiccctl, CtrlCCancelsTheDownloadJob) {
   const auto begin = std::chrono::steady_clock::now();
   TempDir io;
   // The new job: one not on the bus before (finished jobs of earlier tests linger a while).
-  auto jobs = [] {
-    std::set<std::string> paths;
-    std::istringstream tree(g_world->busctl({"tree", "--list", "org.euiccd1"}).out);
-    for (std::string line; std::getline(tree, line);)
-      if (line.starts_with("/org/euiccd1/job/")) paths.insert(line);
-    return paths;
-  };
-  const std::set<std::string> before = jobs();
+  const std::set<std::string> before = job_paths();
   Started ctl_process =
       start({kEuiccctl, "download", activation_code("HOME"), "--yes"}, io.path(), {});
   std::string job;
   ASSERT_TRUE(wait_for(
       [&] {
-        for (const std::string& path : jobs())
+        for (const std::string& path : job_paths())
           if (!before.count(path)) job = path;
         return !job.empty();
       },
