@@ -112,6 +112,21 @@ class App:
         return wait_for("%r%s" % (name, " (%s)" % role if role else ""),
                         lambda: self.find(name, role, prefix, contains), deadline)
 
+    def window(self, title):
+        """The application's window (a top-level: dialogs, the file chooser) of this title;
+        looking only there keeps the search short."""
+        try:
+            for i in range(self.root.childCount):
+                child = self.root.getChildAtIndex(i)
+                if child is not None and child.name == title and showing(child):
+                    return child
+        except Exception:
+            pass
+        return None
+
+    def wait_window(self, title):
+        return wait_for("the window %r" % title, lambda: self.window(title))
+
     def wait_gone(self, name, prefix=False):
         wait_for("%r gone" % name,
                  lambda: True if self.find(name, prefix=prefix) is None else None)
@@ -133,11 +148,11 @@ class App:
         path, "Open", as a keyboard user does."""
         chooser = "Open a QR Code Image"
         self.press("Open QR image", within="Add a profile")
-        self.wait(chooser)  # GTK 4.8 gives the file chooser window no dialog role
+        self.wait_window(chooser)
         self.keys(chooser, "key", "ctrl+l")
         self.keys(chooser, "type", "--delay", "2", path)
         self.press("Open", within=chooser)
-        self.wait_gone(chooser)
+        wait_for("%r gone" % chooser, lambda: True if self.window(chooser) is None else None)
 
     def screenshot(self, title, path):
         subprocess.run(["import", "-window", self.window_id(title), path], check=True,
@@ -145,9 +160,7 @@ class App:
 
     def press(self, name, role="push button", within=None):
         """Presses the button; `within`: the title of the dialog it is in."""
-        scope = None
-        if within:  # a dialog of that title, else any window of it (the file chooser)
-            scope = self.find(within, "dialog") or self.wait(within)
+        scope = self.wait_window(within) if within else None
         node = wait_for("%r in %r" % (name, within),
                         lambda: self.find(name, role, within=scope))
         action = node.queryAction()
@@ -212,71 +225,80 @@ def main():
     gui = subprocess.Popen([args.gui, "--bus", args.bus], env=env)
     app = App(os.path.basename(args.gui))
     step = "start"
+    started = time.monotonic()
+    last = [started]
+
+    def timed(name):  # each step's time, for the log
+        now = time.monotonic()
+        print("%5.2f s  %s" % (now - last[0], name), flush=True)
+        last[0] = now
+        return name
     try:
         app.attach()
-        step = "the window"
+        step = timed("the window")
         app.wait("eSIM profiles", "frame")
         if args.dump:
             app.wait("Profile ", prefix=True)
             print(dump(app.root))
             return 0
 
-        step = "list: the card's enabled profile"
+        step = timed("list: the card's enabled profile")
         app.wait("Profile %s Home enabled" % args.home, prefix=True)
         app.wait("Free memory ", prefix=True)
 
-        step = "a bad activation code: the error as a sentence"
+        step = timed("a bad activation code: the error as a sentence")
         app.press("Add profile")
         app.type_into("Add a profile", "Activation code", "LPA:1$")
         app.press("Download", within="Add a profile")
-        app.wait("Could not start the download")
+        app.wait_window("Could not start the download")
         app.wait("Something you entered was not accepted.", prefix=True)
         app.press("Close", within="Could not start the download")
-        app.wait_gone("Could not start the download")
+        wait_for("the error dialog gone",
+                 lambda: True if app.window("Could not start the download") is None else None)
 
-        step = "refuse the preview: nothing is installed"
+        step = timed("refuse the preview: nothing is installed")
         app.press("Add profile")
         app.type_into("Add a profile", "Activation code", args.code)
         app.press("Download", within="Add a profile")
-        app.wait("Install this profile?")
+        app.wait_window("Install this profile?")
         app.press("Refuse", within="Install this profile?")
         app.wait("Download cancelled; nothing was installed")
         if app.find("Profile %s " % args.iccid, prefix=True) is not None:
             raise StepFailed("the refused profile is in the list")
 
-        step = "add a profile from the activation code"
+        step = timed("add a profile from the activation code")
         app.press("Add profile")
         app.type_into("Add a profile", "Activation code", args.code)
         app.press("Download", within="Add a profile")
 
-        step = "the preview"
-        app.wait("Install this profile?")
+        step = timed("the preview")
+        app.wait_window("Install this profile?")
         app.wait("ICCID: %s" % args.iccid)
         app.press("Install", within="Install this profile?")
 
-        step = "the new profile in the list"
+        step = timed("the new profile in the list")
         app.wait("Profile %s Travel disabled" % args.iccid, prefix=True, deadline=30)
 
-        step = "rename it"
+        step = timed("rename it")
         app.press("Rename %s" % args.iccid)
         app.type_into("Rename Travel", "New nickname", "Trips")
         app.press("Rename", within="Rename Travel")
         app.wait("Profile %s Trips disabled" % args.iccid, prefix=True)
 
-        step = "enable it"
+        step = timed("enable it")
         app.press("Enable %s" % args.iccid)
         app.wait("Profile %s Trips enabled" % args.iccid, prefix=True)
         app.wait("Profile %s Home disabled" % args.home, prefix=True)
 
-        step = "top up"
+        step = timed("top up")
         app.press("Top up")
         app.type_into("Top up", "Voucher code", args.voucher)
         app.press("Top Up", within="Top up")
-        app.wait("Top-up sent")
+        app.wait_window("Top-up sent")
         app.wait("The network answered: Top-up of 500 AMD accepted")
         app.press("Close", within="Top-up sent")
 
-        step = "check the balance"
+        step = timed("check the balance")
         app.press("Check balance")
         app.wait("Balance Balance 1500 AMD", prefix=True)
         app.wait("Balance is low", prefix=True)  # BalanceLow: under the configured 2000
@@ -288,31 +310,32 @@ def main():
             app.screenshot("eSIM profiles", os.path.join(args.screenshots, "gui.png"))
 
         if args.qr_image:
-            step = "add a profile from a QR image"
+            step = timed("add a profile from a QR image")
             app.press("Add profile")
             app.open_image(args.qr_image)
             app.press("Download", within="Add a profile")
-            app.wait("Install this profile?")
+            app.wait_window("Install this profile?")
             app.wait("ICCID: %s" % args.qr_iccid)
             app.press("Install", within="Install this profile?")
             app.wait("Profile %s " % args.qr_iccid, prefix=True, deadline=30)
 
-            step = "an image without a QR code: a clear message, nothing else"
+            step = timed("an image without a QR code: a clear message, nothing else")
             app.press("Add profile")
             app.open_image(args.blank_image)
-            app.wait("Not an eSIM QR code", "dialog")
+            app.wait_window("Not an eSIM QR code")
             app.press("Close", within="Not an eSIM QR code")
             app.press("Cancel", within="Add a profile")
-            app.wait_gone("Add a profile")
+            wait_for("the add dialog gone",
+                     lambda: True if app.window("Add a profile") is None else None)
 
-        step = "delete the old profile, after a dialog that says what is lost"
+        step = timed("delete the old profile, after a dialog that says what is lost")
         app.press("Delete %s" % args.home)
-        app.wait("Delete Home?")
+        app.wait_window("Delete Home?")
         app.wait("is erased from the eSIM for good", contains=True)
         app.press("Delete", within="Delete Home?")
         app.wait_gone("Profile %s " % args.home, prefix=True)
 
-        step = "phone width: the layout folds (one pane and a back button)"
+        step = timed("phone width: the layout folds (one pane and a back button)")
         subprocess.run(["xdotool", "windowsize", app.window_id("eSIM profiles"), "360", "720"],
                        check=True, timeout=DEADLINE)
         app.wait("Back", "push button")
@@ -320,7 +343,8 @@ def main():
             wait_for("the notices gone",
                      lambda: True if app.find("AdwToastWidget") is None else None, 60)
             app.screenshot("eSIM profiles", os.path.join(args.screenshots, "gui-phone.png"))
-        print("every step seen")
+        timed("end")
+        print("every step seen in %.1f s" % (time.monotonic() - started))
         return 0
     except StepFailed as e:
         print("step '%s' failed: %s" % (step, e), file=sys.stderr)

@@ -121,6 +121,7 @@ TEST(GuiTest, ListsDownloadsRenamesEnablesTopsUpAndDeletesThroughTheAccessibilit
   Subprocess driver(argv, log);
   const int status = driver.wait_exit(100s);
   ASSERT_EQ(status, 0) << read_text(log) << rig.logs();
+  std::printf("%s", read_text(log).c_str());  // the driver's steps and their times
 
   // What the window did is what the daemon and the card now say.
   const std::string path = DaemonRig::profile_path(kNewIccid);
