@@ -23,6 +23,9 @@ packages=(
   # activation codes from QR images (issue 16, qr/): gdk-pixbuf decodes PNG/JPEG, zbar finds the
   # codes; the tests and the demo make QR codes with qrencode
   libgdk-pixbuf-2.0-dev libzbar-dev qrencode
+  # the desktop client (issue 16), and its test: Xvfb, the accessibility bus, pyatspi, xdotool
+  # (GTK 4.8 offers no AT-SPI EditableText, so the test types), ImageMagick's import
+  libgtkmm-4.0-dev libadwaita-1-dev xvfb at-spi2-core python3-pyatspi xdotool imagemagick
 )
 
 missing=()

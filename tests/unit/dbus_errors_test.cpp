@@ -13,6 +13,9 @@
 #include "daemon/subscribers.h"
 #include "dbus/errors.h"
 #include "sdbus/sdbus.h"
+#if EUICCD_HAVE_GUI_TEXT
+#include "gui/error_text.h"
+#endif
 
 namespace euiccd::dbus {
 namespace {
@@ -52,6 +55,27 @@ TEST(DbusErrors, TheApiDocumentListsExactlyTheTable) {
   for (Errc code : kAllErrc) table.insert(errc_name(code));
   EXPECT_EQ(documented, table);
 }
+
+#if EUICCD_HAVE_GUI_TEXT
+// euiccd-gui shows each error name the daemon sends as its own sentence, found by that exact
+// name (the GUI reads D-Bus names, so a name spelled differently here would fall through to
+// the "cannot reach euiccd" sentence); a name that is not euiccd's gets that sentence.
+TEST(DbusErrors, TheDesktopClientHasASentenceForEveryName) {
+  const std::string unreachable = gui::error_sentence("org.freedesktop.DBus.Error.ServiceUnknown");
+  std::set<std::string> sentences;
+  for (Errc code : kAllErrc) {
+    const std::string sentence = gui::error_sentence(error_name(code));
+    EXPECT_EQ(sentence, gui::error_sentence(code)) << error_name(code);
+    EXPECT_NE(sentence, unreachable) << error_name(code);
+    EXPECT_GE(sentence.size(), 20U) << error_name(code);
+    sentences.insert(sentence);
+  }
+  EXPECT_EQ(sentences.size(), std::size(kAllErrc));  // each says something of its own
+  EXPECT_EQ(gui::error_sentence("org.euiccd1.Error.NoSuchName"), unreachable);
+  EXPECT_EQ(gui::error_text("org.euiccd1.Error.NoMemory", "needs 90 kB"),
+            std::string(gui::error_sentence(Errc::NoMemory)) + "\n\nDetails: needs 90 kB");
+}
+#endif
 
 TEST(DbusErrors, EveryNameMapsToTheTablesErrno) {
   register_error_map();
