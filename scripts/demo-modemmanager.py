@@ -13,8 +13,11 @@ top-up changes what the next balance check says, as on a real network. Parameter
               "vouchers": {"12345678901234": 10}}   # voucher -> value, each usable once
 }
 
-The modem's SIM is changed from the demo with dbusmock's own interface, as a real modem
-re-reads the ICCID after the eUICC switched profiles:
+A modem spec with "card_state" (the demo's --modem at) follows the virtual eUICC as in the
+switch tests: it leaves when the card switches profiles and comes back under a new object path
+with the new SIM; the account stays with it. Otherwise the modem's SIM is changed from the demo
+with dbusmock's own interface, as a real modem re-reads the ICCID after the eUICC switched
+profiles:
   busctl call org.freedesktop.ModemManager1 /org/freedesktop/ModemManager1/SIM/0 \
     org.freedesktop.DBus.Mock UpdateProperties 'sa{sv}' org.freedesktop.ModemManager1.Sim \
     1 SimIdentifier s ICCID
@@ -69,6 +72,10 @@ def load(mock, parameters):
         exec(compile(source.read(), path, 'exec'), _base.__dict__)  # pylint: disable=exec-used
     _base.load(mock, parameters)
     import dbusmock.mockobject  # pylint: disable=import-outside-toplevel
+    account = PrepaidAccount(parameters.get('account', {}))
     for index in range(len(parameters.get('modems', []))):
         modem = dbusmock.mockobject.objects[f'{MAIN_OBJ}/Modem/{index}']
-        modem.mm_ussd_script = PrepaidAccount(parameters.get('account', {}))
+        modem.mm_ussd_script = account
+    # A modem that follows the card returns as a new object built from its spec.
+    for follower in _base._followers.values():  # pylint: disable=protected-access
+        follower['spec']['ussd_script'] = account
