@@ -118,6 +118,10 @@ wait_for() {
   return 1
 }
 
+euiccd_knows_the_modem() {  # the eUICC's Modem names ModemManager's modem
+  [[ $(bus_ctl get-property org.euiccd1 /org/euiccd1/euicc/0 org.euiccd1.Euicc Modem) != 'o "/"' ]]
+}
+
 euiccd_sees_card() {
   "$build/euiccctl/euiccctl" --json status | /usr/bin/python3 -c \
     'import json, sys; sys.exit(0 if json.load(sys.stdin).get("euiccs") else 1)'
@@ -252,6 +256,7 @@ note "    --config scripts/demo-euiccd.conf --ca $pki/ci.pem \\"
 note "    --resolve $smdp_host:$smdp_port:127.0.0.1 --verbose"
 start euiccd "${euiccd_command[@]}"
 wait_for "euiccd showing the card on the bus" 20 euiccd_sees_card
+[[ -z "$switching" ]] || wait_for "euiccd finding the modem in ModemManager" 10 euiccd_knows_the_modem
 note "euiccd's log: $work/euiccd.log. From here on everything goes through euiccctl, its"
 note "client, as any D-Bus client could (export EUICCD_BUS_ADDRESS=$bus)."
 
