@@ -34,15 +34,15 @@ void EuiccRegistry::slots_changed(const std::shared_ptr<CardBackend>& backend,
     if (device_allowed_ && !device_allowed_(transport, r.device)) continue;
     if (!r.card_present) continue;
     present.insert(r.device);
-    auto nope = not_euicc_.find(r.device);
-    if (nope != not_euicc_.end() && nope->second.identity == r.identity) continue;  // same card
-    not_euicc_.erase(r.device);
-    // ModemManager's modem may be reported after the probe started (the configuration named
+    // ModemManager's modem may be reported while the card is probed (the configuration named
     // the port first), or come back under another object path (after a switch).
     const std::string modem_object = backend->modem_object(r.device);
     auto probe = probes_.find(r.device);
+    if (probe != probes_.end() && !modem_object.empty()) probe->second.modem_object = modem_object;
+    auto nope = not_euicc_.find(r.device);
+    if (nope != not_euicc_.end() && nope->second.identity == r.identity) continue;  // same card
+    not_euicc_.erase(r.device);
     bool known = probe != probes_.end();
-    if (known && !modem_object.empty()) probe->second.modem_object = modem_object;
     for (const auto& [index, euicc] : euiccs_) {
       if (euicc->reader() != r.device) continue;
       known = true;

@@ -329,7 +329,7 @@ step "Final state"
 ctl list
 ctl notifications list
 note "What the stand-in modem was asked, from its call log:"
-sed -n 's/^[0-9.]* \(Initiate .*\)/  \1/p' "$work/modemmanager-calls.log"
+sed -n 's/^[0-9.]* \(\(Initiate\|InhibitDevice\) .*\)/  \1/p' "$work/modemmanager-calls.log"
 
 printf '\n%sDone.%s euiccd, the stand-ins, the bus, the virtual eUICC, the test SM-DP+ and\n' \
   "$bold" "$plain"

@@ -62,6 +62,20 @@ class PrepaidAccount:
         return None  # "USSD request not understood by the network"
 
 
+def _add_methods(mock, module):
+    '''The D-Bus methods `module` defines (ModemManager's InhibitDevice, the mock controls),
+    added as dbusmock adds a template's own before its load().'''
+    import dbusmock.mockobject  # pylint: disable=import-outside-toplevel
+    for symbol in dir(module):
+        fn = getattr(module, symbol)
+        if not hasattr(fn, '_dbus_interface') or getattr(fn, '_dbus_is_signal', False):
+            continue
+        fn = dbusmock.mockobject.loggedmethod(mock, fn)
+        setattr(mock.__class__, symbol, fn)
+        mock.methods.setdefault(fn._dbus_interface, {})[symbol] = (  # pylint: disable=protected-access
+            fn._dbus_in_signature, fn._dbus_out_signature, '', fn)  # pylint: disable=protected-access
+
+
 def load(mock, parameters):
     global _base  # pylint: disable=global-statement
     # Loaded as dbusmock loads templates (exec, no import): no __pycache__ in the source tree.
@@ -70,6 +84,7 @@ def load(mock, parameters):
     _base.__file__ = path
     with open(path, encoding='utf-8') as source:
         exec(compile(source.read(), path, 'exec'), _base.__dict__)  # pylint: disable=exec-used
+    _add_methods(mock, _base)
     _base.load(mock, parameters)
     import dbusmock.mockobject  # pylint: disable=import-outside-toplevel
     account = PrepaidAccount(parameters.get('account', {}))
