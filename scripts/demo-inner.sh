@@ -11,10 +11,10 @@
 #
 # With DEMO_MODEM=at|qmi|mbim the virtual eUICC sits in an emulated modem on a pty instead of
 # vpcd, and euiccd reaches it through a [Modem:] section (QMI/MBIM via qmi-proxy/mbim-proxy,
-# private to the sandbox's network namespace). With DEMO_MODEM=at the ModemManager stand-in
-# manages that modem too (its port, its SIM following the card's state file, the networks its
-# profiles register on), so euiccd finds the eUICC's ModemManager modem and Enable is the staged
-# switch: the modem leaves, comes back under a new object path with the new SIM and registers.
+# private to the sandbox's network namespace). The ModemManager stand-in manages that modem too
+# (its port, its SIM following the card's state file, the networks its profiles register on),
+# so euiccd finds the eUICC's ModemManager modem and Enable is the staged switch: the modem
+# leaves, comes back under a new object path with the new SIM and registers.
 #
 # Usage: [DEMO_MODEM=KIND] scripts/demo-inner.sh BUILD_DIR PKI_DIR WORK_DIR
 set -euo pipefail
@@ -27,12 +27,13 @@ source_dir=$(cd "$(dirname "$0")/.." && pwd)
 [[ -n "${VPCD_PORT:-}" ]] || { echo "$0: run me inside tests/integration/pcsc-sandbox.sh" >&2; exit 2; }
 
 modem=${DEMO_MODEM:-}
-switching=  # set: the ModemManager stand-in manages the emulated modem, Enable is a switch
+switching=${modem:+1}  # the ModemManager stand-in manages the emulated modem: Enable is a switch
 case "$modem" in
   "") ;;
-  at) modem_device=$work/ttyUSB2 switching=1 ;;
-  qmi) modem_device=$work/cdc-wdm0 ;;
-  mbim) modem_device=$work/wwan0mbim0 ;;
+  # port_type: the port's MMModemPortType, as ModemManager lists it
+  at) modem_device=$work/ttyUSB2 port_type=3 ;;
+  qmi) modem_device=$work/cdc-wdm0 port_type=6 ;;
+  mbim) modem_device=$work/wwan0mbim0 port_type=7 ;;
   *) echo "$0: DEMO_MODEM wants at, qmi or mbim, not \"$modem\"" >&2; exit 2 ;;
 esac
 smdp_host=testsmdpplus1.example.com
@@ -128,22 +129,22 @@ euiccd_sees_card() {
 }
 
 # ---- the story -------------------------------------------------------------------------------
-# The ModemManager stand-in (with a prepaid account behind its USSD codes). With $switching its
-# modem is the emulated one: its port, its SIM the card's enabled profile (read from the card's
+# The ModemManager stand-in (with a prepaid account behind its USSD codes). With $switching (a
+# modem demo) its modem is the emulated one: its port, its SIM the card's enabled profile (read from the card's
 # state file, so it has to exist), leaving and coming back when that changes, and registering
 # on each profile's network.
 start_modem_manager() {
   local modem_spec
   modem_spec=$(/usr/bin/python3 -c 'import json, sys
-home, new, new_operator, card_state, port = sys.argv[1:]
+home, new, new_operator, card_state, port, port_type = sys.argv[1:]
 modem = {"sim": home, "manufacturer": "Quectel", "model": "EG25"}
 if card_state:
     modem.update({"card_state": card_state, "device": "/sys/devices/demo/usb1/1-1",
-                  "ports": [[port, 3]], "primary_port": port, "plugin": "quectel",
+                  "ports": [[port, int(port_type)]], "primary_port": port, "plugin": "quectel",
                   "networks": {home: {"operator": "23415"}, new: {"operator": new_operator}},
                   "return_delay": 0.5, "register_delay": 0.5})
 print(json.dumps(modem))' "$enabled_iccid" "$new_iccid" "$new_operator" \
-    "${switching:+$work/euicc-state.json}" "${modem_device:-}")
+    "${switching:+$work/euicc-state.json}" "${modem_device:-}" "${port_type:-0}")
   modem_parameters=$(/usr/bin/python3 -c 'import json, sys
 print(json.dumps({
     "base_template": sys.argv[1] + "/tests/support/dbusmock_modemmanager.py",
@@ -279,9 +280,17 @@ if [[ -n "$switching" ]]; then
   show_modem
 
   step "Enable the new profile $new_iccid: a switch that ends with the modem back online"
-  note "euiccd has ModemManager let go of the modem (InhibitDevice), enables the profile on the"
-  note "card, gives the modem back, waits for it under its new object path with the new ICCID,"
-  note "then for its registration; a failure after the card changed would roll back."
+  if [[ "$modem" == at ]]; then
+    note "euiccd has ModemManager let go of the modem (InhibitDevice: they would share the AT"
+    note "port), enables the profile on the card, restarts the SIM (AT+CFUN), gives the modem"
+    note "back; then it"
+  else
+    note "euiccd enables the profile on the card and has the modem re-read its SIM (no"
+    note "InhibitDevice: ModemManager and euiccd share the ${modem^^} modem through ${modem}-proxy);"
+    note "then it"
+  fi
+  note "waits for ModemManager's modem under its new object path with the new ICCID, and for its"
+  note "registration; a failure after the card changed would roll back."
   ctl enable "$new_iccid"
 
   step "The modem after the switch: a new object path, the new SIM, registered on 206 06"

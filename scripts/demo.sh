@@ -9,9 +9,9 @@
 #
 # --modem: the virtual eUICC sits inside an emulated modem (vmodem/) instead of the card reader,
 # and euiccd reaches it over that modem's protocol (QMI and MBIM through Debian's qmi-proxy /
-# mbim-proxy), configured by a [Modem:] section. With --modem at the ModemManager stand-in
-# manages the modem too, and enabling the new profile is the staged switch that ends with the
-# modem back online, registered on the new profile's network.
+# mbim-proxy), configured by a [Modem:] section. The ModemManager stand-in manages the modem
+# too, so enabling the new profile is the staged switch that ends with the modem back online,
+# registered on the new profile's network.
 # BUILD_DIR picks the build directory (default build/, as scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
