@@ -130,9 +130,9 @@ euiccd_sees_card() {
 
 # ---- the story -------------------------------------------------------------------------------
 # The ModemManager stand-in (with a prepaid account behind its USSD codes). With $switching (a
-# modem demo) its modem is the emulated one: its port, its SIM the card's enabled profile (read from the card's
-# state file, so it has to exist), leaving and coming back when that changes, and registering
-# on each profile's network.
+# modem demo) its modem is the emulated one: its port, its SIM the card's enabled profile (read
+# from the card's state file, so that has to exist), leaving and coming back when that
+# changes, and registering on each profile's network.
 start_modem_manager() {
   local modem_spec
   modem_spec=$(/usr/bin/python3 -c 'import json, sys
@@ -219,15 +219,13 @@ if [[ -n "$modem" ]]; then
     >"$work/euiccd.conf.d/modem.conf"
   note "emulated $modem modem: its port is $modem_device; euiccd.conf.d/modem.conf names it:"
   sed 's/^/    /' "$work/euiccd.conf.d/modem.conf"
-  if [[ -n "$switching" ]]; then
-    wait_for "the virtual eUICC's state file" 10 test -s "$work/euicc-state.json"
-    start_modem_manager
-    note "ModemManager stand-in: it manages the same modem (Quectel EG25, port $modem_device),"
-    note "so euiccd finds the eUICC's ModemManager modem. Its SIM is the card's enabled profile"
-    note "($enabled_iccid, registered on 234 15); when the card switches, the modem leaves and"
-    note "comes back under a new object path, as ModemManager re-probes a modem. Its network"
-    note "answers USSD like a prepaid operator."
-  fi
+  wait_for "the virtual eUICC's state file" 10 test -s "$work/euicc-state.json"
+  start_modem_manager
+  note "ModemManager stand-in: it manages the same modem (Quectel EG25, port $modem_device),"
+  note "so euiccd finds the eUICC's ModemManager modem. Its SIM is the card's enabled profile"
+  note "($enabled_iccid, registered on 234 15); when the card switches, the modem leaves and"
+  note "comes back under a new object path, as ModemManager re-probes a modem. Its network"
+  note "answers USSD like a prepaid operator."
 else
   step "Plug the virtual eUICC into the (virtual) card reader, start the test SM-DP+"
   start veuicc "${veuicc_command[@]}"
@@ -257,7 +255,9 @@ note "    --config scripts/demo-euiccd.conf --ca $pki/ci.pem \\"
 note "    --resolve $smdp_host:$smdp_port:127.0.0.1 --verbose"
 start euiccd "${euiccd_command[@]}"
 wait_for "euiccd showing the card on the bus" 20 euiccd_sees_card
-[[ -z "$switching" ]] || wait_for "euiccd finding the modem in ModemManager" 10 euiccd_knows_the_modem
+if [[ -n "$switching" ]]; then
+  wait_for "euiccd finding the modem in ModemManager" 10 euiccd_knows_the_modem
+fi
 note "euiccd's log: $work/euiccd.log. From here on everything goes through euiccctl, its"
 note "client, as any D-Bus client could (export EUICCD_BUS_ADDRESS=$bus)."
 
@@ -286,8 +286,8 @@ if [[ -n "$switching" ]]; then
     note "back; then it"
   else
     note "euiccd enables the profile on the card and has the modem re-read its SIM (no"
-    note "InhibitDevice: ModemManager and euiccd share the ${modem^^} modem through ${modem}-proxy);"
-    note "then it"
+    note "InhibitDevice: ModemManager and euiccd share the ${modem^^} modem through"
+    note "${modem}-proxy); then it"
   fi
   note "waits for ModemManager's modem under its new object path with the new ICCID, and for its"
   note "registration; a failure after the card changed would roll back."

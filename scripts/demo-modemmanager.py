@@ -65,15 +65,16 @@ class PrepaidAccount:
 def _add_methods(mock, module):
     '''The D-Bus methods `module` defines (ModemManager's InhibitDevice, the mock controls),
     added as dbusmock adds a template's own before its load().'''
-    import dbusmock.mockobject  # pylint: disable=import-outside-toplevel
+    # pylint: disable=import-outside-toplevel,protected-access
+    import dbusmock.mockobject
     for symbol in dir(module):
         fn = getattr(module, symbol)
         if not hasattr(fn, '_dbus_interface') or getattr(fn, '_dbus_is_signal', False):
             continue
         fn = dbusmock.mockobject.loggedmethod(mock, fn)
         setattr(mock.__class__, symbol, fn)
-        mock.methods.setdefault(fn._dbus_interface, {})[symbol] = (  # pylint: disable=protected-access
-            fn._dbus_in_signature, fn._dbus_out_signature, '', fn)  # pylint: disable=protected-access
+        mock.methods.setdefault(fn._dbus_interface, {})[symbol] = (
+            fn._dbus_in_signature, fn._dbus_out_signature, '', fn)
 
 
 def load(mock, parameters):
