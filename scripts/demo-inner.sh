@@ -281,15 +281,13 @@ if [[ -n "$switching" ]]; then
 
   step "Enable the new profile $new_iccid: a switch that ends with the modem back online"
   if [[ "$modem" == at ]]; then
-    note "euiccd has ModemManager let go of the modem (InhibitDevice: they would share the AT"
-    note "port), enables the profile on the card, restarts the SIM (AT+CFUN), gives the modem"
-    note "back; then it"
+    note "euiccd has ModemManager step aside (InhibitDevice, for the AT port), enables the profile"
+    note "on the card, restarts the SIM (AT+CFUN) and gives the modem back, then waits for"
   else
-    note "euiccd enables the profile on the card and has the modem re-read its SIM (no"
-    note "InhibitDevice: ModemManager and euiccd share the ${modem^^} modem through"
-    note "${modem}-proxy); then it"
+    note "euiccd enables the profile on the card, has the modem re-read its SIM (ModemManager keeps"
+    note "the modem: both reach it through ${modem}-proxy), then waits for"
   fi
-  note "waits for ModemManager's modem under its new object path with the new ICCID, and for its"
+  note "ModemManager's modem under its new object path with the new ICCID, and for its"
   note "registration; a failure after the card changed would roll back."
   ctl enable "$new_iccid"
 
