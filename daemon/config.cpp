@@ -60,6 +60,15 @@ std::vector<std::string_view> split_words(std::string_view s) {
   return words;
 }
 
+// The items of a list value, separated by commas or spaces ("1,3", "1 3", "234, 235").
+std::vector<std::string> split_list(std::string_view v) {
+  std::string spaced(v);
+  std::replace(spaced.begin(), spaced.end(), ',', ' ');
+  std::vector<std::string> items;
+  for (std::string_view word : split_words(spaced)) items.emplace_back(word);
+  return items;
+}
+
 std::string in_quotes(std::string_view s) {
   return "'" + std::string(s) + "'";
 }
@@ -198,15 +207,12 @@ Apply append_ussd_responses(std::vector<std::string>& list, std::string_view v) 
     list.clear();
     return {};
   }
-  std::string spaced(v);
-  std::replace(spaced.begin(), spaced.end(), ',', ' ');
-  std::vector<std::string> parsed;
-  for (std::string_view word : split_words(spaced)) {
+  std::vector<std::string> parsed = split_list(v);
+  for (const std::string& word : parsed) {
     if (word.size() > 32 ||
         !std::all_of(word.begin(), word.end(), [](char c) { return c > ' ' && c < 0x7f; })) {
       return in_quotes(word) + " is not a USSD menu choice";
     }
-    parsed.emplace_back(word);
   }
   if (parsed.empty()) return in_quotes(v) + " holds no menu choice";
   list.insert(list.end(), parsed.begin(), parsed.end());
@@ -467,12 +473,9 @@ Apply append_mccs(std::vector<std::string>& list, std::string_view v) {
     list.clear();
     return {};
   }
-  std::string spaced(v);
-  std::replace(spaced.begin(), spaced.end(), ',', ' ');
-  std::vector<std::string> parsed;
-  for (std::string_view word : split_words(spaced)) {
+  const std::vector<std::string> parsed = split_list(v);
+  for (const std::string& word : parsed) {
     if (!is_mcc(word)) return in_quotes(word) + " is not a mobile country code (3 digits)";
-    parsed.emplace_back(word);
   }
   for (const std::string& mcc : parsed)
     if (std::find(list.begin(), list.end(), mcc) == list.end()) list.push_back(mcc);

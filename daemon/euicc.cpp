@@ -164,6 +164,25 @@ void Euicc::disable(const std::string& iccid, Done done) {
 }
 
 void Euicc::remove(const std::string& iccid, Done done) {
+  // The card deletes only a disabled profile (SGP.22: profileNotInDisabledState, WrongState).
+  // On a modem eUICC the enabled one is first switched off as by Disable(): the modem steps
+  // aside and comes back without it, and a failure rolls back and deletes nothing. Behind a
+  // reader the card's answer stands: the caller disables first.
+  const lpa::ProfileInfo* profile = snapshot_.find_profile(iccid);
+  if (modem_switch_ && profile && profile->state == lpa::ProfileState::Enabled) {
+    std::weak_ptr<Euicc> weak_self = weak_from_this();
+    start_switch(false, iccid, [weak_self, iccid, done](const std::optional<Error>& error) {
+      if (error) return done(error);
+      auto self = weak_self.lock();
+      if (!self) return done(Error(Errc::Aborted, "the eUICC went away before the delete"));
+      self->delete_disabled(iccid, done);
+    });
+    return;
+  }
+  delete_disabled(iccid, std::move(done));
+}
+
+void Euicc::delete_disabled(const std::string& iccid, Done done) {
   change("delete", std::move(done), [iccid](lpa::Es10Client& card, EuiccSnapshot& cache) {
     card_changes::remove(card, cache, iccid);
   });

@@ -89,6 +89,7 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   // `operation` names the change in the log ("boot-enable", "config-nickname", ...).
   void enable(const std::string& iccid, Done done, const std::string& operation = "enable");
   void disable(const std::string& iccid, Done done);
+  // Of the enabled profile on a modem eUICC: the disabling switch job first, then the delete.
   void remove(const std::string& iccid, Done done);
   void set_nickname(const std::string& iccid, const std::string& nickname, Done done,
                     const std::string& operation = "set-nickname");
@@ -146,6 +147,8 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   std::shared_ptr<Job> start_job(std::shared_ptr<Job> job, JobBody body, Done after = {});
   // enable/disable on a modem eUICC: a switch job, `done` when it has ended.
   void start_switch(bool enable, const std::string& iccid, Done done);
+  // The card's delete of a profile (WrongState from the card when it is enabled).
+  void delete_disabled(const std::string& iccid, Done done);
   void set_active_job(std::shared_ptr<Job> job);
   void apply(EuiccSnapshot next);
   // NotificationScheduler::Card: what the scheduler asks of its eUICC.

@@ -171,7 +171,8 @@ int profile_method(Bus& bus, const Options& options, const ProfileEntry& profile
   return kExitOk;
 }
 
-// Enable/Disable: on an eUICC inside a modem a switch whose stages are shown as they come.
+// Enable/Disable, and Delete of the enabled profile: on an eUICC inside a modem a switch whose
+// stages are shown as they come.
 int switch_method(Bus& bus, const Options& options, const Snapshot& snapshot,
                   const ProfileEntry& profile, const char* method, const std::string& done,
                   json result) {
@@ -206,13 +207,16 @@ int cmd_disable(Bus& bus, const Args& args, const Options& options) {
 
 int cmd_delete(Bus& bus, const Args& args, const Options& options) {
   expect_args(args, 1, 1, "delete ICCID|NICKNAME [--yes]");
-  ProfileEntry p = match_profile(args[0], candidates(load_snapshot(bus), options));
+  const Snapshot snapshot = load_snapshot(bus);
+  ProfileEntry p = match_profile(args[0], candidates(snapshot, options));
   if (!options.yes &&
       !ask_yes_no("Delete profile " + describe(p) +
                   "? It is erased from the eSIM and cannot be downloaded again with the same "
                   "activation code.")) {
     throw CliError(kExitCancelled, "not deleted");
   }
+  if (p.state == "enabled")  // on a modem's eUICC the switch that disables it comes first
+    return switch_method(bus, options, snapshot, p, "Delete", "Deleted", {{"deleted", true}});
   return profile_method(bus, options, p, "Delete", {}, "Deleted", {{"deleted", true}});
 }
 

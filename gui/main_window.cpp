@@ -22,8 +22,9 @@ namespace euiccd::gui {
 
 namespace {
 
-// Enable and Disable on an eUICC inside a modem reply when the modem is back online (or rolled
-// back), which may take minutes; top-up and balance wait for the network.
+// Enable, Disable and Delete of the enabled profile on an eUICC inside a modem reply when the
+// modem is back online (or rolled back), which may take minutes; top-up and balance wait for
+// the network.
 constexpr int kSwitchTimeoutMs = 10 * 60 * 1000;
 constexpr int kNetworkTimeoutMs = 3 * 60 * 1000;
 
@@ -518,13 +519,15 @@ class MainWindow {
     AdwMessageDialog* dialog = message_dialog(
         window_, "Delete " + title + "?", body, [this, path, title](const std::string& response) {
           if (response != "delete") return;
-          client_.call(path, dbus::kProfileInterface, "Delete", {},
-                       [this, title](const CallResult& r) {
-                         if (r.ok())
-                           toast("Deleted " + title);
-                         else
-                           show_error(window_, "delete " + title, r.error_name, r.error_message);
-                       });
+          client_.call(
+              path, dbus::kProfileInterface, "Delete", {},
+              [this, title](const CallResult& r) {
+                if (r.ok())
+                  toast("Deleted " + title);
+                else
+                  show_error(window_, "delete " + title, r.error_name, r.error_message);
+              },
+              kSwitchTimeoutMs);
         });
     adw_message_dialog_add_responses(dialog, "cancel", "Keep it", "delete", "Delete", nullptr);
     adw_message_dialog_set_response_appearance(dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);

@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "base/text_case.h"
+#include "base/unique_fd.h"
 #include "qr/image_decode.h"
 #include "qr/qr_scan.h"
 
@@ -30,24 +31,10 @@ constexpr char kActivationCodePrefix[] = "LPA:1$";
                                          std::to_string(kMaxImageBytes / (1024 * 1024)) + " MiB");
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // The file's bytes: a file over the limit is refused by its size, and any other (a FIFO, a
 // device) is read at most one byte past it, for decode_qr_image to refuse.
 std::vector<std::uint8_t> read_bounded(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (fd.get() < 0) throw_file_error(errno);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw_file_error(errno);

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "base/error.h"
-#include "veuicc/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace euiccd::veuicc {
 namespace {

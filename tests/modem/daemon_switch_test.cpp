@@ -133,6 +133,30 @@ TEST_F(DaemonSwitch, AModemThatNeverComesBackEndsInAClearError) {
   EXPECT_NE(std::find(stages.begin(), stages.end(), "rolling-back"), stages.end());
 }
 
+// The card deletes only a disabled profile: Delete() of the enabled one is Disable()'s switch,
+// then the delete; a switch that rolls back deletes nothing.
+TEST_F(DaemonSwitch, DeleteOfTheEnabledProfileSwitchesItOffFirst) {
+  SwitchWorld world;
+  world.mm().set_sabotage(R"({"skip_returns": 1})");
+  SwitchRecord refused = world.run(kHome, "Delete");
+  EXPECT_EQ(refused.reply.error_name, "org.euiccd1.Error.RolledBack")
+      << refused.reply.error_message << world.rig().logs();
+  EXPECT_EQ(world.enabled_on_card(), kHome);
+  EXPECT_FALSE(world.rig().card_profile(kHome).is_null());
+
+  SwitchRecord r = world.run(kHome, "Delete");
+  EXPECT_EQ(r.reply.error_name, "") << r.reply.error_message << world.rig().logs();
+  EXPECT_EQ(distinct(r.stages),
+            (std::vector<std::string>{"inhibiting", "switching", "restarting-sim", "releasing",
+                                      "waiting-for-modem", "verifying", "done"}))
+      << joined(r.stages);
+  ASSERT_FALSE(r.jobs.empty());
+  EXPECT_EQ(world.rig().job_string(r.jobs.front(), "Operation"), "switch");
+  EXPECT_TRUE(world.rig().card_profile(kHome).is_null()) << world.rig().card_state().dump();
+  EXPECT_EQ(world.enabled_on_card(), "");
+  EXPECT_FALSE(world.rig().card_profile(kTravel).is_null());
+}
+
 TEST_F(DaemonSwitch, ModemManagerRestartingMidSwitch) {
   SwitchWorld world;
   bool restarted = false;

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "base/error.h"
-#include "veuicc/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace euiccd::vmodem::at {
 namespace {
@@ -62,7 +62,7 @@ bool write_all(int fd, const std::string& text, const std::atomic<bool>& stop) {
 
 int run_pty_modem(veuicc::Card& card, const AtModemOptions& options, const std::string& link_path,
                   const std::atomic<bool>& stop) {
-  veuicc::UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (master.get() < 0)
     throw Error(Errc::Internal, std::string("posix_openpt: ") + std::strerror(errno));
   if (::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0) {
@@ -73,7 +73,7 @@ int run_pty_modem(veuicc::Card& card, const AtModemOptions& options, const std::
   const std::string slave_path = slave_name;
   // The modem keeps the slave open too: a host closing and reopening its port must not hang
   // up the pty under the modem (and the slave's termios survive the host's close).
-  veuicc::UniqueFd slave(::open(slave_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
+  UniqueFd slave(::open(slave_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (slave.get() < 0) {
     throw Error(Errc::Internal, "cannot open " + slave_path + ": " + std::strerror(errno));
   }

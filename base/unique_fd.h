@@ -1,9 +1,10 @@
-// A file descriptor that closes itself: the sockets and ptys of the emulated card and modems.
+// A file descriptor that closes itself (the emulated card's and modems' sockets and ptys, the
+// image files qr/ reads).
 #pragma once
 
 #include <unistd.h>
 
-namespace euiccd::veuicc {
+namespace euiccd {
 
 class UniqueFd {
  public:
@@ -19,4 +20,4 @@ class UniqueFd {
   int fd_;
 };
 
-}  // namespace euiccd::veuicc
+}  // namespace euiccd
