@@ -232,6 +232,12 @@ void Euicc::process_notifications(SentDone done) {
       });
 }
 
+void Euicc::set_modem_object(std::string path) {
+  if (path == modem_object_) return;
+  modem_object_ = std::move(path);
+  if (on_modem_object_changed) on_modem_object_changed();
+}
+
 void Euicc::set_active_job(std::shared_ptr<Job> job) {
   active_job_ = std::move(job);
   if (on_active_job_changed) on_active_job_changed();

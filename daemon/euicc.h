@@ -61,8 +61,9 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   const std::string& reader() const { return reader_; }
   const std::string& transport() const { return transport_; }
   const std::string& modem_object() const { return modem_object_; }
-  // ModemManager's modem came back under another object path (after a switch).
-  void set_modem_object(std::string path) { modem_object_ = std::move(path); }
+  // ModemManager's modem came back under another object path (after a switch), or was
+  // reported after the eUICC appeared; fires on_modem_object_changed when it differs.
+  void set_modem_object(std::string path);
   // From now on enable/disable are switch jobs that restart the SIM `way` (a modem eUICC).
   void switch_through_modem(SimRestart way) { modem_switch_ = way; }
   bool switches_modem() const { return modem_switch_.has_value(); }
@@ -74,6 +75,8 @@ class Euicc : public std::enable_shared_from_this<Euicc>, private NotificationSc
   const TravelView& travel_view() const { return travel_view_; }
   void set_travel_view(TravelView view) { travel_view_ = std::move(view); }
 
+  // Fired when modem_object() changed, on the loop thread.
+  std::function<void()> on_modem_object_changed;
   // Fired after a new snapshot replaced `before` (only when something differs).
   std::function<void(const EuiccSnapshot& before)> on_snapshot_changed;
 

@@ -34,15 +34,18 @@ void EuiccRegistry::slots_changed(const std::shared_ptr<CardBackend>& backend,
     if (device_allowed_ && !device_allowed_(transport, r.device)) continue;
     if (!r.card_present) continue;
     present.insert(r.device);
+    // ModemManager's modem may be reported while the card is probed (the configuration named
+    // the port first), or come back under another object path (after a switch).
+    const std::string modem_object = backend->modem_object(r.device);
+    auto probe = probes_.find(r.device);
+    if (probe != probes_.end() && !modem_object.empty()) probe->second.modem_object = modem_object;
     auto nope = not_euicc_.find(r.device);
     if (nope != not_euicc_.end() && nope->second.identity == r.identity) continue;  // same card
     not_euicc_.erase(r.device);
-    bool known = probes_.count(r.device) > 0;
+    bool known = probe != probes_.end();
     for (const auto& [index, euicc] : euiccs_) {
       if (euicc->reader() != r.device) continue;
       known = true;
-      // ModemManager's modem may come back under another object path (after a switch).
-      const std::string modem_object = backend->modem_object(r.device);
       if (!modem_object.empty()) euicc->set_modem_object(modem_object);
     }
     if (!known) start_probe(backend, r);

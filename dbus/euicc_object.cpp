@@ -46,7 +46,9 @@ constexpr Table::Row kProperties[] = {
      [](sd_bus_message* m, const daemon::Euicc& e) { return append_string(m, e.reader()); }},
     {"Transport", "s", kConst,
      [](sd_bus_message* m, const daemon::Euicc& e) { return append_string(m, e.transport()); }},
-    {"Modem", "o", kConst,
+    // Follows ModemManager's modem (a new object path after a switch), announced by
+    // modem_object_changed.
+    {"Modem", "o", kEmits,
      [](sd_bus_message* m, const daemon::Euicc& e) { return append_path(m, e.modem_object()); }},
     {"Profiles", "ao", kEmits,
      [](sd_bus_message* m, const daemon::Euicc& e) {
@@ -234,11 +236,13 @@ EuiccObject::EuiccObject(Service& service, std::shared_ptr<daemon::Euicc> euicc)
     snapshot_changed(before);
   };
   euicc_->on_active_job_changed = [this] { active_job_changed(); };
+  euicc_->on_modem_object_changed = [this] { modem_object_changed(); };
 }
 
 EuiccObject::~EuiccObject() {
   euicc_->on_snapshot_changed = nullptr;
   euicc_->on_active_job_changed = nullptr;
+  euicc_->on_modem_object_changed = nullptr;
   pending_.abort_all("the eUICC " + euicc_->eid() + " went away (removed, or euiccd is stopping)");
   while (!profiles_.empty()) remove_profile(profiles_.begin()->first);
   if (announced_) sd_bus_emit_object_removed(service_.bus(), path_.c_str());
@@ -303,6 +307,10 @@ void EuiccObject::active_job_changed() {
   // published by authorized_job, which finds it already there.
   if (const auto& job = euicc_->active_job()) service_.publish_job(job);
   if (announced_) emit_properties_changed(service_.bus(), path_, kEuiccInterface, {"ActiveJob"});
+}
+
+void EuiccObject::modem_object_changed() {
+  if (announced_) emit_properties_changed(service_.bus(), path_, kEuiccInterface, {"Modem"});
 }
 
 int EuiccObject::get_property(sd_bus*, const char*, const char*, const char* property,

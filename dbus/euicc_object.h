@@ -60,6 +60,7 @@ class EuiccObject {
 
   void snapshot_changed(const daemon::EuiccSnapshot& before);
   void active_job_changed();
+  void modem_object_changed();
   void add_profile(const std::string& iccid, bool announce);
   void remove_profile(const std::string& iccid);
 

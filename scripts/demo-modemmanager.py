@@ -13,8 +13,11 @@ top-up changes what the next balance check says, as on a real network. Parameter
               "vouchers": {"12345678901234": 10}}   # voucher -> value, each usable once
 }
 
-The modem's SIM is changed from the demo with dbusmock's own interface, as a real modem
-re-reads the ICCID after the eUICC switched profiles:
+A modem spec with "card_state" (the demo's --modem at) follows the virtual eUICC as in the
+switch tests: it leaves when the card switches profiles and comes back under a new object path
+with the new SIM; the account stays with it. Otherwise the modem's SIM is changed from the demo
+with dbusmock's own interface, as a real modem re-reads the ICCID after the eUICC switched
+profiles:
   busctl call org.freedesktop.ModemManager1 /org/freedesktop/ModemManager1/SIM/0 \
     org.freedesktop.DBus.Mock UpdateProperties 'sa{sv}' org.freedesktop.ModemManager1.Sim \
     1 SimIdentifier s ICCID
@@ -59,6 +62,21 @@ class PrepaidAccount:
         return None  # "USSD request not understood by the network"
 
 
+def _add_methods(mock, module):
+    '''The D-Bus methods `module` defines (ModemManager's InhibitDevice, the mock controls),
+    added as dbusmock adds a template's own before its load().'''
+    # pylint: disable=import-outside-toplevel,protected-access
+    import dbusmock.mockobject
+    for symbol in dir(module):
+        fn = getattr(module, symbol)
+        if not hasattr(fn, '_dbus_interface') or getattr(fn, '_dbus_is_signal', False):
+            continue
+        fn = dbusmock.mockobject.loggedmethod(mock, fn)
+        setattr(mock.__class__, symbol, fn)
+        mock.methods.setdefault(fn._dbus_interface, {})[symbol] = (
+            fn._dbus_in_signature, fn._dbus_out_signature, '', fn)
+
+
 def load(mock, parameters):
     global _base  # pylint: disable=global-statement
     # Loaded as dbusmock loads templates (exec, no import): no __pycache__ in the source tree.
@@ -67,8 +85,13 @@ def load(mock, parameters):
     _base.__file__ = path
     with open(path, encoding='utf-8') as source:
         exec(compile(source.read(), path, 'exec'), _base.__dict__)  # pylint: disable=exec-used
+    _add_methods(mock, _base)
     _base.load(mock, parameters)
     import dbusmock.mockobject  # pylint: disable=import-outside-toplevel
+    account = PrepaidAccount(parameters.get('account', {}))
     for index in range(len(parameters.get('modems', []))):
         modem = dbusmock.mockobject.objects[f'{MAIN_OBJ}/Modem/{index}']
-        modem.mm_ussd_script = PrepaidAccount(parameters.get('account', {}))
+        modem.mm_ussd_script = account
+    # A modem that follows the card returns as a new object built from its spec.
+    for follower in _base._followers.values():  # pylint: disable=protected-access
+        follower['spec']['ussd_script'] = account

@@ -9,7 +9,9 @@
 #
 # --modem: the virtual eUICC sits inside an emulated modem (vmodem/) instead of the card reader,
 # and euiccd reaches it over that modem's protocol (QMI and MBIM through Debian's qmi-proxy /
-# mbim-proxy), configured by a [Modem:] section.
+# mbim-proxy), configured by a [Modem:] section. The ModemManager stand-in manages the modem
+# too, so enabling the new profile is the staged switch that ends with the modem back online,
+# registered on the new profile's network.
 # BUILD_DIR picks the build directory (default build/, as scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,7 @@ while (($#)); do
       modem=$2
       shift
       ;;
-    -h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
   shift

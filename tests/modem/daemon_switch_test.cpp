@@ -33,6 +33,9 @@ TEST_F(DaemonSwitch, EnableFollowsTheModemBackOnline) {
   SwitchWorld world;
   const std::vector<std::string> before_paths = world.mm().calls({"InhibitDevice"});  // none yet
   EXPECT_TRUE(before_paths.empty());
+  const std::string modem_before =
+      world.rig().get_path(DaemonRig::euicc_path(), kEuiccIface, "Modem");
+  EXPECT_TRUE(modem_before.starts_with("/org/freedesktop/ModemManager1/Modem/")) << modem_before;
 
   SwitchRecord r = world.run(kTravel, "Enable");
   EXPECT_EQ(r.reply.error_name, "") << r.reply.error_message << world.rig().logs();
@@ -51,6 +54,12 @@ TEST_F(DaemonSwitch, EnableFollowsTheModemBackOnline) {
   EXPECT_EQ(world.rig().get_path(DaemonRig::euicc_path(), kEuiccIface, "ActiveJob"), "/");
   EXPECT_EQ(world.rig().get_path(DaemonRig::euicc_path(), kEuiccIface, "EnabledProfile"),
             DaemonRig::profile_path(kTravel));
+  // Modem follows ModemManager's modem to its new object path, announced.
+  const std::string modem_after =
+      world.rig().get_path(DaemonRig::euicc_path(), kEuiccIface, "Modem");
+  EXPECT_TRUE(modem_after.starts_with("/org/freedesktop/ModemManager1/Modem/")) << modem_after;
+  EXPECT_NE(modem_after, modem_before);
+  EXPECT_EQ(r.modems, std::vector<std::string>{modem_after}) << joined(r.modems);
   // [TravelPolicy] is off by default: nothing to pause.
   BusReply pause = world.rig().call(DaemonRig::euicc_path(), kEuiccIface, "PauseTravelPolicy");
   EXPECT_EQ(pause.error_name(), "org.euiccd1.Error.WrongState") << pause.error_message();

@@ -4,7 +4,8 @@
 // its SIM is the card's enabled profile (read from the card's state file), it leaves while
 // inhibited and after a SIM restart and comes back under a new object path, and only the SIMs
 // the test gives a network register. A switch is recorded with the Job's stages
-// (PropertiesChanged of Stage, the Job found through the eUICC's ActiveJob).
+// (PropertiesChanged of Stage, the Job found through the eUICC's ActiveJob), with the eUICC's
+// Modem as it follows ModemManager's modem.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -44,6 +45,7 @@ struct SwitchRecord {
   AsyncReply reply;
   std::vector<std::string> jobs;    // ActiveJob values other than "/", in order
   std::vector<std::string> stages;  // the Job's Stage values, in order
+  std::vector<std::string> modems;  // the eUICC's Modem values, in order
 };
 
 inline int on_properties_changed(sd_bus_message* m, void* userdata, sd_bus_error*) {
@@ -55,15 +57,17 @@ inline int on_properties_changed(sd_bus_message* m, void* userdata, sd_bus_error
     const char* name = nullptr;
     sd_bus_message_read(m, "s", &name);
     const bool stage = std::strcmp(interface, kJobIface) == 0 && std::strcmp(name, "Stage") == 0;
-    const bool job =
-        std::strcmp(interface, kEuiccIface) == 0 && std::strcmp(name, "ActiveJob") == 0;
-    if (stage || job) {
+    const bool euicc = std::strcmp(interface, kEuiccIface) == 0;
+    const bool job = euicc && std::strcmp(name, "ActiveJob") == 0;
+    const bool modem = euicc && std::strcmp(name, "Modem") == 0;
+    if (stage || job || modem) {
       const char* value = nullptr;
       sd_bus_message_enter_container(m, 'v', stage ? "s" : "o");
       sd_bus_message_read_basic(m, stage ? 's' : 'o', &value);
       sd_bus_message_exit_container(m);
       if (stage) record->stages.emplace_back(value);
       if (job && std::strcmp(value, "/") != 0) record->jobs.emplace_back(value);
+      if (modem) record->modems.emplace_back(value);
     } else {
       sd_bus_message_skip(m, "v");
     }
