@@ -127,6 +127,12 @@ class SwitchWorld {
     rig_.start_daemon();
     if (!rig_.wait_for_euicc(20s))
       throw std::runtime_error("the modem's eUICC did not come up on the bus" + rig_.logs());
+    // The eUICC is matched with ModemManager's modem once both are seen (either may come
+    // first): every case starts from an eUICC that names its modem.
+    const bool matched = rig_.pump_until(
+        [&] { return rig_.get_path(DaemonRig::euicc_path(), kEuiccIface, "Modem") != "/"; }, 20s);
+    if (!matched)
+      throw std::runtime_error("the eUICC was not matched with ModemManager's modem" + rig_.logs());
     rig_.allow_all();
   }
 
