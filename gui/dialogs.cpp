@@ -69,4 +69,14 @@ std::string byte_size(std::uint64_t bytes) {
   return text;
 }
 
+void present_with_entry(AdwMessageDialog* dialog, GtkWidget* entry, const char* response,
+                        const char* label) {
+  adw_message_dialog_set_extra_child(dialog, entry);
+  adw_message_dialog_add_responses(dialog, "cancel", "Cancel", response, label, nullptr);
+  adw_message_dialog_set_response_appearance(dialog, response, ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response(dialog, response);
+  gtk_window_present(GTK_WINDOW(dialog));
+  gtk_widget_grab_focus(entry);
+}
+
 }  // namespace euiccd::gui

@@ -21,6 +21,11 @@ AdwMessageDialog* message_dialog(GtkWindow* parent, const std::string& heading,
                                  const std::string& body,
                                  std::function<void(const std::string&)> respond = {});
 
+// Presents `dialog` asking for the text in `entry`: Cancel and the suggested `response`
+// (labelled `label`, also the default: Enter answers it), the entry focused.
+void present_with_entry(AdwMessageDialog* dialog, GtkWidget* entry, const char* response,
+                        const char* label);
+
 // Shows "Could not <what>" with the sentence for the D-Bus error and the daemon's message.
 void show_error(GtkWindow* parent, const std::string& what, const std::string& error_name,
                 const std::string& error_message);

@@ -495,12 +495,7 @@ class MainWindow {
                            show_error(window_, "rename the profile", r.error_name, r.error_message);
                        });
         });
-    adw_message_dialog_set_extra_child(dialog, entry);
-    adw_message_dialog_add_responses(dialog, "cancel", "Cancel", "rename", "Rename", nullptr);
-    adw_message_dialog_set_response_appearance(dialog, "rename", ADW_RESPONSE_SUGGESTED);
-    adw_message_dialog_set_default_response(dialog, "rename");
-    gtk_window_present(GTK_WINDOW(dialog));
-    gtk_widget_grab_focus(entry);
+    present_with_entry(dialog, entry, "rename", "Rename");
     gtk_editable_select_region(GTK_EDITABLE(entry), 0, -1);  // typing replaces it
   }
 
@@ -572,12 +567,7 @@ class MainWindow {
                              },
                              kNetworkTimeoutMs);
                        });
-    adw_message_dialog_set_extra_child(dialog, entry);
-    adw_message_dialog_add_responses(dialog, "cancel", "Cancel", "topup", "Top Up", nullptr);
-    adw_message_dialog_set_response_appearance(dialog, "topup", ADW_RESPONSE_SUGGESTED);
-    adw_message_dialog_set_default_response(dialog, "topup");
-    gtk_window_present(GTK_WINDOW(dialog));
-    gtk_widget_grab_focus(entry);
+    present_with_entry(dialog, entry, "topup", "Top Up");
   }
 
   void open_add(const std::string& code) {
